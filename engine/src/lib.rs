@@ -1,0 +1,24 @@
+//! The share-pack engine: everything Sharepack knows about share packs, shared by the portal's
+//! server functions, the REST API and (later) the workers. Neither UI nor HTTP code lives here.
+//!
+//! - [`model`]: the typed share pack, every entity remembering its source cell or line.
+//! - [`finding`]: located findings with severities and hints.
+//! - [`intake`]: bytes to a validated pack (YAML and Excel, told apart by content).
+//! - [`validate`]: the rules Databricks and common sense impose, pure and deterministic.
+//! - [`templates`]: the downloadable Excel and YAML templates, and packs written back out.
+//!
+//! Without the default `intake` feature only the model and findings are built; that is what the
+//! browser (WASM) build uses.
+
+pub mod finding;
+pub mod model;
+
+#[cfg(feature = "intake")]
+pub mod intake;
+#[cfg(feature = "intake")]
+pub mod templates;
+#[cfg(feature = "intake")]
+pub mod validate;
+
+pub use finding::{Finding, FindingCounts, Location, Severity};
+pub use model::SharePack;

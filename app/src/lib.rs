@@ -1,1 +1,103 @@
+#![recursion_limit = "256"]
+//! Sharepack's pages: server-rendered by the `server` binary (feature `ssr`) and hydrated in the
+//! browser from WASM (feature `hydrate`). Server functions live next to the pages that call
+//! them (`api`); their server-only state lives in `ssr`.
 
+pub mod api;
+pub mod intake_page;
+pub mod report;
+#[cfg(feature = "ssr")]
+pub mod ssr;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes, A};
+use leptos_router::{path, SsrMode};
+
+/// The HTML document around the app.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="description" content="Sharepack: self-service Delta Sharing provisioning"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Effects run only in the browser: tests wait for this marker before driving the page.
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    view! {
+        <Stylesheet id="leptos" href="/pkg/sharepack.css"/>
+        <Title text="Sharepack"/>
+        <Router>
+            <div class="app" data-hydrated=move || hydrated.get().to_string()>
+                <Header/>
+                <main class="main">
+                    <Routes fallback=NotFound>
+                        <Route path=path!("/") view=intake_page::IntakePage/>
+                        <Route path=path!("/uploads/:id") view=intake_page::IntakePage ssr=SsrMode::Async/>
+                    </Routes>
+                </main>
+                <footer class="footer">
+                    "Sharepack · self-service Delta Sharing · "
+                    <a href="/workflow/health">"health"</a>
+                    " · "
+                    <a href="https://docs.databricks.com/en/delta-sharing/index.html" rel="external">"About Delta Sharing"</a>
+                </footer>
+            </div>
+        </Router>
+    }
+}
+
+#[component]
+fn Header() -> impl IntoView {
+    view! {
+        <header class="topbar">
+            <A href="/" attr:class="brand">
+                <span class="brand-mark" aria-hidden="true">"◆"</span>
+                <span>"Sharepack"</span>
+            </A>
+            <nav class="topnav">
+                <A href="/">"Validate a pack"</A>
+                <a href="/#templates">"Templates"</a>
+            </nav>
+        </header>
+    }
+}
+
+#[component]
+fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <section class="card empty">
+            <h1>"Page not found"</h1>
+            <p>"There is nothing at this address. " <A href="/">"Validate a share pack"</A> " instead."</p>
+        </section>
+    }
+}
+
+/// Entry point of the WASM build: hydrates the server-rendered page.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(App);
+}

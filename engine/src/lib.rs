@@ -7,13 +7,12 @@
 //! - [`validate`]: the rules Databricks and common sense impose, pure and deterministic.
 //! - [`templates`]: the downloadable Excel and YAML templates, and packs written back out.
 //!
-//! Without the default `intake` feature only the model and findings are built; that is what the
-//! browser (WASM) build uses.
+//! Without the default `intake` feature only the model, findings and intake's result types are
+//! built; that is what the browser (WASM) build uses.
 
 pub mod finding;
 pub mod model;
 
-#[cfg(feature = "intake")]
 pub mod intake;
 #[cfg(feature = "intake")]
 pub mod templates;

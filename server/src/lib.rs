@@ -1,1 +1,111 @@
+//! The `sharepack` server: the portal's pages, the REST API and the downloads on one axum router.
+//! Only this crate knows about HTTP routes; what they do lives in the engine.
 
+pub mod config;
+pub mod downloads;
+pub mod rest;
+
+use app::ssr::{Portal, Uploads};
+use app::{shell, App};
+use axum::extract::{DefaultBodyLimit, FromRef};
+use axum::routing::get;
+use axum::Router;
+use config::Settings;
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::sync::Arc;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::trace::TraceLayer;
+
+/// State shared by every handler.
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub portal: Portal,
+}
+
+/// Builds the whole application for these settings.
+pub fn build(settings: &Settings) -> std::io::Result<Router> {
+    let leptos_options = LeptosOptions::builder()
+        .output_name("sharepack")
+        .site_root(settings.site_root.as_str())
+        .site_pkg_dir("pkg")
+        .site_addr(settings.site_addr)
+        .build();
+    let portal = Portal { limits: settings.limits(), uploads: Arc::new(Uploads::open(&settings.data_dir)?) };
+    let state = AppState { leptos_options: leptos_options.clone(), portal: portal.clone() };
+    let routes = generate_route_list(App);
+    // Room for the multipart envelope around the largest accepted file; handlers refuse the file
+    // itself past the configured limit with a readable message.
+    let body_limit = settings.max_upload_bytes.saturating_add(1024 * 1024);
+
+    let mut router = Router::new()
+        .route("/templates/{file}", get(downloads::template))
+        .route("/samples/{*path}", get(downloads::sample));
+    if settings.enable_workflow {
+        router = router.nest("/workflow", rest::router());
+    }
+    let router = router
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(portal.clone()),
+            {
+                let options = leptos_options.clone();
+                move || shell(options.clone())
+            },
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(RequestBodyLimitLayer::new(body_limit))
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state);
+    Ok(router)
+}
+
+/// Serves the portal until Ctrl-C or SIGTERM.
+pub async fn serve(settings: Settings) -> std::io::Result<()> {
+    let router = build(&settings)?;
+    let listener = tokio::net::TcpListener::bind(settings.site_addr).await?;
+    tracing::info!(address = %settings.site_addr, data_dir = %settings.data_dir.display(), "Sharepack portal listening on http://{}", settings.site_addr);
+    if settings.database_url.is_some() {
+        tracing::warn!("a database connection string is set, but this build keeps its state in files under the data directory");
+    }
+    if settings.azure_queue_connection_string.is_some() {
+        tracing::warn!("an Azure queue connection string is set, but this build does not provision yet");
+    }
+    axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
+
+/// Structured logging: human-readable text by default, JSON lines with `SHAREPACK_LOG_FORMAT=json`.
+pub fn init_logging(json: bool) {
+    use tracing_subscriber::{fmt, EnvFilter};
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,tower_http=info"));
+    if json {
+        fmt().json().with_env_filter(filter).init();
+    } else {
+        fmt().with_env_filter(filter).init();
+    }
+}

@@ -6,18 +6,26 @@
 //! YAML and Excel accept exactly the same things. Files that cannot be read at all are an
 //! [`IntakeError`]; everything else, malformed YAML included, is a located [`Finding`].
 
+#[cfg(feature = "intake")]
 pub mod decode;
+#[cfg(feature = "intake")]
 pub mod excel;
+#[cfg(feature = "intake")]
 pub mod node;
+#[cfg(feature = "intake")]
 pub mod yaml;
 
-use crate::finding::{sort_findings, Finding, FindingCounts, Location};
+#[cfg(feature = "intake")]
+use crate::finding::sort_findings;
+use crate::finding::{Finding, FindingCounts, Location};
 use crate::model::{SharePack, SourceFormat};
+#[cfg(feature = "intake")]
 use crate::validate;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// What one upload may cost. Defaults suit share packs many times larger than real ones.
+#[cfg(feature = "intake")]
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
     /// Largest file accepted, in bytes.
@@ -29,6 +37,7 @@ pub struct Limits {
     pub yaml: yaml::YamlLimits,
 }
 
+#[cfg(feature = "intake")]
 impl Default for Limits {
     fn default() -> Self {
         Limits { max_file_bytes: 10 * 1024 * 1024, max_uncompressed_bytes: 200 * 1024 * 1024, max_cells: 2_000_000, yaml: yaml::YamlLimits::default() }
@@ -107,6 +116,7 @@ impl fmt::Display for Intake {
     }
 }
 
+#[cfg(feature = "intake")]
 /// Reads, decodes and validates a share pack. `file_name` only helps to word warnings.
 pub fn read_pack(bytes: &[u8], file_name: Option<&str>, limits: &Limits) -> Result<Intake, IntakeError> {
     if bytes.len() > limits.max_file_bytes {
@@ -151,6 +161,7 @@ pub fn read_pack(bytes: &[u8], file_name: Option<&str>, limits: &Limits) -> Resu
     Ok(Intake { format, pack, findings })
 }
 
+#[cfg(feature = "intake")]
 /// Tells the format from the first bytes.
 fn detect(bytes: &[u8]) -> Result<SourceFormat, IntakeError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
@@ -171,6 +182,7 @@ fn detect(bytes: &[u8]) -> Result<SourceFormat, IntakeError> {
     }
 }
 
+#[cfg(feature = "intake")]
 /// UTF-8 (with or without a byte-order mark) or UTF-16 with a byte-order mark.
 fn decode_text(bytes: &[u8]) -> Result<String, IntakeError> {
     let utf16 = |bytes: &[u8], from: fn([u8; 2]) -> u16| {
@@ -185,6 +197,7 @@ fn decode_text(bytes: &[u8]) -> Result<String, IntakeError> {
     }
 }
 
+#[cfg(feature = "intake")]
 fn decode_utf8(bytes: &[u8]) -> Result<String, IntakeError> {
     String::from_utf8(bytes.to_vec()).map_err(|error| {
         let offset = error.utf8_error().valid_up_to();
@@ -193,6 +206,7 @@ fn decode_utf8(bytes: &[u8]) -> Result<String, IntakeError> {
     })
 }
 
+#[cfg(feature = "intake")]
 fn name_disagrees(file_name: Option<&str>, format: SourceFormat) -> Option<Finding> {
     let name = file_name?.to_ascii_lowercase();
     let extension = name.rsplit_once('.').map(|(_, extension)| extension)?;
@@ -211,7 +225,7 @@ fn name_disagrees(file_name: Option<&str>, format: SourceFormat) -> Option<Findi
     })
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "intake"))]
 mod tests {
     use super::*;
 

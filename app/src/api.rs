@@ -1,0 +1,68 @@
+//! Server functions of the intake pages and the DTOs they exchange with the browser.
+//!
+//! Bodies stay thin: read the request, hand the bytes to the engine, store the outcome. The DTOs
+//! are the wire contract between server and browser, kept apart from storage types.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use leptos::server_fn::codec::{MultipartData, MultipartFormData};
+use sharepack_engine::intake::Intake;
+use std::collections::BTreeMap;
+
+/// An uploaded file and what intake made of it, as the upload page shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UploadView {
+    pub id: String,
+    pub file_name: String,
+    pub size: u64,
+    /// RFC 3339.
+    pub uploaded_at: String,
+    pub outcome: Outcome,
+    /// Source lines of a YAML file that findings point at, by line number.
+    pub excerpts: BTreeMap<u32, String>,
+}
+
+/// Either the parsed pack with its findings, or why the file could not be read at all.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Outcome {
+    Read(Intake),
+    Refused { code: String, message: String, hint: String },
+}
+
+/// Receives a share pack from the drop zone (JS) or the plain form (no JS), runs intake and
+/// redirects to the upload's page. Refused files get a page too, saying why.
+#[server(name = UploadPack, prefix = "/api", endpoint = "upload_pack", input = MultipartFormData)]
+pub async fn upload_pack(data: MultipartData) -> Result<String, ServerFnError> {
+    let portal = crate::ssr::portal()?;
+    let mut multipart = data.into_inner().ok_or_else(|| ServerFnError::new("multipart data missing"))?;
+    let upload = crate::ssr::read_file_field(&mut multipart, portal.limits.max_file_bytes).await?;
+    let id = portal.uploads.ingest(upload, &portal.limits).await.map_err(|error| {
+        tracing::error!(error = %error, "storing an upload failed");
+        ServerFnError::new("The upload could not be stored; please try again")
+    })?;
+    leptos_axum::redirect(&format!("/uploads/{id}"));
+    Ok(id)
+}
+
+/// One upload, for its page.
+#[server(name = GetUpload, prefix = "/api", endpoint = "get_upload")]
+pub async fn get_upload(id: String) -> Result<Option<UploadView>, ServerFnError> {
+    let portal = crate::ssr::portal()?;
+    portal.uploads.load(&id).await.map_err(|error| {
+        tracing::error!(error = %error, upload = %id, "reading an upload failed");
+        ServerFnError::new("The upload could not be read; please try again")
+    })
+}
+
+/// What the page needs to know about this portal instance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PortalInfo {
+    pub max_upload_bytes: usize,
+    pub version: String,
+}
+
+#[server(name = GetPortalInfo, prefix = "/api", endpoint = "portal_info")]
+pub async fn portal_info() -> Result<PortalInfo, ServerFnError> {
+    let portal = crate::ssr::portal()?;
+    Ok(PortalInfo { max_upload_bytes: portal.limits.max_file_bytes, version: env!("CARGO_PKG_VERSION").to_string() })
+}

@@ -1,0 +1,247 @@
+// Browser tests of the Sharepack portal, in Debian's Chromium driven by playwright-core.
+// The portal must already run at SHAREPACK_URL (scripts/test.sh starts it). Each test gets a
+// fresh browser context; the script prints one line per test and closes with
+// "N passed, N failed", exiting non-zero on any failure.
+import { chromium } from 'playwright-core';
+import { readFileSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const samples = join(here, '..', 'samples');
+const results = join(here, 'results');
+mkdirSync(results, { recursive: true });
+const base = (process.env.SHAREPACK_URL || 'http://127.0.0.1:3000').replace(/\/$/, '');
+
+const tests = [];
+const test = (name, fn, options = {}) => tests.push({ name, fn, options });
+
+function assert(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+async function waitForServer() {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    try {
+      const response = await fetch(`${base}/workflow/health`);
+      if (response.ok) return;
+    } catch {}
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`the portal did not answer at ${base}`);
+}
+
+/** Opens the home page and waits until the WASM has hydrated it. */
+async function hydratedHome(page) {
+  await page.goto(`${base}/`);
+  await page.waitForSelector('.app[data-hydrated="true"]', { timeout: 20_000 });
+}
+
+/** Drags a file onto the drop zone, as a user dragging it from their desktop would. */
+async function dropFile(page, relative, type = '') {
+  const bytes = readFileSync(join(samples, relative));
+  const name = relative.split('/').pop();
+  const dataTransfer = await page.evaluateHandle(({ name, b64, type }) => {
+    const binary = atob(b64);
+    const bytes = new Uint8Array(binary.length);
+    for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+    const transfer = new DataTransfer();
+    transfer.items.add(new File([bytes], name, { type }));
+    return transfer;
+  }, { name, b64: bytes.toString('base64'), type });
+  await page.dispatchEvent('form.dropzone', 'dragenter', { dataTransfer });
+  await page.dispatchEvent('form.dropzone', 'dragover', { dataTransfer });
+  await page.dispatchEvent('form.dropzone', 'drop', { dataTransfer });
+}
+
+async function waitForReport(page) {
+  await page.waitForURL(/\/uploads\/[0-9a-f-]{36}/, { timeout: 20_000 });
+  await page.waitForSelector('#report', { timeout: 20_000 });
+}
+
+const text = async (page, selector) => (await page.locator(selector).allInnerTexts()).join('\n');
+
+test('the home page is complete without JavaScript', async ({ browser }) => {
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  const response = await page.goto(`${base}/`);
+  assert(response.status() === 200, `status ${response.status()}`);
+  assert((await page.textContent('h1')).includes('Validate a share pack'), 'heading');
+  assert(await page.getAttribute('form.dropzone', 'action') === '/api/upload_pack', 'the drop zone is a real form');
+  assert(await page.getAttribute('form.dropzone', 'enctype') === 'multipart/form-data', 'multipart form');
+  assert(await page.locator('a[href="/templates/sharepack-template.xlsx"]').count() === 1, 'Excel template link');
+  await context.close();
+});
+
+test('the page hydrates without console errors', async ({ browser }) => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors = [];
+  page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
+  page.on('pageerror', (error) => errors.push(error.message));
+  await hydratedHome(page);
+  assert(errors.length === 0, `console errors: ${errors.join(' | ')}`);
+  await context.close();
+});
+
+test('dragging the sample YAML shows the pack', async ({ browser }) => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await hydratedHome(page);
+  await dropFile(page, 'valid/finance.yaml', 'application/yaml');
+  await waitForReport(page);
+  assert(await page.getAttribute('#report', 'data-errors') === '0', 'no errors');
+  assert((await text(page, '.verdict')).includes('Valid'), 'valid verdict');
+  assert((await text(page, '.verdict .badge')).includes('YAML'), 'format badge');
+  const recipients = await text(page, '#recipients');
+  assert(recipients.includes('external-auditor') && recipients.includes('internal-analyst'), 'recipients listed');
+  assert(recipients.includes('203.0.113.0/24, 198.51.100.50'), 'allowed IPs listed');
+  assert(recipients.includes('line 12, column 5'), 'recipient source line shown');
+  const shares = await text(page, '#shares');
+  assert(shares.includes('finance_q1_share') && shares.includes('audit_log_share'), 'shares listed');
+  assert(shares.includes('catalog.schema.revenue_table') && shares.includes('catalog.audit_schema.activity_log'), 'objects listed');
+  assert((await text(page, '#metadata')).includes('Corporate Finance Q1 Data Share'), 'metadata shown');
+  await page.screenshot({ path: join(results, 'finance-yaml.png'), fullPage: true });
+  await context.close();
+});
+
+test('dragging the sample Excel shows the same pack with cell locations', async ({ browser }) => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await hydratedHome(page);
+  await dropFile(page, 'valid/finance.xlsx', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
+  await waitForReport(page);
+  assert(await page.getAttribute('#report', 'data-errors') === '0', 'no errors');
+  assert((await text(page, '.verdict .badge')).includes('Excel'), 'format badge');
+  const recipients = await text(page, '#recipients');
+  assert(recipients.includes('external-auditor') && recipients.includes('Recipients!A2'), 'recipient with its row');
+  const shares = await text(page, '#shares');
+  assert(shares.includes('finance_q1_share') && shares.includes('Shares!A2'), 'share with its row');
+  await context.close();
+});
+
+test('an invalid pack lists located findings, and the errors-only filter hides the rest', async ({ browser }) => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await hydratedHome(page);
+  await dropFile(page, 'invalid/recipients.yaml');
+  await waitForReport(page);
+  assert((await text(page, '.verdict')).includes('errors to fix'), 'error verdict');
+  const email = page.locator('li.finding[data-code="invalid_email"]');
+  assert(await email.count() === 1, 'invalid e-mail reported');
+  const emailText = await email.innerText();
+  assert(emailText.includes('line 11, column 12') && emailText.includes('not-an-address'), `located: ${emailText}`);
+  assert(emailText.includes('email: not-an-address'), 'the offending line is shown');
+  assert(await page.locator('li.finding[data-severity="warning"]').count() > 0, 'warnings shown by default');
+  await page.click('text=Only errors');
+  await page.waitForURL(/only=errors/);
+  await page.waitForFunction(() => document.querySelectorAll('li.finding[data-severity="warning"]').length === 0);
+  assert(await page.locator('li.finding[data-severity="error"]').count() >= 10, 'errors remain');
+  await page.click('.filters >> text=All');
+  await page.waitForFunction(() => document.querySelectorAll('li.finding[data-severity="warning"]').length > 0);
+  await page.screenshot({ path: join(results, 'invalid-recipients.png'), fullPage: true });
+  await context.close();
+});
+
+test('Excel problems point at sheet and cell', async ({ browser }) => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await hydratedHome(page);
+  await dropFile(page, 'invalid/excel-problems.xlsx');
+  await waitForReport(page);
+  const merged = await page.locator('li.finding[data-code="merged_cells"]').innerText();
+  assert(merged.includes('Recipients!B2') && merged.includes('B2:B3'), `merged cells: ${merged}`);
+  const formula = await page.locator('li.finding[data-code="formula_cell"]').allInnerTexts();
+  assert(formula.some((item) => item.includes('Metadata!B3')), 'formula cell located');
+  assert((await text(page, 'li.finding[data-code="missing_sheet"]')).includes('Shares'), 'missing sheet named');
+  await context.close();
+});
+
+test('the plain form works without JavaScript', async ({ browser }) => {
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  await page.goto(`${base}/`);
+  await page.setInputFiles('#pack-file', join(samples, 'invalid/shares.yaml'));
+  await Promise.all([page.waitForURL(/\/uploads\//), page.click('form.dropzone button[type="submit"]')]);
+  const unknown = await page.locator('li.finding[data-code="unknown_recipient"]').innerText();
+  assert(unknown.includes('partnr') && unknown.includes('Did you mean `partner`'), `suggestion: ${unknown}`);
+  await page.click('text=Only errors');
+  await page.waitForURL(/only=errors/);
+  assert(await page.locator('li.finding[data-severity="warning"]').count() === 0, 'filter works without JS');
+  await context.close();
+});
+
+test('a file that is not a share pack is refused with the reason', async ({ browser }) => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await hydratedHome(page);
+  const dataTransfer = await page.evaluateHandle(() => {
+    const transfer = new DataTransfer();
+    transfer.items.add(new File(['%PDF-1.7 not a pack'], 'report.pdf', { type: 'application/pdf' }));
+    return transfer;
+  });
+  await page.dispatchEvent('form.dropzone', 'drop', { dataTransfer });
+  await waitForReport(page);
+  assert(await page.getAttribute('#report', 'data-outcome') === 'refused', 'refused');
+  assert((await text(page, '.refusal')).includes('PDF document'), 'says what the file is');
+  await context.close();
+});
+
+test('template downloads open and read back as valid packs', async ({ browser }) => {
+  const context = await browser.newContext({ acceptDownloads: true });
+  const page = await context.newPage();
+  await hydratedHome(page);
+  for (const [link, name, magic] of [
+    ['a[href="/templates/sharepack-template.xlsx"]', 'sharepack-template.xlsx', 'PK'],
+    ['a[href="/templates/sharepack-template.yaml"]', 'sharepack-template.yaml', '#'],
+  ]) {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click(link)]);
+    assert(download.suggestedFilename() === name, `file name ${download.suggestedFilename()}`);
+    const path = join(results, name);
+    await download.saveAs(path);
+    const bytes = readFileSync(path);
+    assert(bytes.subarray(0, magic.length).toString() === magic, `${name} starts with ${magic}`);
+    const form = new FormData();
+    form.append('file', new Blob([bytes]), name);
+    const response = await fetch(`${base}/workflow/sharepack/validate`, { method: 'POST', body: form });
+    const body = await response.json();
+    assert(response.status === 200 && body.Valid === true, `${name} validates: ${JSON.stringify(body.Summary)}`);
+  }
+  await context.close();
+});
+
+test('the page fits a phone screen', async ({ browser }) => {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 });
+  const page = await context.newPage();
+  await hydratedHome(page);
+  await dropFile(page, 'invalid/recipients.yaml');
+  await waitForReport(page);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert(overflow <= 1, `the page is ${overflow}px wider than the screen`);
+  await page.screenshot({ path: join(results, 'phone.png'), fullPage: false });
+  await context.close();
+});
+
+await waitForServer();
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+let passed = 0;
+let failed = 0;
+for (const { name, fn } of tests) {
+  const started = Date.now();
+  try {
+    await fn({ browser });
+    passed++;
+    console.log(`  ✓ ${name} (${Date.now() - started} ms)`);
+  } catch (error) {
+    failed++;
+    console.log(`  ✗ ${name}\n      ${String(error.stack || error).split('\n').slice(0, 4).join('\n      ')}`);
+  }
+}
+await browser.close();
+console.log(`end2end: ${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);

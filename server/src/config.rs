@@ -1,0 +1,153 @@
+//! Settings, from environment variables (a `.env` file in the working directory is honoured).
+//!
+//! Names are matched without regard to case, so the seed system's lower-case names
+//! (`enable_workflow`, `domain_db_connection_string`, ...) and conventional upper-case ones both
+//! work. Secrets are kept in [`SecretString`] so that no `Debug` or log line can print them.
+
+use secrecy::SecretString;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Every setting, with its default; the README's configuration table mirrors this.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `LEPTOS_SITE_ADDR`: where the portal listens.
+    pub site_addr: SocketAddr,
+    /// `LEPTOS_SITE_ROOT`: where the built site (WASM, JS, CSS, public files) is.
+    pub site_root: String,
+    /// `SHAREPACK_DATA_DIR`: where Sharepack keeps its files.
+    pub data_dir: PathBuf,
+    /// `SHAREPACK_MAX_UPLOAD_BYTES`: largest share-pack file accepted.
+    pub max_upload_bytes: usize,
+    /// `SHAREPACK_MAX_UNCOMPRESSED_BYTES`: largest size a workbook may inflate to.
+    pub max_uncompressed_bytes: u64,
+    /// `enable_workflow`: serve the REST API under `/workflow` (the seed's feature flag).
+    pub enable_workflow: bool,
+    /// `DATABASE_URL` or `domain_db_connection_string`: the production database (not used yet).
+    pub database_url: Option<SecretString>,
+    /// `azure_queue_connection_string`: the production queue (not used yet).
+    pub azure_queue_connection_string: Option<SecretString>,
+    /// `azure_queue_name`: the queue's name.
+    pub azure_queue_name: String,
+    /// `SHAREPACK_LOG_FORMAT`: `text` (default) or `json`.
+    pub log_json: bool,
+}
+
+/// A setting that is present but cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[error("setting {name}: {problem}")]
+pub struct SettingError {
+    pub name: &'static str,
+    pub problem: String,
+}
+
+impl Settings {
+    /// Reads `.env` (if present) and the environment.
+    pub fn from_env() -> Result<Self, SettingError> {
+        // A missing .env is normal; a malformed one is worth a warning but not a refusal.
+        if let Err(error) = dotenvy::dotenv() {
+            if !error.not_found() {
+                eprintln!("warning: .env could not be read: {error}");
+            }
+        }
+        Self::from_vars(std::env::vars())
+    }
+
+    /// Builds settings from name/value pairs (the environment, or a test's own).
+    pub fn from_vars(vars: impl IntoIterator<Item = (String, String)>) -> Result<Self, SettingError> {
+        let vars: HashMap<String, String> = vars.into_iter().map(|(name, value)| (name.to_ascii_lowercase(), value)).collect();
+        let get = |name: &str| vars.get(&name.to_ascii_lowercase()).map(|value| value.trim().to_string()).filter(|value| !value.is_empty());
+        let parse_number = |name: &'static str, default: u64| -> Result<u64, SettingError> {
+            match get(name) {
+                None => Ok(default),
+                Some(text) => text.replace('_', "").parse().map_err(|_| SettingError { name, problem: format!("`{text}` is not a whole number of bytes") }),
+            }
+        };
+        let site_addr = match get("LEPTOS_SITE_ADDR") {
+            None => SocketAddr::from(([127, 0, 0, 1], 3000)),
+            Some(text) => text.parse().map_err(|_| SettingError { name: "LEPTOS_SITE_ADDR", problem: format!("`{text}` is not an address like 127.0.0.1:3000") })?,
+        };
+        let enable_workflow = match get("enable_workflow").map(|text| text.to_ascii_lowercase()) {
+            None => true,
+            Some(text) if matches!(text.as_str(), "true" | "1" | "yes" | "on") => true,
+            Some(text) if matches!(text.as_str(), "false" | "0" | "no" | "off") => false,
+            Some(text) => return Err(SettingError { name: "enable_workflow", problem: format!("`{text}` is not true or false") }),
+        };
+        let log_json = match get("SHAREPACK_LOG_FORMAT").map(|text| text.to_ascii_lowercase()) {
+            None => false,
+            Some(text) if text == "json" => true,
+            Some(text) if text == "text" => false,
+            Some(text) => return Err(SettingError { name: "SHAREPACK_LOG_FORMAT", problem: format!("`{text}` is neither text nor json") }),
+        };
+        let max_upload_bytes = parse_number("SHAREPACK_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)?;
+        Ok(Settings {
+            site_addr,
+            site_root: get("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into()),
+            data_dir: get("SHAREPACK_DATA_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("data")),
+            max_upload_bytes: usize::try_from(max_upload_bytes).unwrap_or(usize::MAX),
+            max_uncompressed_bytes: parse_number("SHAREPACK_MAX_UNCOMPRESSED_BYTES", 200 * 1024 * 1024)?,
+            enable_workflow,
+            database_url: get("DATABASE_URL").or_else(|| get("domain_db_connection_string")).map(SecretString::from),
+            azure_queue_connection_string: get("azure_queue_connection_string").map(SecretString::from),
+            azure_queue_name: get("azure_queue_name").unwrap_or_else(|| "sharepack-processing".into()),
+            log_json,
+        })
+    }
+
+    /// The intake limits these settings imply.
+    pub fn limits(&self) -> sharepack_engine::intake::Limits {
+        sharepack_engine::intake::Limits {
+            max_file_bytes: self.max_upload_bytes,
+            max_uncompressed_bytes: self.max_uncompressed_bytes,
+            ..Default::default()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(pairs: &[(&str, &str)]) -> Result<Settings, SettingError> {
+        Settings::from_vars(pairs.iter().map(|(name, value)| (name.to_string(), value.to_string())))
+    }
+
+    #[test]
+    fn defaults_suit_the_embedded_portal() {
+        let settings = settings(&[]).unwrap();
+        assert_eq!(settings.site_addr.to_string(), "127.0.0.1:3000");
+        assert_eq!(settings.data_dir, PathBuf::from("data"));
+        assert_eq!(settings.max_upload_bytes, 10 * 1024 * 1024);
+        assert!(settings.enable_workflow);
+        assert_eq!(settings.azure_queue_name, "sharepack-processing");
+        assert!(settings.database_url.is_none());
+    }
+
+    #[test]
+    fn seed_names_work_in_either_case() {
+        let lower = settings(&[("enable_workflow", "false"), ("azure_queue_name", "q1"), ("domain_db_connection_string", "postgres://u:p@h/db")]).unwrap();
+        assert!(!lower.enable_workflow);
+        assert_eq!(lower.azure_queue_name, "q1");
+        assert!(lower.database_url.is_some());
+        let upper = settings(&[("ENABLE_WORKFLOW", "true"), ("AZURE_QUEUE_NAME", "q2"), ("sharepack_max_upload_bytes", "1_048_576")]).unwrap();
+        assert!(upper.enable_workflow);
+        assert_eq!(upper.azure_queue_name, "q2");
+        assert_eq!(upper.max_upload_bytes, 1_048_576);
+    }
+
+    #[test]
+    fn secrets_never_show_in_debug_output() {
+        let settings = settings(&[("DATABASE_URL", "postgres://user:hunter2@db/sharepack"), ("azure_queue_connection_string", "AccountKey=s3cr3t")]).unwrap();
+        let printed = format!("{settings:?}");
+        assert!(!printed.contains("hunter2") && !printed.contains("s3cr3t"), "{printed}");
+    }
+
+    #[test]
+    fn bad_values_name_the_setting() {
+        let error = settings(&[("SHAREPACK_MAX_UPLOAD_BYTES", "ten megs")]).unwrap_err();
+        assert_eq!(error.name, "SHAREPACK_MAX_UPLOAD_BYTES");
+        assert!(settings(&[("LEPTOS_SITE_ADDR", "nowhere")]).is_err());
+        assert!(settings(&[("enable_workflow", "maybe")]).is_err());
+    }
+}

@@ -1,0 +1,178 @@
+//! The REST API under `/workflow`, in the seed system's PascalCase JSON. Handlers are thin: read
+//! the request, call the engine, shape the answer.
+
+use crate::AppState;
+use axum::extract::multipart::{Multipart, MultipartRejection};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Serialize;
+use sharepack_engine::intake::{read_pack, IntakeError};
+use sharepack_engine::{Finding, FindingCounts, SharePack};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/health", get(health)).route("/sharepack/validate", post(validate))
+}
+
+/// An error answer: what went wrong and what to do.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ApiError {
+    #[serde(skip)]
+    pub status: StatusCode,
+    pub code: String,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
+        ApiError { status, code: code.into(), message: message.into(), hint: None, location: None }
+    }
+
+    fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, Json(self)).into_response()
+    }
+}
+
+impl From<IntakeError> for ApiError {
+    fn from(error: IntakeError) -> Self {
+        let status = match error {
+            IntakeError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            IntakeError::Unsupported { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            IntakeError::Empty | IntakeError::NotText { .. } | IntakeError::Unreadable { .. } | IntakeError::Limit { .. } => StatusCode::BAD_REQUEST,
+        };
+        let location = match &error {
+            IntakeError::Limit { at: Some(at), .. } => Some(at.to_string()),
+            _ => None,
+        };
+        let message = error.to_string();
+        ApiError { status, code: error.code().into(), message: capitalize(&message), hint: Some(error.hint().into()), location }
+    }
+}
+
+fn capitalize(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
+/// The answer of `POST /workflow/sharepack/validate`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ValidateResponse {
+    /// `YAML` or `EXCEL`.
+    pub format: sharepack_engine::model::SourceFormat,
+    /// True when no finding is an error.
+    pub valid: bool,
+    pub summary: FindingCounts,
+    pub share_pack: Option<SharePack>,
+    pub findings: Vec<Finding>,
+}
+
+/// A received upload: its name and bytes.
+pub struct Upload {
+    pub file_name: Option<String>,
+    pub bytes: Vec<u8>,
+}
+
+/// Reads the multipart field `file`, refusing it past `limit` bytes.
+pub async fn read_upload(multipart: Result<Multipart, MultipartRejection>, limit: usize) -> Result<Upload, ApiError> {
+    let mut multipart = multipart.map_err(|rejection| {
+        ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "not_multipart", format!("The request is not a multipart form: {rejection}"))
+            .hint("Send the share pack as the multipart form field `file`, e.g. curl -F file=@pack.yaml")
+    })?;
+    let broken = |error: axum::extract::multipart::MultipartError| {
+        if error.status() == StatusCode::PAYLOAD_TOO_LARGE || over_body_limit(&error) {
+            let status = StatusCode::PAYLOAD_TOO_LARGE;
+            ApiError::new(status, "file_too_large", format!("The upload is larger than the limit of {limit} bytes"))
+                .hint("Split the pack into smaller packs, or ask an administrator to raise SHAREPACK_MAX_UPLOAD_BYTES")
+        } else {
+            ApiError::new(StatusCode::BAD_REQUEST, "bad_multipart", format!("The multipart body cannot be read: {}", error.body_text()))
+        }
+    };
+    while let Some(mut field) = multipart.next_field().await.map_err(broken)? {
+        if field.name() != Some("file") {
+            continue;
+        }
+        let file_name = field.file_name().map(str::to_string);
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.chunk().await.map_err(broken)? {
+            if bytes.len() + chunk.len() > limit {
+                return Err(IntakeError::TooLarge { size: bytes.len() + chunk.len(), limit }.into());
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        return Ok(Upload { file_name, bytes });
+    }
+    Err(ApiError::new(StatusCode::BAD_REQUEST, "missing_file", "The form has no field named `file`").hint("Send the share pack as the multipart form field `file`"))
+}
+
+/// True when reading stopped at the request body limit (the error hides under a few wrappers).
+fn over_body_limit(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut current = Some(error);
+    while let Some(error) = current {
+        if error.is::<http_body_util::LengthLimitError>() || error.to_string().contains("length limit exceeded") {
+            return true;
+        }
+        current = error.source();
+    }
+    false
+}
+
+/// `POST /workflow/sharepack/validate`: parse and validate, nothing stored.
+async fn validate(State(state): State<AppState>, multipart: Result<Multipart, MultipartRejection>) -> Result<Json<ValidateResponse>, ApiError> {
+    let limits = state.portal.limits;
+    let upload = read_upload(multipart, limits.max_file_bytes).await?;
+    let intake = tokio::task::spawn_blocking(move || read_pack(&upload.bytes, upload.file_name.as_deref(), &limits))
+        .await
+        .map_err(|error| {
+            tracing::error!(error = %error, "intake task failed");
+            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Something went wrong while reading the file")
+        })??;
+    tracing::info!(format = %intake.format, errors = intake.counts().errors, "validated a share pack over HTTP");
+    Ok(Json(ValidateResponse { format: intake.format, valid: intake.is_valid(), summary: intake.counts(), share_pack: intake.pack, findings: intake.findings }))
+}
+
+/// `GET /workflow/health`, in the seed's shape.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Health {
+    pub message: String,
+    pub database_connected: bool,
+    pub queue_connected: bool,
+    pub tables_count: u32,
+    /// Where this build keeps its state.
+    pub storage: &'static str,
+    pub version: &'static str,
+}
+
+async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
+    let storage_ok = state.portal.uploads.probe().await.is_ok();
+    let (status, message) = if storage_ok {
+        (StatusCode::OK, "Workflow system healthy")
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "Workflow system unhealthy: the data directory is not writable")
+    };
+    // This build keeps uploads in files; the database and the queue come with their own issues.
+    let body = Health {
+        message: message.into(),
+        database_connected: false,
+        queue_connected: false,
+        tables_count: 0,
+        storage: "files",
+        version: env!("CARGO_PKG_VERSION"),
+    };
+    (status, Json(body))
+}

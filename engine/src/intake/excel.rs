@@ -314,21 +314,24 @@ impl WorkbookReader {
     /// `data_objects` cell.
     fn attach_objects(&mut self, shares: &mut Node, objects: Node) {
         let (Value::Seq(shares), Value::Seq(objects)) = (&mut shares.value, objects.value) else { return };
+        let text_of = |node: &Node| match &node.value {
+            Value::Text(text) => Some(text.text.trim().to_lowercase()),
+            _ => None,
+        };
+        // Share name (lowercase, as Databricks compares) to its row; the first row wins.
+        let mut by_name = std::collections::HashMap::new();
+        for (index, share) in shares.iter().enumerate() {
+            if let Value::Map(entries) = &share.value {
+                if let Some(name) = entries.iter().find(|entry| entry.key == "name").and_then(|entry| text_of(&entry.value)) {
+                    by_name.entry(name).or_insert(index);
+                }
+            }
+        }
         for object in objects {
             let Value::Map(fields) = &object.value else { continue };
             let share_cell = fields.iter().find(|entry| entry.key == "share");
-            let share_name = share_cell.and_then(|entry| match &entry.value.value {
-                Value::Text(text) => Some(text.text.trim().to_lowercase()),
-                _ => None,
-            });
-            let target = share_name.as_ref().and_then(|wanted| {
-                shares.iter_mut().find(|share| match &share.value {
-                    Value::Map(entries) => entries.iter().any(|entry| {
-                        entry.key == "name" && matches!(&entry.value.value, Value::Text(text) if text.text.trim().to_lowercase() == *wanted)
-                    }),
-                    _ => false,
-                })
-            });
+            let share_name = share_cell.and_then(|entry| text_of(&entry.value));
+            let target = share_name.as_ref().and_then(|name| by_name.get(name)).map(|&index| &mut shares[index]);
             let Some(Node { value: Value::Map(entries), at }) = target else {
                 let at = share_cell.map(|entry| entry.value.at.clone()).unwrap_or_else(|| object.at.clone());
                 self.findings.push(match share_name {

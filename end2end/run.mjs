@@ -74,6 +74,13 @@ test('the home page is complete without JavaScript', async ({ browser }) => {
   await context.close();
 });
 
+test('the portal runs on the expected database', async () => {
+  const wanted = process.env.SHAREPACK_BACKEND;
+  const health = await (await fetch(`${base}/workflow/health`)).json();
+  assert(health.DatabaseConnected === true && health.TablesCount > 0, JSON.stringify(health));
+  assert(!wanted || health.Database === wanted, `expected ${wanted}, got ${health.Database}`);
+});
+
 test('the page hydrates without console errors', async ({ browser }) => {
   const context = await browser.newContext();
   const page = await context.newPage();

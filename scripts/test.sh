@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Command two: runs every test. Installs what the tests need when it is missing (the wasm
-# target and wasm-bindgen CLI, Debian's Chromium, the end2end node modules), builds, runs the
-# Rust tests with nextest, then starts the portal on a free port with a fresh data directory and
-# drives it in Chromium.
+# target and wasm-bindgen CLI, Debian's PostgreSQL and Chromium, the end2end node modules),
+# builds, starts a throwaway PostgreSQL server, runs the Rust tests with nextest (the store's
+# contract on SQLite and PostgreSQL), then starts the portal on a free port with a fresh data
+# directory and drives it in Chromium.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+source scripts/postgres.sh
 
 need_apt=()
 command -v chromium >/dev/null || need_apt+=(chromium)
@@ -25,18 +27,35 @@ fi
 
 scripts/build.sh
 
+workdir=$(mktemp -d -t sharepack-test.XXXXXX)
+portal=""
+cleanup() {
+  [[ -n "$portal" ]] && { kill "$portal" 2>/dev/null || true; wait "$portal" 2>/dev/null || true; }
+  stop_postgres
+  rm -rf "$workdir"
+}
+trap cleanup EXIT
+start_postgres
+
 log "Rust tests"
 cargo nextest run --workspace --no-fail-fast
 
-log "browser tests"
-workdir=$(mktemp -d -t sharepack-e2e.XXXXXX)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-LEPTOS_SITE_ADDR="127.0.0.1:$port" LEPTOS_SITE_ROOT="$SITE_DIR" SHAREPACK_DATA_DIR="$workdir/data" RUST_LOG=warn \
-  "$CARGO_TARGET_DIR/debug/sharepack" >"$workdir/portal.log" 2>&1 &
-portal=$!
-cleanup() { kill "$portal" 2>/dev/null || true; wait "$portal" 2>/dev/null || true; rm -rf "$workdir"; }
-trap cleanup EXIT
-if ! SHAREPACK_URL="http://127.0.0.1:$port" node end2end/run.mjs; then
-  echo "--- portal log ---"; tail -50 "$workdir/portal.log"
-  exit 1
-fi
+# The browser tests run twice: on the embedded default (SQLite) and on PostgreSQL.
+for backend in sqlite postgres; do
+  log "browser tests ($backend)"
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  database_url=""
+  if [[ $backend == postgres ]]; then
+    database_url="postgres://postgres@127.0.0.1:$PGPORT/sharepack_e2e"
+    "${PG_RUN[@]}" "$PGBIN/createdb" -h 127.0.0.1 -p "$PGPORT" -U postgres sharepack_e2e
+  fi
+  DATABASE_URL="$database_url" LEPTOS_SITE_ADDR="127.0.0.1:$port" LEPTOS_SITE_ROOT="$SITE_DIR" \
+    SHAREPACK_DATA_DIR="$workdir/data-$backend" RUST_LOG=warn \
+    "$CARGO_TARGET_DIR/debug/sharepack" >"$workdir/portal-$backend.log" 2>&1 &
+  portal=$!
+  if ! SHAREPACK_URL="http://127.0.0.1:$port" SHAREPACK_BACKEND="$backend" node end2end/run.mjs; then
+    echo "--- portal log ($backend) ---"; tail -50 "$workdir/portal-$backend.log"
+    exit 1
+  fi
+  kill "$portal"; wait "$portal" 2>/dev/null || true; portal=""
+done

@@ -36,10 +36,7 @@ pub async fn upload_pack(data: MultipartData) -> Result<String, ServerFnError> {
     let portal = crate::ssr::portal()?;
     let mut multipart = data.into_inner().ok_or_else(|| ServerFnError::new("multipart data missing"))?;
     let upload = crate::ssr::read_file_field(&mut multipart, portal.limits.max_file_bytes).await?;
-    let id = portal.uploads.ingest(upload, &portal.limits).await.map_err(|error| {
-        tracing::error!(error = %error, "storing an upload failed");
-        ServerFnError::new("The upload could not be stored; please try again")
-    })?;
+    let id = portal.uploads.ingest(upload, &portal.limits).await.map_err(|error| crate::ssr::store_failure("Storing the upload", &error))?;
     leptos_axum::redirect(&format!("/uploads/{id}"));
     Ok(id)
 }
@@ -48,10 +45,7 @@ pub async fn upload_pack(data: MultipartData) -> Result<String, ServerFnError> {
 #[server(name = GetUpload, prefix = "/api", endpoint = "get_upload")]
 pub async fn get_upload(id: String) -> Result<Option<UploadView>, ServerFnError> {
     let portal = crate::ssr::portal()?;
-    portal.uploads.load(&id).await.map_err(|error| {
-        tracing::error!(error = %error, upload = %id, "reading an upload failed");
-        ServerFnError::new("The upload could not be read; please try again")
-    })
+    portal.uploads.load(&id).await.map_err(|error| crate::ssr::store_failure("Reading the upload", &error))
 }
 
 /// What the page needs to know about this portal instance.

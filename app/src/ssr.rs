@@ -4,14 +4,15 @@
 use crate::api::{Outcome, UploadView};
 use leptos::prelude::*;
 use sharepack_engine::intake::{read_pack, IntakeError, Limits};
+use sharepack_engine::store::{Store, StoreError};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Everything the server functions need, provided as context by the server for every request.
 #[derive(Clone)]
 pub struct Portal {
     pub limits: Limits,
+    pub store: Store,
     pub uploads: Arc<Uploads>,
 }
 
@@ -51,21 +52,19 @@ fn bad_request(error: multer::Error) -> ServerFnError {
     ServerFnError::new(format!("The upload could not be read: {error}"))
 }
 
-/// Uploads and their outcomes, kept as files under `<data dir>/uploads`.
+/// Uploads and what intake made of them, kept in the store.
 pub struct Uploads {
-    dir: PathBuf,
+    store: Store,
 }
 
 impl Uploads {
-    pub fn open(data_dir: &Path) -> std::io::Result<Self> {
-        let dir = data_dir.join("uploads");
-        std::fs::create_dir_all(&dir)?;
-        Ok(Uploads { dir })
+    pub fn new(store: Store) -> Self {
+        Uploads { store }
     }
 
     /// Runs intake on a received file and keeps the file and the outcome. Returns the upload id.
-    pub async fn ingest(&self, file: ReceivedFile, limits: &Limits) -> std::io::Result<String> {
-        let id = uuid::Uuid::now_v7().to_string();
+    pub async fn ingest(&self, file: ReceivedFile, limits: &Limits) -> Result<String, StoreError> {
+        let id = uuid::Uuid::now_v7();
         let size = file.bytes.as_ref().map(|bytes| bytes.len() as u64).unwrap_or(0);
         let limits = *limits;
         let file_name = file.file_name.clone();
@@ -77,15 +76,15 @@ impl Uploads {
                     (Outcome::Read(intake), excerpts, Some(bytes))
                 }
                 Err(error) => {
-                    let outcome = Outcome::Refused { code: error.code().into(), message: capitalize(&error.to_string()), hint: error.hint().into() };
+                    let outcome = Outcome::Refused { code: error.code().into(), message: error.sentence(), hint: error.hint().into() };
                     (outcome, BTreeMap::new(), None)
                 }
             }
         })
         .await
-        .map_err(std::io::Error::other)?;
+        .map_err(|error| StoreError::Config(format!("intake task failed: {error}")))?;
         let view = UploadView {
-            id: id.clone(),
+            id: id.to_string(),
             file_name: file.file_name,
             size,
             uploaded_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
@@ -96,34 +95,32 @@ impl Uploads {
             Outcome::Read(intake) => tracing::info!(upload = %id, file = %view.file_name, size, "{intake}"),
             Outcome::Refused { code, .. } => tracing::info!(upload = %id, file = %view.file_name, size, code, "upload refused"),
         }
-        if let Some(bytes) = bytes {
-            tokio::fs::write(self.dir.join(format!("{id}.bin")), bytes).await?;
-        }
-        let json = serde_json::to_vec(&view).map_err(std::io::Error::other)?;
-        let path = self.dir.join(format!("{id}.json"));
-        let partial = self.dir.join(format!("{id}.json.part"));
-        tokio::fs::write(&partial, json).await?;
-        tokio::fs::rename(partial, path).await?;
-        Ok(id)
-    }
-
-    /// Checks that uploads can be written (for the health endpoint).
-    pub async fn probe(&self) -> std::io::Result<()> {
-        let path = self.dir.join(format!(".probe-{}", uuid::Uuid::new_v4()));
-        tokio::fs::write(&path, b"ok").await?;
-        tokio::fs::remove_file(&path).await
+        let json = serde_json::to_value(&view).map_err(|error| StoreError::Config(error.to_string()))?;
+        self.store.save_upload(id, &view.file_name, i64::try_from(size).unwrap_or(i64::MAX), &json, bytes.as_deref()).await?;
+        Ok(id.to_string())
     }
 
     /// An upload by id; `None` for ids that are unknown or malformed.
-    pub async fn load(&self, id: &str) -> std::io::Result<Option<UploadView>> {
-        if uuid::Uuid::parse_str(id).is_err() {
-            return Ok(None);
+    pub async fn load(&self, id: &str) -> Result<Option<UploadView>, StoreError> {
+        let Ok(id) = uuid::Uuid::parse_str(id) else { return Ok(None) };
+        match self.store.load_upload(id).await? {
+            Some(stored) => serde_json::from_value(stored.outcome).map(Some).map_err(|error| StoreError::Config(format!("stored upload {id} cannot be read: {error}"))),
+            None => Ok(None),
         }
-        match tokio::fs::read(self.dir.join(format!("{id}.json"))).await {
-            Ok(json) => serde_json::from_slice(&json).map(Some).map_err(std::io::Error::other),
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(error) => Err(error),
+    }
+}
+
+/// What a user is told when the store fails; the cause goes to the log, not the page.
+pub fn store_failure(what: &str, error: &StoreError) -> ServerFnError {
+    tracing::error!(error = %sharepack_engine::store::redact(&error.to_string()), "{what} failed");
+    match error {
+        StoreError::Unavailable(_) => {
+            if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+                response.set_status(http::StatusCode::SERVICE_UNAVAILABLE);
+            }
+            ServerFnError::new("The database is unavailable right now; please try again in a moment")
         }
+        _ => ServerFnError::new(format!("{what} failed; please try again")),
     }
 }
 
@@ -138,9 +135,4 @@ fn excerpts(intake: &sharepack_engine::intake::Intake, bytes: &[u8]) -> BTreeMap
             wanted.contains(&number).then(|| (number, line.chars().take(300).collect()))
         })
         .collect()
-}
-
-fn capitalize(text: &str) -> String {
-    let mut chars = text.chars();
-    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }

@@ -6,6 +6,7 @@
 //! - [`intake`]: bytes to a validated pack (YAML and Excel, told apart by content).
 //! - [`validate`]: the rules Databricks and common sense impose, pure and deterministic.
 //! - [`templates`]: the downloadable Excel and YAML templates, and packs written back out.
+//! - [`store`]: the SCD Type 2 store on PostgreSQL or SQLite, one API for every entity.
 //!
 //! Without the default `intake` feature only the model, findings and intake's result types are
 //! built; that is what the browser (WASM) build uses.
@@ -14,6 +15,8 @@ pub mod finding;
 pub mod model;
 
 pub mod intake;
+#[cfg(feature = "store")]
+pub mod store;
 #[cfg(feature = "intake")]
 pub mod templates;
 #[cfg(feature = "intake")]

@@ -24,7 +24,8 @@ pub struct Settings {
     pub max_uncompressed_bytes: u64,
     /// `enable_workflow`: serve the REST API under `/workflow` (the seed's feature flag).
     pub enable_workflow: bool,
-    /// `DATABASE_URL` or `domain_db_connection_string`: the production database (not used yet).
+    /// `DATABASE_URL` or `domain_db_connection_string`: PostgreSQL (production); SQLite under the
+    /// data directory when unset.
     pub database_url: Option<SecretString>,
     /// `azure_queue_connection_string`: the production queue (not used yet).
     pub azure_queue_connection_string: Option<SecretString>,
@@ -32,6 +33,8 @@ pub struct Settings {
     pub azure_queue_name: String,
     /// `SHAREPACK_LOG_FORMAT`: `text` (default) or `json`.
     pub log_json: bool,
+    /// `SHAREPACK_DB_MIN_CONNECTIONS`, `SHAREPACK_DB_MAX_CONNECTIONS`, `SHAREPACK_DB_ACQUIRE_TIMEOUT_SECS`.
+    pub pool: sharepack_engine::store::PoolSettings,
 }
 
 /// A setting that is present but cannot be used.
@@ -81,6 +84,15 @@ impl Settings {
             Some(text) => return Err(SettingError { name: "SHAREPACK_LOG_FORMAT", problem: format!("`{text}` is neither text nor json") }),
         };
         let max_upload_bytes = parse_number("SHAREPACK_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)?;
+        let small = |name: &'static str, default: u64| -> Result<u32, SettingError> {
+            let value = parse_number(name, default)?;
+            u32::try_from(value).map_err(|_| SettingError { name, problem: format!("{value} is too large") })
+        };
+        let pool = sharepack_engine::store::PoolSettings {
+            min_connections: small("SHAREPACK_DB_MIN_CONNECTIONS", 2)?,
+            max_connections: small("SHAREPACK_DB_MAX_CONNECTIONS", 10)?.max(1),
+            acquire_timeout: std::time::Duration::from_secs(u64::from(small("SHAREPACK_DB_ACQUIRE_TIMEOUT_SECS", 5)?.max(1))),
+        };
         Ok(Settings {
             site_addr,
             site_root: get("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into()),
@@ -92,6 +104,7 @@ impl Settings {
             azure_queue_connection_string: get("azure_queue_connection_string").map(SecretString::from),
             azure_queue_name: get("azure_queue_name").unwrap_or_else(|| "sharepack-processing".into()),
             log_json,
+            pool,
         })
     }
 
@@ -122,6 +135,7 @@ mod tests {
         assert!(settings.enable_workflow);
         assert_eq!(settings.azure_queue_name, "sharepack-processing");
         assert!(settings.database_url.is_none());
+        assert_eq!((settings.pool.min_connections, settings.pool.max_connections), (2, 10));
     }
 
     #[test]

@@ -11,6 +11,7 @@ use axum::extract::{DefaultBodyLimit, FromRef};
 use axum::routing::get;
 use axum::Router;
 use config::Settings;
+use sharepack_engine::store::{redact, Store, StoreError};
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::sync::Arc;
@@ -24,15 +25,31 @@ pub struct AppState {
     pub portal: Portal,
 }
 
-/// Builds the whole application for these settings.
-pub fn build(settings: &Settings) -> std::io::Result<Router> {
+/// Why the portal could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+/// Opens the store (PostgreSQL when a connection string is set, SQLite otherwise), migrating it.
+pub async fn open_store(settings: &Settings) -> Result<Store, StoreError> {
+    use secrecy::ExposeSecret;
+    let url = settings.database_url.as_ref().map(|url| url.expose_secret().to_string());
+    Store::open(url.as_deref(), &settings.data_dir, settings.pool).await
+}
+
+/// Builds the whole application on an open store.
+pub fn build(settings: &Settings, store: Store) -> Router {
     let leptos_options = LeptosOptions::builder()
         .output_name("sharepack")
         .site_root(settings.site_root.as_str())
         .site_pkg_dir("pkg")
         .site_addr(settings.site_addr)
         .build();
-    let portal = Portal { limits: settings.limits(), uploads: Arc::new(Uploads::open(&settings.data_dir)?) };
+    let portal = Portal { limits: settings.limits(), store: store.clone(), uploads: Arc::new(Uploads::new(store)) };
     let state = AppState { leptos_options: leptos_options.clone(), portal: portal.clone() };
     let routes = generate_route_list(App);
     // Room for the multipart envelope around the largest accepted file; handlers refuse the file
@@ -45,7 +62,7 @@ pub fn build(settings: &Settings) -> std::io::Result<Router> {
     if settings.enable_workflow {
         router = router.nest("/workflow", rest::router());
     }
-    let router = router
+    router
         .leptos_routes_with_context(
             &state,
             routes,
@@ -59,22 +76,40 @@ pub fn build(settings: &Settings) -> std::io::Result<Router> {
         .layer(RequestBodyLimitLayer::new(body_limit))
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(TraceLayer::new_for_http())
-        .with_state(state);
-    Ok(router)
+        .with_state(state)
 }
 
 /// Serves the portal until Ctrl-C or SIGTERM.
-pub async fn serve(settings: Settings) -> std::io::Result<()> {
-    let router = build(&settings)?;
+pub async fn serve(settings: Settings) -> Result<(), StartupError> {
+    let store = open_store_patiently(&settings).await?;
+    let router = build(&settings, store);
     let listener = tokio::net::TcpListener::bind(settings.site_addr).await?;
     tracing::info!(address = %settings.site_addr, data_dir = %settings.data_dir.display(), "Sharepack portal listening on http://{}", settings.site_addr);
-    if settings.database_url.is_some() {
-        tracing::warn!("a database connection string is set, but this build keeps its state in files under the data directory");
-    }
     if settings.azure_queue_connection_string.is_some() {
         tracing::warn!("an Azure queue connection string is set, but this build does not provision yet");
     }
-    axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await
+    axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await?;
+    Ok(())
+}
+
+/// A database that is still starting (a container, a failover) gets a minute before we give up.
+async fn open_store_patiently(settings: &Settings) -> Result<Store, StoreError> {
+    let mut delay = std::time::Duration::from_secs(1);
+    for attempt in 1.. {
+        match open_store(settings).await {
+            Ok(store) => {
+                tracing::info!(backend = store.backend(), "store ready");
+                return Ok(store);
+            }
+            Err(error @ StoreError::Unavailable(_)) if attempt < 8 => {
+                tracing::warn!(attempt, error = %redact(&error.to_string()), "the database is not reachable yet; retrying in {delay:?}");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(std::time::Duration::from_secs(15));
+            }
+            Err(error) => return Err(error),
+        }
+    }
+    unreachable!("the loop returns")
 }
 
 async fn shutdown_signal() {

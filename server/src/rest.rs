@@ -58,14 +58,8 @@ impl From<IntakeError> for ApiError {
             IntakeError::Limit { at: Some(at), .. } => Some(at.to_string()),
             _ => None,
         };
-        let message = error.to_string();
-        ApiError { status, code: error.code().into(), message: capitalize(&message), hint: Some(error.hint().into()), location }
+        ApiError { status, code: error.code().into(), message: error.sentence(), hint: Some(error.hint().into()), location }
     }
-}
-
-fn capitalize(text: &str) -> String {
-    let mut chars = text.chars();
-    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
 /// The answer of `POST /workflow/sharepack/validate`.
@@ -153,25 +147,33 @@ pub struct Health {
     pub database_connected: bool,
     pub queue_connected: bool,
     pub tables_count: u32,
-    /// Where this build keeps its state.
-    pub storage: &'static str,
+    /// `postgres` or `sqlite`.
+    pub database: &'static str,
+    /// The embedded queue lives in the database until an Azure queue is configured.
+    pub queue: &'static str,
     pub version: &'static str,
 }
 
 async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
-    let storage_ok = state.portal.uploads.probe().await.is_ok();
-    let (status, message) = if storage_ok {
-        (StatusCode::OK, "Workflow system healthy")
-    } else {
-        (StatusCode::SERVICE_UNAVAILABLE, "Workflow system unhealthy: the data directory is not writable")
+    let store = &state.portal.store;
+    let tables = match store.health().await {
+        Ok(count) => Some(count),
+        Err(error) => {
+            tracing::warn!(error = %sharepack_engine::store::redact(&error.to_string()), "health: the database does not answer");
+            None
+        }
     };
-    // This build keeps uploads in files; the database and the queue come with their own issues.
+    let (status, message) = match tables {
+        Some(_) => (StatusCode::OK, "Workflow system healthy"),
+        None => (StatusCode::SERVICE_UNAVAILABLE, "Workflow system unhealthy"),
+    };
     let body = Health {
         message: message.into(),
-        database_connected: false,
-        queue_connected: false,
-        tables_count: 0,
-        storage: "files",
+        database_connected: tables.is_some(),
+        queue_connected: tables.is_some(),
+        tables_count: tables.unwrap_or(0),
+        database: store.backend(),
+        queue: "embedded",
         version: env!("CARGO_PKG_VERSION"),
     };
     (status, Json(body))

@@ -31,12 +31,13 @@ mod tempdir {
     }
 }
 
-fn portal(extra: &[(&str, &str)]) -> Portal {
+async fn portal(extra: &[(&str, &str)]) -> Portal {
     let data = tempdir::Dir::new();
     let mut vars = vec![("SHAREPACK_DATA_DIR".to_string(), data.0.display().to_string())];
     vars.extend(extra.iter().map(|(name, value)| (name.to_string(), value.to_string())));
     let settings = Settings::from_vars(vars).unwrap();
-    Portal { router: server::build(&settings).unwrap(), _data: data }
+    let store = server::open_store(&settings).await.expect("the SQLite store opens");
+    Portal { router: server::build(&settings, store), _data: data }
 }
 
 fn sample(path: &str) -> Vec<u8> {
@@ -75,30 +76,21 @@ async fn json(portal: &Portal, request: Request<Body>) -> (StatusCode, Value) {
 
 #[tokio::test]
 async fn health_answers_in_the_seed_shape() {
-    let portal = portal(&[]);
+    let portal = portal(&[]).await;
     let (status, body) = json(&portal, Request::get("/workflow/health").body(Body::empty()).unwrap()).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["Message"], "Workflow system healthy");
     for field in ["DatabaseConnected", "QueueConnected"] {
         assert!(body[field].is_boolean(), "{field} in {body}");
     }
-    assert!(body["TablesCount"].is_number());
-}
-
-#[tokio::test]
-async fn health_is_503_when_the_data_directory_is_not_writable() {
-    let portal = portal(&[]);
-    let uploads = portal._data.0.join("uploads");
-    std::fs::remove_dir_all(&uploads).unwrap();
-    std::fs::write(&uploads, b"a file where the directory should be").unwrap();
-    let (status, body) = json(&portal, Request::get("/workflow/health").body(Body::empty()).unwrap()).await;
-    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
-    assert!(body["Message"].as_str().unwrap().contains("unhealthy"));
+    assert_eq!(body["DatabaseConnected"], true);
+    assert_eq!(body["TablesCount"], 21);
+    assert_eq!(body["Database"], "sqlite");
 }
 
 #[tokio::test]
 async fn validate_returns_the_parsed_pack_and_no_findings_for_a_valid_pack() {
-    let portal = portal(&[]);
+    let portal = portal(&[]).await;
     let (status, body) = json(&portal, post_file("/workflow/sharepack/validate", "finance.yaml", &sample("valid/finance.yaml"))).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["Valid"], true);
@@ -115,7 +107,7 @@ async fn validate_returns_the_parsed_pack_and_no_findings_for_a_valid_pack() {
 
 #[tokio::test]
 async fn validate_reads_excel_the_same_way() {
-    let portal = portal(&[]);
+    let portal = portal(&[]).await;
     let (status, body) = json(&portal, post_file("/workflow/sharepack/validate", "finance.xlsx", &sample("valid/finance.xlsx"))).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["Format"], "EXCEL");
@@ -125,7 +117,7 @@ async fn validate_reads_excel_the_same_way() {
 
 #[tokio::test]
 async fn validate_lists_located_findings_with_hints() {
-    let portal = portal(&[]);
+    let portal = portal(&[]).await;
     let (status, body) = json(&portal, post_file("/workflow/sharepack/validate", "recipients.yaml", &sample("invalid/recipients.yaml"))).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["Valid"], false);
@@ -140,7 +132,7 @@ async fn validate_lists_located_findings_with_hints() {
 
 #[tokio::test]
 async fn validate_reports_yaml_syntax_errors_as_findings() {
-    let portal = portal(&[]);
+    let portal = portal(&[]).await;
     let (status, body) = json(&portal, post_file("/workflow/sharepack/validate", "syntax.yaml", &sample("invalid/syntax.yaml"))).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["SharePack"], Value::Null);
@@ -150,7 +142,7 @@ async fn validate_reports_yaml_syntax_errors_as_findings() {
 
 #[tokio::test]
 async fn unreadable_files_get_a_4xx_with_the_reason() {
-    let portal = portal(&[]);
+    let portal = portal(&[]).await;
     let cases: [(&str, Vec<u8>, StatusCode, &str); 5] = [
         ("empty.yaml", Vec::new(), StatusCode::BAD_REQUEST, "empty_file"),
         ("report.pdf", b"%PDF-1.7 ...".to_vec(), StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_format"),
@@ -168,7 +160,7 @@ async fn unreadable_files_get_a_4xx_with_the_reason() {
 
 #[tokio::test]
 async fn files_over_the_limit_get_413() {
-    let portal = portal(&[("SHAREPACK_MAX_UPLOAD_BYTES", "1024")]);
+    let portal = portal(&[("SHAREPACK_MAX_UPLOAD_BYTES", "1024")]).await;
     let (status, body) = json(&portal, post_file("/workflow/sharepack/validate", "big.yaml", &vec![b'#'; 4096])).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(body["Code"], "file_too_large");
@@ -179,7 +171,7 @@ async fn files_over_the_limit_get_413() {
 
 #[tokio::test]
 async fn hostile_files_are_refused_with_a_clear_error() {
-    let portal = portal(&[("SHAREPACK_MAX_UNCOMPRESSED_BYTES", "1048576")]);
+    let portal = portal(&[("SHAREPACK_MAX_UNCOMPRESSED_BYTES", "1048576")]).await;
     let mut laughs = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
     for level in 1..10u8 {
         let (prev, name) = ((b'a' + level - 1) as char, (b'a' + level) as char);
@@ -212,7 +204,7 @@ async fn hostile_files_are_refused_with_a_clear_error() {
 
 #[tokio::test]
 async fn requests_without_a_file_are_told_how_to_send_one() {
-    let portal = portal(&[]);
+    let portal = portal(&[]).await;
     let (status, body) = json(&portal, Request::post("/workflow/sharepack/validate").header(header::CONTENT_TYPE, "application/json").body(Body::from("{}")).unwrap()).await;
     assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
     assert_eq!(body["Code"], "not_multipart");
@@ -227,14 +219,14 @@ async fn requests_without_a_file_are_told_how_to_send_one() {
 
 #[tokio::test]
 async fn the_rest_api_can_be_switched_off_with_the_seed_flag() {
-    let portal = portal(&[("enable_workflow", "false")]);
+    let portal = portal(&[("enable_workflow", "false")]).await;
     let (status, _, _) = send(&portal, Request::get("/workflow/health").body(Body::empty()).unwrap()).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]
 async fn templates_and_samples_download() {
-    let portal = portal(&[]);
+    let portal = portal(&[]).await;
     let (status, headers, body) = send(&portal, Request::get("/templates/sharepack-template.xlsx").body(Body::empty()).unwrap()).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(headers[header::CONTENT_TYPE], "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
@@ -256,7 +248,7 @@ async fn templates_and_samples_download() {
 /// upload's page, which the server renders in full.
 #[tokio::test]
 async fn the_plain_form_upload_redirects_to_a_rendered_report() {
-    let portal = portal(&[]);
+    let portal = portal(&[]).await;
     let mut request = post_file("/api/upload_pack", "finance.yaml", &sample("valid/finance.yaml"));
     request.headers_mut().insert(header::ACCEPT, "text/html".parse().unwrap());
     let (status, headers, _) = send(&portal, request).await;
@@ -274,7 +266,7 @@ async fn the_plain_form_upload_redirects_to_a_rendered_report() {
 
 #[tokio::test]
 async fn refused_uploads_get_a_page_that_says_why() {
-    let portal = portal(&[("SHAREPACK_MAX_UPLOAD_BYTES", "1024")]);
+    let portal = portal(&[("SHAREPACK_MAX_UPLOAD_BYTES", "1024")]).await;
     let mut request = post_file("/api/upload_pack", "big.yaml", &vec![b'#'; 2048]);
     request.headers_mut().insert(header::ACCEPT, "text/html".parse().unwrap());
     let (status, headers, _) = send(&portal, request).await;
@@ -287,7 +279,7 @@ async fn refused_uploads_get_a_page_that_says_why() {
 
 #[tokio::test]
 async fn unknown_uploads_are_404_pages() {
-    let portal = portal(&[]);
+    let portal = portal(&[]).await;
     for uri in ["/uploads/0191e0a0-0000-7000-8000-000000000000", "/uploads/not-a-uuid", "/no/such/page"] {
         let (status, _, body) = send(&portal, Request::get(uri).body(Body::empty()).unwrap()).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{uri}");

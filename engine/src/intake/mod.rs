@@ -74,6 +74,13 @@ impl IntakeError {
         }
     }
 
+    /// The message as a sentence, for people: `The file is empty`.
+    pub fn sentence(&self) -> String {
+        let message = self.to_string();
+        let mut chars = message.chars();
+        chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
+    }
+
     /// What the user can do about it.
     pub fn hint(&self) -> &'static str {
         match self {

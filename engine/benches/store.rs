@@ -1,0 +1,161 @@
+//! Store benchmark: 1,000,000 versions over 10,000 keys (100 versions each), then the time to
+//! read one key's current version, its version as of a past moment, its whole history, and a
+//! page of 50 current rows. Runs on SQLite always and on PostgreSQL when
+//! `SHAREPACK_TEST_PG_URL` names a server (scripts/bench.sh starts a throwaway one).
+//!
+//! The million rows are loaded in bulk (multi-row inserts that build the same contiguous SCD2
+//! histories the store writes); the rate of writes through `Store::write`, one transaction each,
+//! is measured separately on 2,000 writes.
+
+use chrono::{DateTime, TimeDelta, Utc};
+use serde_json::json;
+use sharepack_engine::store::{now, open_end, testing, Change, Entity, PoolSettings, Store};
+use std::time::{Duration, Instant};
+use uuid::Uuid;
+
+const KEYS: usize = 10_000;
+const VERSIONS: usize = 100;
+const ROWS_PER_INSERT: usize = 1_000;
+const SAMPLES: usize = 500;
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    runtime.block_on(async {
+        println!("store benchmark: {} versions over {KEYS} keys; reads are the median of {SAMPLES} random keys", KEYS * VERSIONS);
+        println!("{:<9} {:>10} {:>12} {:>10} {:>10} {:>10} {:>10}", "backend", "bulk load", "API writes", "current", "as of", "history", "page");
+        let dir = std::env::temp_dir().join(format!("sharepack-bench-{}", Uuid::new_v4()));
+        let sqlite = Store::open(None, &dir, PoolSettings::default()).await.expect("sqlite");
+        bench("sqlite", &sqlite).await;
+        sqlite.close().await;
+        let _ = std::fs::remove_dir_all(&dir);
+        match testing::pg_server() {
+            Some(server) => {
+                let url = testing::create_database(&server).await.expect("a benchmark database");
+                let postgres = Store::open(Some(&url), &std::env::temp_dir(), PoolSettings::default()).await.expect("postgres");
+                bench("postgres", &postgres).await;
+                postgres.close().await;
+            }
+            None => println!("postgres  (skipped: no SHAREPACK_TEST_PG_URL)"),
+        }
+    });
+}
+
+async fn bench(name: &str, store: &Store) {
+    let keys: Vec<Uuid> = (0..KEYS).map(|_| Uuid::now_v7()).collect();
+    // Histories start a year ago, one version an hour apart per key.
+    let start = now() - TimeDelta::days(365);
+    let loaded = Instant::now();
+    bulk_load(store, &keys, start).await;
+    let bulk = loaded.elapsed();
+
+    let writer = Instant::now();
+    let change = Change { by: "bench", reason: "benchmark" };
+    for index in 0..2_000 {
+        store.write(Entity::Share, keys[index % KEYS], &format!("share_{:05}", index % KEYS), &json!({"n": index}), &change).await.unwrap();
+    }
+    let writes_per_second = 2_000.0 / writer.elapsed().as_secs_f64();
+
+    let mut rng = Lcg(42);
+    let current = median(SAMPLES, || {
+        let key = keys[rng.below(KEYS)];
+        async move { assert!(store.current(Entity::Share, key).await.unwrap().is_some()) }
+    })
+    .await;
+    let as_of = median(SAMPLES, || {
+        let key = keys[rng.below(KEYS)];
+        let moment = start + TimeDelta::hours(rng.below(VERSIONS - 1) as i64) + TimeDelta::minutes(30);
+        async move { assert!(store.as_of(Entity::Share, key, moment).await.unwrap().is_some()) }
+    })
+    .await;
+    let history = median(SAMPLES, || {
+        let key = keys[rng.below(KEYS)];
+        async move { assert!(store.history(Entity::Share, key).await.unwrap().len() >= VERSIONS) }
+    })
+    .await;
+    let page = median(SAMPLES, || {
+        let after = format!("share_{:05}", rng.below(KEYS - 100));
+        async move { assert_eq!(store.current_page(Entity::Share, Some((&after, Uuid::nil())), 50).await.unwrap().len(), 50) }
+    })
+    .await;
+    println!(
+        "{name:<9} {:>9.1}s {:>8.0} /s {:>8.3}ms {:>8.3}ms {:>8.3}ms {:>8.3}ms",
+        bulk.as_secs_f64(),
+        writes_per_second,
+        ms(current),
+        ms(as_of),
+        ms(history),
+        ms(page)
+    );
+}
+
+/// Inserts `VERSIONS` contiguous versions for every key, `ROWS_PER_INSERT` rows a statement.
+async fn bulk_load(store: &Store, keys: &[Uuid], start: DateTime<Utc>) {
+    let rows: Vec<(Uuid, usize)> = keys.iter().flat_map(|key| (1..=VERSIONS).map(move |version| (*key, version))).collect();
+    let names: std::collections::HashMap<Uuid, String> = keys.iter().enumerate().map(|(index, key)| (*key, format!("share_{index:05}"))).collect();
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        let placeholders: Vec<String> = (0..chunk.len())
+            .map(|row| {
+                let base = row * 9;
+                format!("(${}, ${}, ${}, ${}, ${}, ${}, ${}, FALSE, ${}, ${}, 'bulk')", base + 1, base + 2, base + 3, base + 4, base + 5, base + 6, base + 7, base + 8, base + 9)
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO shares (record_id, share_id, name, data, effective_from, effective_to, is_current, is_deleted, version, created_by, change_reason) VALUES {}",
+            placeholders.join(", ")
+        );
+        let time = |version: usize| start + TimeDelta::hours(version as i64 - 1);
+        match store {
+            Store::Postgres(pool) => {
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for (key, version) in chunk {
+                    let to = if *version == VERSIONS { open_end() } else { time(version + 1) };
+                    query = query.bind(Uuid::now_v7()).bind(*key).bind(&names[key]).bind(sqlx::types::Json(json!({"version": version})))
+                        .bind(time(*version)).bind(to).bind(*version == VERSIONS).bind(*version as i64).bind("bench");
+                }
+                query.execute(pool).await.unwrap();
+            }
+            Store::Sqlite(pool) => {
+                let text = |t: DateTime<Utc>| t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string();
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for (key, version) in chunk {
+                    let to = if *version == VERSIONS { open_end() } else { time(version + 1) };
+                    query = query.bind(Uuid::now_v7()).bind(*key).bind(&names[key]).bind(json!({"version": version}).to_string())
+                        .bind(text(time(*version))).bind(text(to)).bind(*version == VERSIONS).bind(*version as i64).bind("bench");
+                }
+                query.execute(pool).await.unwrap();
+            }
+        }
+    }
+    if let Store::Postgres(pool) = store {
+        sqlx::query("ANALYZE shares").execute(pool).await.unwrap();
+    }
+}
+
+async fn median<F, Fut>(samples: usize, mut next: F) -> Duration
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let mut times = Vec::with_capacity(samples);
+    for _ in 0..samples {
+        let started = Instant::now();
+        next().await;
+        times.push(started.elapsed());
+    }
+    times.sort();
+    times[samples / 2]
+}
+
+fn ms(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1000.0
+}
+
+/// A small deterministic generator, so runs sample the same keys.
+struct Lcg(u64);
+
+impl Lcg {
+    fn below(&mut self, bound: usize) -> usize {
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        ((self.0 >> 33) as usize) % bound
+    }
+}

@@ -4,8 +4,8 @@
 //! are the wire contract between server and browser, kept apart from storage types.
 
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 use leptos::server_fn::codec::{MultipartData, MultipartFormData};
+use serde::{Deserialize, Serialize};
 use sharepack_engine::intake::Intake;
 use std::collections::BTreeMap;
 
@@ -25,7 +25,7 @@ pub struct UploadView {
 /// Either the parsed pack with its findings, or why the file could not be read at all.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Outcome {
-    Read(Intake),
+    Read(Box<Intake>),
     Refused { code: String, message: String, hint: String },
 }
 
@@ -36,7 +36,8 @@ pub async fn upload_pack(data: MultipartData) -> Result<String, ServerFnError> {
     let portal = crate::ssr::portal()?;
     let mut multipart = data.into_inner().ok_or_else(|| ServerFnError::new("multipart data missing"))?;
     let upload = crate::ssr::read_file_field(&mut multipart, portal.limits.max_file_bytes).await?;
-    let id = portal.uploads.ingest(upload, &portal.limits).await.map_err(|error| crate::ssr::store_failure("Storing the upload", &error))?;
+    let id =
+        portal.uploads.ingest(upload, &portal.limits).await.map_err(|error| crate::ssr::store_failure("Storing the upload", &error))?;
     leptos_axum::redirect(&format!("/uploads/{id}"));
     Ok(id)
 }

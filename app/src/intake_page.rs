@@ -5,14 +5,14 @@
 //! file uploads it at once and the router moves to that page without a reload.
 
 use crate::api::{get_upload, UploadPack};
-use leptos::server_fn::ServerFn;
 use crate::report::Report;
 use leptos::ev::{DragEvent, SubmitEvent};
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos::wasm_bindgen::JsCast;
+use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 use leptos_router::NavigateOptions;
-use leptos_router::components::A;
 use web_sys::{File, FormData, HtmlFormElement, HtmlInputElement};
 
 #[component]
@@ -21,12 +21,15 @@ pub fn IntakePage() -> impl IntoView {
     let query = use_query_map();
     let id = Memo::new(move |_| params.read().get("id"));
     let only_errors = Memo::new(move |_| query.read().get("only").as_deref() == Some("errors"));
-    let upload = Resource::new(move || id.get(), |id| async move {
-        match id {
-            Some(id) => get_upload(id).await,
-            None => Ok(None),
-        }
-    });
+    let upload = Resource::new(
+        move || id.get(),
+        |id| async move {
+            match id {
+                Some(id) => get_upload(id).await,
+                None => Ok(None),
+            }
+        },
+    );
     view! {
         <section class="intro">
             <h1>"Validate a share pack"</h1>

@@ -27,6 +27,7 @@ pub fn Report(upload: UploadView, only_errors: Memo<bool>) -> impl IntoView {
         }
         .into_any(),
         Outcome::Read(intake) => {
+            let intake = *intake;
             let counts = intake.counts();
             let verdict = verdict(&counts, intake.pack.is_some());
             let format = intake.format;
@@ -262,7 +263,11 @@ fn FindingItem(finding: Finding, excerpt: Option<String>) -> impl IntoView {
 
 /// Severity of the worst finding under a path prefix, for marking rows.
 fn worst(findings: &[Finding], prefix: &str) -> Option<&'static str> {
-    let under = |finding: &&Finding| finding.at.path == prefix || finding.at.path.starts_with(&format!("{prefix}.")) || finding.at.path.starts_with(&format!("{prefix}["));
+    let under = |finding: &&Finding| {
+        finding.at.path == prefix
+            || finding.at.path.starts_with(&format!("{prefix}."))
+            || finding.at.path.starts_with(&format!("{prefix}["))
+    };
     findings.iter().filter(under).map(|finding| finding.severity).min().map(Severity::as_str)
 }
 

@@ -73,7 +73,7 @@ impl Uploads {
             match outcome {
                 Ok((intake, bytes)) => {
                     let excerpts = excerpts(&intake, &bytes);
-                    (Outcome::Read(intake), excerpts, Some(bytes))
+                    (Outcome::Read(Box::new(intake)), excerpts, Some(bytes))
                 }
                 Err(error) => {
                     let outcome = Outcome::Refused { code: error.code().into(), message: error.sentence(), hint: error.hint().into() };
@@ -104,7 +104,9 @@ impl Uploads {
     pub async fn load(&self, id: &str) -> Result<Option<UploadView>, StoreError> {
         let Ok(id) = uuid::Uuid::parse_str(id) else { return Ok(None) };
         match self.store.load_upload(id).await? {
-            Some(stored) => serde_json::from_value(stored.outcome).map(Some).map_err(|error| StoreError::Config(format!("stored upload {id} cannot be read: {error}"))),
+            Some(stored) => serde_json::from_value(stored.outcome)
+                .map(Some)
+                .map_err(|error| StoreError::Config(format!("stored upload {id} cannot be read: {error}"))),
             None => Ok(None),
         }
     }

@@ -43,21 +43,37 @@ const OBJECTS_PER_SHARE: usize = 100;
 /// A large, valid pack: half D2O recipients with IP lists, half D2D; every share granted to three
 /// recipients; every tenth object detailed (shared_as, history, a partition).
 fn large_yaml() -> String {
-    let mut yaml = String::from("metadata:\n  requestor: bench@example.com\n  project_name: Benchmark\n  business_line: Performance\n  strategy: NEW\nrecipient:\n");
+    let mut yaml = String::from(
+        "metadata:\n  requestor: bench@example.com\n  project_name: Benchmark\n  business_line: Performance\n  strategy: NEW\nrecipient:\n",
+    );
     for index in 0..RECIPIENTS {
-        if index % 2 == 0 {
+        if index.is_multiple_of(2) {
             let _ = writeln!(yaml, "  - name: partner-{index}\n    type: D2O\n    email: partner{index}@example.org\n    allowed_ips: [203.0.{}.0/24, 198.51.100.{}]\n    comment: Partner {index}", index % 256, index % 256);
         } else {
-            let _ = writeln!(yaml, "  - name: workspace-{index}\n    type: D2D\n    metastore_id: azure:westeurope:{:08x}-4b5a-4c6d-8e7f-0a1b2c3d4e5f", index);
+            let _ = writeln!(
+                yaml,
+                "  - name: workspace-{index}\n    type: D2D\n    metastore_id: azure:westeurope:{:08x}-4b5a-4c6d-8e7f-0a1b2c3d4e5f",
+                index
+            );
         }
     }
     yaml.push_str("share:\n");
     for share in 0..SHARES {
-        let grants: Vec<String> = (0..3).map(|k| {
-            let index = (share * 3 + k) % RECIPIENTS;
-            if index % 2 == 0 { format!("partner-{index}") } else { format!("workspace-{index}") }
-        }).collect();
-        let _ = writeln!(yaml, "  - name: share_{share}\n    comment: Share {share}\n    recipients: [{}]\n    data_objects:", grants.join(", "));
+        let grants: Vec<String> = (0..3)
+            .map(|k| {
+                let index = (share * 3 + k) % RECIPIENTS;
+                if index.is_multiple_of(2) {
+                    format!("partner-{index}")
+                } else {
+                    format!("workspace-{index}")
+                }
+            })
+            .collect();
+        let _ = writeln!(
+            yaml,
+            "  - name: share_{share}\n    comment: Share {share}\n    recipients: [{}]\n    data_objects:",
+            grants.join(", ")
+        );
         for object in 0..OBJECTS_PER_SHARE {
             if object % 10 == 0 {
                 let _ = writeln!(yaml, "      - name: catalog_{share}.schema_{}.table_{object}\n        shared_as: s{share}.t{object}\n        history_sharing: true\n        partitions: [\"region = 'EU'\"]", object % 7);

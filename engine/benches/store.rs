@@ -22,7 +22,10 @@ fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     runtime.block_on(async {
         println!("store benchmark: {} versions over {KEYS} keys; reads are the median of {SAMPLES} random keys", KEYS * VERSIONS);
-        println!("{:<9} {:>10} {:>12} {:>10} {:>10} {:>10} {:>10}", "backend", "bulk load", "API writes", "current", "as of", "history", "page");
+        println!(
+            "{:<9} {:>10} {:>12} {:>10} {:>10} {:>10} {:>10}",
+            "backend", "bulk load", "API writes", "current", "as of", "history", "page"
+        );
         let dir = std::env::temp_dir().join(format!("sharepack-bench-{}", Uuid::new_v4()));
         let sqlite = Store::open(None, &dir, PoolSettings::default()).await.expect("sqlite");
         bench("sqlite", &sqlite).await;
@@ -91,44 +94,88 @@ async fn bench(name: &str, store: &Store) {
 /// Inserts `VERSIONS` contiguous versions for every key, `ROWS_PER_INSERT` rows a statement.
 async fn bulk_load(store: &Store, keys: &[Uuid], start: DateTime<Utc>) {
     let rows: Vec<(Uuid, usize)> = keys.iter().flat_map(|key| (1..=VERSIONS).map(move |version| (*key, version))).collect();
-    let names: std::collections::HashMap<Uuid, String> = keys.iter().enumerate().map(|(index, key)| (*key, format!("share_{index:05}"))).collect();
-    for chunk in rows.chunks(ROWS_PER_INSERT) {
-        let placeholders: Vec<String> = (0..chunk.len())
-            .map(|row| {
-                let base = row * 9;
-                format!("(${}, ${}, ${}, ${}, ${}, ${}, ${}, FALSE, ${}, ${}, 'bulk')", base + 1, base + 2, base + 3, base + 4, base + 5, base + 6, base + 7, base + 8, base + 9)
-            })
-            .collect();
-        let sql = format!(
+    let names: std::collections::HashMap<Uuid, String> =
+        keys.iter().enumerate().map(|(index, key)| (*key, format!("share_{index:05}"))).collect();
+    // One transaction per 100 statements: SQLite would otherwise sync the WAL after each.
+    for batch in rows.chunks(ROWS_PER_INSERT * 100) {
+        let mut transaction = match store {
+            Store::Postgres(pool) => Transaction::Postgres(pool.begin().await.unwrap()),
+            Store::Sqlite(pool) => Transaction::Sqlite(pool.begin().await.unwrap()),
+        };
+        for chunk in batch.chunks(ROWS_PER_INSERT) {
+            let placeholders: Vec<String> = (0..chunk.len())
+                .map(|row| {
+                    let base = row * 9;
+                    format!(
+                        "(${}, ${}, ${}, ${}, ${}, ${}, ${}, FALSE, ${}, ${}, 'bulk')",
+                        base + 1,
+                        base + 2,
+                        base + 3,
+                        base + 4,
+                        base + 5,
+                        base + 6,
+                        base + 7,
+                        base + 8,
+                        base + 9
+                    )
+                })
+                .collect();
+            let sql = format!(
             "INSERT INTO shares (record_id, share_id, name, data, effective_from, effective_to, is_current, is_deleted, version, created_by, change_reason) VALUES {}",
             placeholders.join(", ")
         );
-        let time = |version: usize| start + TimeDelta::hours(version as i64 - 1);
-        match store {
-            Store::Postgres(pool) => {
-                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-                for (key, version) in chunk {
-                    let to = if *version == VERSIONS { open_end() } else { time(version + 1) };
-                    query = query.bind(Uuid::now_v7()).bind(*key).bind(&names[key]).bind(sqlx::types::Json(json!({"version": version})))
-                        .bind(time(*version)).bind(to).bind(*version == VERSIONS).bind(*version as i64).bind("bench");
+            let time = |version: usize| start + TimeDelta::hours(version as i64 - 1);
+            match &mut transaction {
+                Transaction::Postgres(tx) => {
+                    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+                    for (key, version) in chunk {
+                        let to = if *version == VERSIONS { open_end() } else { time(version + 1) };
+                        query = query
+                            .bind(Uuid::now_v7())
+                            .bind(*key)
+                            .bind(&names[key])
+                            .bind(sqlx::types::Json(json!({"version": version})))
+                            .bind(time(*version))
+                            .bind(to)
+                            .bind(*version == VERSIONS)
+                            .bind(*version as i64)
+                            .bind("bench");
+                    }
+                    query.execute(&mut **tx).await.unwrap();
                 }
-                query.execute(pool).await.unwrap();
-            }
-            Store::Sqlite(pool) => {
-                let text = |t: DateTime<Utc>| t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string();
-                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-                for (key, version) in chunk {
-                    let to = if *version == VERSIONS { open_end() } else { time(version + 1) };
-                    query = query.bind(Uuid::now_v7()).bind(*key).bind(&names[key]).bind(json!({"version": version}).to_string())
-                        .bind(text(time(*version))).bind(text(to)).bind(*version == VERSIONS).bind(*version as i64).bind("bench");
+                Transaction::Sqlite(tx) => {
+                    let text = |t: DateTime<Utc>| t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string();
+                    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+                    for (key, version) in chunk {
+                        let to = if *version == VERSIONS { open_end() } else { time(version + 1) };
+                        query = query
+                            .bind(Uuid::now_v7())
+                            .bind(*key)
+                            .bind(&names[key])
+                            .bind(json!({"version": version}).to_string())
+                            .bind(text(time(*version)))
+                            .bind(text(to))
+                            .bind(*version == VERSIONS)
+                            .bind(*version as i64)
+                            .bind("bench");
+                    }
+                    query.execute(&mut **tx).await.unwrap();
                 }
-                query.execute(pool).await.unwrap();
             }
+        }
+        match transaction {
+            Transaction::Postgres(tx) => tx.commit().await.unwrap(),
+            Transaction::Sqlite(tx) => tx.commit().await.unwrap(),
         }
     }
     if let Store::Postgres(pool) = store {
         sqlx::query("ANALYZE shares").execute(pool).await.unwrap();
     }
+}
+
+enum Transaction {
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
 }
 
 async fn median<F, Fut>(samples: usize, mut next: F) -> Duration

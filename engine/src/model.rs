@@ -100,7 +100,8 @@ pub trait Located {
 
     /// Where element `index` of a list field was written (its own line, or the cell holding the list).
     fn item_at(&self, field: &str, index: usize) -> Location {
-        let path = if self.origin().path.is_empty() { format!("{field}[{index}]") } else { format!("{}.{field}[{index}]", self.origin().path) };
+        let path =
+            if self.origin().path.is_empty() { format!("{field}[{index}]") } else { format!("{}.{field}[{index}]", self.origin().path) };
         self.fields().get(&path).cloned().unwrap_or_else(|| self.at(field).with_path(path))
     }
 }

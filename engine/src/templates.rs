@@ -134,7 +134,9 @@ pub fn write_workbook(pack: &SharePack, guide: bool) -> Result<Vec<u8>, XlsxErro
         write_cells(sheet, row, &cells)?;
     }
     if guide {
-        let kinds = DataValidation::new().allow_list_strings(&["D2O", "D2D"])?.set_error_message("Choose D2O (open sharing) or D2D (Databricks-to-Databricks)")?;
+        let kinds = DataValidation::new()
+            .allow_list_strings(&["D2O", "D2D"])?
+            .set_error_message("Choose D2O (open sharing) or D2D (Databricks-to-Databricks)")?;
         sheet.add_data_validation(1, 1, 5000, 1, &kinds)?;
     }
 

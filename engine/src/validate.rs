@@ -17,8 +17,11 @@ pub const MAX_ALLOWED_IPS: usize = 100;
 /// Longest name Databricks accepts.
 pub const MAX_NAME_LENGTH: usize = 255;
 
+/// Which objects a limit counts.
+type Counts = fn(DataObjectType) -> bool;
+
 /// Per-share limits by kind of object.
-const SHARE_LIMITS: &[(&str, usize, fn(DataObjectType) -> bool)] = &[
+const SHARE_LIMITS: &[(&str, usize, Counts)] = &[
     ("tables", 1000, DataObjectType::is_table_like),
     ("schemas", 500, |kind| kind == DataObjectType::Schema),
     ("volumes", 1000, |kind| kind == DataObjectType::Volume),
@@ -49,8 +52,12 @@ pub fn validate_at(pack: &SharePack, now: DateTime<Utc>) -> Vec<Finding> {
     let granted: HashSet<String> = pack.shares.iter().flat_map(|share| share.recipients.iter().map(|name| name_key(name))).collect();
     for recipient in pack.recipients.iter().filter(|r| !r.name.is_empty() && !granted.contains(&name_key(&r.name))) {
         findings.push(
-            Finding::warning("unused_recipient", recipient.at("name"), format!("Recipient `{}` is not granted any share in this pack", recipient.name))
-                .hint("Add it to a share's recipients, or remove it if it is not needed"),
+            Finding::warning(
+                "unused_recipient",
+                recipient.at("name"),
+                format!("Recipient `{}` is not granted any share in this pack", recipient.name),
+            )
+            .hint("Add it to a share's recipients, or remove it if it is not needed"),
         );
     }
     if let Some(first) = pack.pipelines.first() {
@@ -66,8 +73,12 @@ pub fn validate_at(pack: &SharePack, now: DateTime<Utc>) -> Vec<Finding> {
 fn metadata(metadata: &Metadata, findings: &mut Vec<Finding>) {
     if !metadata.requestor.is_empty() && !is_email(&metadata.requestor) {
         findings.push(
-            Finding::warning("requestor_not_email", metadata.at("requestor"), format!("Requestor `{}` is not an e-mail address", metadata.requestor))
-                .hint("Use the requestor's e-mail address, so that notifications reach them"),
+            Finding::warning(
+                "requestor_not_email",
+                metadata.at("requestor"),
+                format!("Requestor `{}` is not an e-mail address", metadata.requestor),
+            )
+            .hint("Use the requestor's e-mail address, so that notifications reach them"),
         );
     }
     if let Some(url) = &metadata.workspace_url {
@@ -95,8 +106,12 @@ fn unique_names<'a>(what: &str, names: impl Iterator<Item = (&'a str, Location)>
                     .hint("Keep one definition, or give the second its own name"),
             ),
             Some((first, first_at)) => findings.push(
-                Finding::error("name_case_collision", at, format!("{} `{name}` and `{first}` (at {first_at}) differ only by case", capitalize(what)))
-                    .hint("Databricks stores names in lowercase, so these would be the same; rename one"),
+                Finding::error(
+                    "name_case_collision",
+                    at,
+                    format!("{} `{name}` and `{first}` (at {first_at}) differ only by case", capitalize(what)),
+                )
+                .hint("Databricks stores names in lowercase, so these would be the same; rename one"),
             ),
             None => {
                 seen.insert(name_key(name), (name, at));
@@ -108,8 +123,12 @@ fn unique_names<'a>(what: &str, names: impl Iterator<Item = (&'a str, Location)>
 fn check_name(what: &str, name: &str, at: &Location, findings: &mut Vec<Finding>) {
     if name.chars().count() > MAX_NAME_LENGTH {
         findings.push(
-            Finding::error("invalid_name", at.clone(), format!("{} name is {} characters long; Databricks allows {MAX_NAME_LENGTH}", capitalize(what), name.chars().count()))
-                .hint("Shorten the name"),
+            Finding::error(
+                "invalid_name",
+                at.clone(),
+                format!("{} name is {} characters long; Databricks allows {MAX_NAME_LENGTH}", capitalize(what), name.chars().count()),
+            )
+            .hint("Shorten the name"),
         );
     }
     if let Some(bad) = name.chars().find(|c| matches!(c, '.' | ' ' | '/') || c.is_control()) {
@@ -119,8 +138,12 @@ fn check_name(what: &str, name: &str, at: &Location, findings: &mut Vec<Finding>
             other => format!("the control character U+{:04X}", u32::from(other)),
         };
         findings.push(
-            Finding::error("invalid_name", at.clone(), format!("{} name `{}` contains {shown}, which Databricks does not allow", capitalize(what), name.escape_debug()))
-                .hint("Use letters, digits, `_` and `-`; no `.`, space, `/` or control characters"),
+            Finding::error(
+                "invalid_name",
+                at.clone(),
+                format!("{} name `{}` contains {shown}, which Databricks does not allow", capitalize(what), name.escape_debug()),
+            )
+            .hint("Use letters, digits, `_` and `-`; no `.`, space, `/` or control characters"),
         );
     } else if name.chars().any(char::is_uppercase) {
         findings.push(Finding::info(
@@ -137,26 +160,39 @@ fn recipient(recipient: &Recipient, now: DateTime<Utc>, findings: &mut Vec<Findi
         RecipientType::D2O => {
             match &recipient.email {
                 None => findings.push(
-                    Finding::error("required", recipient.at("email"), format!("Open-sharing (D2O) recipient `{name}` needs an e-mail address"))
-                        .hint("Fill in the e-mail of the person who receives the activation link"),
+                    Finding::error(
+                        "required",
+                        recipient.at("email"),
+                        format!("Open-sharing (D2O) recipient `{name}` needs an e-mail address"),
+                    )
+                    .hint("Fill in the e-mail of the person who receives the activation link"),
                 ),
                 Some(email) if !is_email(email) => findings.push(
-                    Finding::error("invalid_email", recipient.at("email"), format!("`{email}` is not a valid e-mail address")).hint("Write it as name@company.com"),
+                    Finding::error("invalid_email", recipient.at("email"), format!("`{email}` is not a valid e-mail address"))
+                        .hint("Write it as name@company.com"),
                 ),
                 Some(_) => {}
             }
             if recipient.metastore_id.is_some() {
                 findings.push(
-                    Finding::warning("ignored_field", recipient.at("metastore_id"), format!("Recipient `{name}` is D2O, so its metastore id is ignored"))
-                        .hint("Set type to D2D if the recipient has its own Databricks workspace"),
+                    Finding::warning(
+                        "ignored_field",
+                        recipient.at("metastore_id"),
+                        format!("Recipient `{name}` is D2O, so its metastore id is ignored"),
+                    )
+                    .hint("Set type to D2D if the recipient has its own Databricks workspace"),
                 );
             }
         }
         RecipientType::D2D => {
             match &recipient.metastore_id {
                 None => findings.push(
-                    Finding::error("required", recipient.at("metastore_id"), format!("Databricks-to-Databricks (D2D) recipient `{name}` needs a metastore id"))
-                        .hint("Ask the recipient to run `SELECT CURRENT_METASTORE()`; it looks like azure:westeurope:6f1c2d3e-…"),
+                    Finding::error(
+                        "required",
+                        recipient.at("metastore_id"),
+                        format!("Databricks-to-Databricks (D2D) recipient `{name}` needs a metastore id"),
+                    )
+                    .hint("Ask the recipient to run `SELECT CURRENT_METASTORE()`; it looks like azure:westeurope:6f1c2d3e-…"),
                 ),
                 Some(id) if !is_metastore_id(id) => findings.push(
                     Finding::error("invalid_metastore_id", recipient.at("metastore_id"), format!("`{id}` is not a global metastore id"))
@@ -165,24 +201,39 @@ fn recipient(recipient: &Recipient, now: DateTime<Utc>, findings: &mut Vec<Findi
                 Some(_) => {}
             }
             if let Some(email) = recipient.email.as_ref().filter(|email| !is_email(email)) {
-                findings.push(Finding::error("invalid_email", recipient.at("email"), format!("`{email}` is not a valid e-mail address")).hint("Write it as name@company.com"));
+                findings.push(
+                    Finding::error("invalid_email", recipient.at("email"), format!("`{email}` is not a valid e-mail address"))
+                        .hint("Write it as name@company.com"),
+                );
             }
             if !recipient.allowed_ips.is_empty() {
                 findings.push(
-                    Finding::error("ips_need_d2o", recipient.at("allowed_ips"), format!("Recipient `{name}` is D2D; IP access lists apply to open sharing (D2O) only"))
-                        .hint("Remove the allowed IPs, or make the recipient D2O"),
+                    Finding::error(
+                        "ips_need_d2o",
+                        recipient.at("allowed_ips"),
+                        format!("Recipient `{name}` is D2D; IP access lists apply to open sharing (D2O) only"),
+                    )
+                    .hint("Remove the allowed IPs, or make the recipient D2O"),
                 );
             }
             if recipient.token_expiry.is_some() {
-                findings.push(Finding::warning("ignored_field", recipient.at("token_expiry"), format!("Recipient `{name}` is D2D and has no token, so the expiry is ignored")));
+                findings.push(Finding::warning(
+                    "ignored_field",
+                    recipient.at("token_expiry"),
+                    format!("Recipient `{name}` is D2D and has no token, so the expiry is ignored"),
+                ));
             }
         }
     }
     allowed_ips(recipient, findings);
     if let Some(expiry) = recipient.token_expiry.filter(|expiry| *expiry <= now) {
         findings.push(
-            Finding::error("expiry_in_past", recipient.at("token_expiry"), format!("The token expiry {} is in the past", expiry.format("%Y-%m-%d %H:%M UTC")))
-                .hint("Choose a date in the future, or leave it empty for the metastore's default lifetime"),
+            Finding::error(
+                "expiry_in_past",
+                recipient.at("token_expiry"),
+                format!("The token expiry {} is in the past", expiry.format("%Y-%m-%d %H:%M UTC")),
+            )
+            .hint("Choose a date in the future, or leave it empty for the metastore's default lifetime"),
         );
     }
     for key in recipient.properties.keys() {
@@ -190,8 +241,12 @@ fn recipient(recipient: &Recipient, now: DateTime<Utc>, findings: &mut Vec<Findi
             findings.push(Finding::error("invalid_property", recipient.at("properties"), "A property has an empty name"));
         } else if key.to_ascii_lowercase().starts_with("databricks.") {
             findings.push(
-                Finding::error("reserved_property", recipient.at("properties"), format!("Property `{key}` is reserved: Databricks sets `databricks.*` properties itself"))
-                    .hint("Rename the property"),
+                Finding::error(
+                    "reserved_property",
+                    recipient.at("properties"),
+                    format!("Property `{key}` is reserved: Databricks sets `databricks.*` properties itself"),
+                )
+                .hint("Rename the property"),
             );
         }
     }
@@ -201,8 +256,12 @@ fn allowed_ips(recipient: &Recipient, findings: &mut Vec<Finding>) {
     let ips = &recipient.allowed_ips;
     if ips.len() > MAX_ALLOWED_IPS {
         findings.push(
-            Finding::error("too_many_ips", recipient.at("allowed_ips"), format!("Recipient `{}` lists {} IP entries; Databricks allows {MAX_ALLOWED_IPS}", recipient.name, ips.len()))
-                .hint("Combine addresses into CIDR blocks (a block counts as one entry)"),
+            Finding::error(
+                "too_many_ips",
+                recipient.at("allowed_ips"),
+                format!("Recipient `{}` lists {} IP entries; Databricks allows {MAX_ALLOWED_IPS}", recipient.name, ips.len()),
+            )
+            .hint("Combine addresses into CIDR blocks (a block counts as one entry)"),
         );
     }
     let mut seen = HashSet::new();
@@ -214,7 +273,8 @@ fn allowed_ips(recipient: &Recipient, findings: &mut Vec<Finding>) {
                     findings.push(Finding::warning("duplicate_ip", at, format!("`{ip}` is listed twice")));
                 }
             }
-            Err(problem) => findings.push(Finding::error("invalid_ip", at, problem).hint("Use IPv4 addresses (203.0.113.7) or CIDR blocks (203.0.113.0/24)")),
+            Err(problem) => findings
+                .push(Finding::error("invalid_ip", at, problem).hint("Use IPv4 addresses (203.0.113.7) or CIDR blocks (203.0.113.0/24)")),
         }
     }
 }
@@ -248,33 +308,54 @@ fn share(share: &Share, recipients: &HashMap<String, &Recipient>, findings: &mut
             continue;
         }
         if !recipients.contains_key(&name_key(recipient)) {
-            let closest = recipients.keys().min_by_key(|known| strsim::levenshtein(known, &name_key(recipient))).filter(|known| strsim::levenshtein(known, &name_key(recipient)) <= 3);
+            let closest = recipients
+                .keys()
+                .min_by_key(|known| strsim::levenshtein(known, &name_key(recipient)))
+                .filter(|known| strsim::levenshtein(known, &name_key(recipient)) <= 3);
             let hint = match closest {
                 Some(known) => format!("Did you mean `{}`? Otherwise add `{recipient}` to the recipients", recipients[known].name),
                 None => format!("Add `{recipient}` to the recipients, or correct the name"),
             };
-            findings.push(Finding::error("unknown_recipient", at, format!("Share `{name}` grants `{recipient}`, which the pack does not define")).hint(hint));
+            findings.push(
+                Finding::error("unknown_recipient", at, format!("Share `{name}` grants `{recipient}`, which the pack does not define"))
+                    .hint(hint),
+            );
         }
     }
     if share.data_objects.is_empty() && !share.name.is_empty() {
         findings.push(
-            Finding::warning("empty_share", share.at("name"), format!("Share `{name}` has no data objects; its recipients would see nothing"))
-                .hint("List the tables to share under data_objects"),
+            Finding::warning(
+                "empty_share",
+                share.at("name"),
+                format!("Share `{name}` has no data objects; its recipients would see nothing"),
+            )
+            .hint("List the tables to share under data_objects"),
         );
     }
     if share.recipients.is_empty() && !share.name.is_empty() {
-        findings.push(Finding::info("no_recipients", share.at("name"), format!("Share `{name}` is granted to nobody; no one can read it until a recipient is added")));
+        findings.push(Finding::info(
+            "no_recipients",
+            share.at("name"),
+            format!("Share `{name}` is granted to nobody; no one can read it until a recipient is added"),
+        ));
     }
     let mut objects = HashSet::new();
     let mut aliases = HashSet::new();
     for object in &share.data_objects {
         data_object(object, findings);
         if !object.name.is_empty() && !objects.insert((object.kind, name_key(&object.name))) {
-            findings.push(Finding::error("duplicate_object", object.at("name"), format!("`{}` is listed twice in share `{name}`", object.name)).hint("Remove one of them"));
+            findings.push(
+                Finding::error("duplicate_object", object.at("name"), format!("`{}` is listed twice in share `{name}`", object.name))
+                    .hint("Remove one of them"),
+            );
         }
         if let Some(alias) = &object.shared_as {
             if !aliases.insert(name_key(alias)) {
-                findings.push(Finding::error("duplicate_shared_as", object.at("shared_as"), format!("Two objects in share `{name}` are shared as `{alias}`")));
+                findings.push(Finding::error(
+                    "duplicate_shared_as",
+                    object.at("shared_as"),
+                    format!("Two objects in share `{name}` are shared as `{alias}`"),
+                ));
             }
         }
     }
@@ -282,8 +363,12 @@ fn share(share: &Share, recipients: &HashMap<String, &Recipient>, findings: &mut
         let count = share.data_objects.iter().filter(|object| counts(object.kind)).count();
         if count > *limit {
             findings.push(
-                Finding::error("too_many_objects", share.at("data_objects"), format!("Share `{name}` holds {count} {what}; Databricks allows {limit} per share"))
-                    .hint("Split the objects over several shares"),
+                Finding::error(
+                    "too_many_objects",
+                    share.at("data_objects"),
+                    format!("Share `{name}` holds {count} {what}; Databricks allows {limit} per share"),
+                )
+                .hint("Split the objects over several shares"),
             );
         }
     }
@@ -311,7 +396,8 @@ fn data_object(object: &DataObject, findings: &mut Vec<Finding>) {
     if let Some(alias) = &object.shared_as {
         if object.kind.is_table_like() {
             let parts: Vec<&str> = alias.split('.').collect();
-            if parts.len() != 2 || parts.iter().any(|part| part.is_empty() || !part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')) {
+            if parts.len() != 2 || parts.iter().any(|part| part.is_empty() || !part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+            {
                 findings.push(
                     Finding::error("invalid_shared_as", object.at("shared_as"), format!("`{alias}` is not a valid shared name"))
                         .hint("Use schema.table with letters, digits and `_` only"),

@@ -4,7 +4,7 @@
 
 use sharepack_engine::intake::{read_pack, Intake, IntakeError, Limits};
 use sharepack_engine::model::*;
-use sharepack_engine::templates::{excel_template, example_pack, write_workbook};
+use sharepack_engine::templates::{example_pack, excel_template, write_workbook};
 use sharepack_engine::Severity;
 use std::path::{Path, PathBuf};
 
@@ -164,10 +164,16 @@ fn codes(text: &str) -> Vec<String> {
 #[test]
 fn a_share_holds_at_most_a_thousand_tables() {
     let tables: String = (0..1001).map(|index| format!("      - c.s.t{index}\n")).collect();
-    let text = pack_with("  - {name: r, type: D2O, email: r@example.com}\n", &format!("  - name: big\n    recipients: [r]\n    data_objects:\n{tables}"));
+    let text = pack_with(
+        "  - {name: r, type: D2O, email: r@example.com}\n",
+        &format!("  - name: big\n    recipients: [r]\n    data_objects:\n{tables}"),
+    );
     assert!(codes(&text).contains(&"too_many_objects".to_string()));
     let fine: String = (0..1000).map(|index| format!("      - c.s.t{index}\n")).collect();
-    let text = pack_with("  - {name: r, type: D2O, email: r@example.com}\n", &format!("  - name: big\n    recipients: [r]\n    data_objects:\n{fine}"));
+    let text = pack_with(
+        "  - {name: r, type: D2O, email: r@example.com}\n",
+        &format!("  - name: big\n    recipients: [r]\n    data_objects:\n{fine}"),
+    );
     assert!(!codes(&text).contains(&"too_many_objects".to_string()));
 }
 

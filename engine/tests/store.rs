@@ -82,7 +82,13 @@ fn assert_invariants(history: &[Version]) {
     for (index, version) in history.iter().enumerate() {
         assert_eq!(version.version, index as i64 + 1, "versions increase by one");
         if let Some(next) = history.get(index + 1) {
-            assert_eq!(version.effective_to, Some(next.effective_from), "validity is contiguous (v{} to v{})", version.version, next.version);
+            assert_eq!(
+                version.effective_to,
+                Some(next.effective_from),
+                "validity is contiguous (v{} to v{})",
+                version.version,
+                next.version
+            );
             assert!(version.effective_from < next.effective_from, "validity moves forward");
         } else {
             assert_eq!(version.effective_to, None, "the current version is open-ended");
@@ -212,8 +218,17 @@ on_both!(the_database_refuses_a_second_current_row, |store| {
     let sql = "INSERT INTO users (record_id, user_id, name, data, effective_from, effective_to, is_current, is_deleted, version, created_by, change_reason) \
                VALUES ($1, $2, 'ann', '{}', $3, $4, TRUE, FALSE, 2, 'x', 'y')";
     let result = match store {
-        Store::Postgres(pool) => sqlx::query(sql).bind(Uuid::new_v4()).bind(key).bind(Utc::now()).bind(Utc::now()).execute(pool).await.map(|_| ()),
-        Store::Sqlite(pool) => sqlx::query(sql.replace("'{}'", "'{}'").leak() as &'static str).bind(Uuid::new_v4()).bind(key).bind("2030-01-01T00:00:00.000000Z").bind("2030-01-01T00:00:00.000000Z").execute(pool).await.map(|_| ()),
+        Store::Postgres(pool) => {
+            sqlx::query(sql).bind(Uuid::new_v4()).bind(key).bind(Utc::now()).bind(Utc::now()).execute(pool).await.map(|_| ())
+        }
+        Store::Sqlite(pool) => sqlx::query(sql)
+            .bind(Uuid::new_v4())
+            .bind(key)
+            .bind("2030-01-01T00:00:00.000000Z")
+            .bind("2030-01-01T00:00:00.000000Z")
+            .execute(pool)
+            .await
+            .map(|_| ()),
     };
     let error = result.expect_err("a second current row must be refused by the database");
     assert!(error.as_database_error().is_some_and(|db| db.is_unique_violation()), "{error}");
@@ -259,10 +274,11 @@ async fn two_openers_migrate_a_fresh_postgres_database_at_once() {
 async fn postgres_lives_in_the_deltashare_schema() {
     let Some(fresh) = fresh(Backend::Postgres).await else { return };
     let Store::Postgres(pool) = &fresh.store else { unreachable!() };
-    let tables: Vec<String> = sqlx::query_scalar("SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'deltashare' ORDER BY 1")
-        .fetch_all(pool)
-        .await
-        .unwrap();
+    let tables: Vec<String> =
+        sqlx::query_scalar("SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'deltashare' ORDER BY 1")
+            .fetch_all(pool)
+            .await
+            .unwrap();
     for table in ["tenants", "share_packs", "recipients", "shares", "audit_trail", "job_metrics", "queue_messages"] {
         assert!(tables.iter().any(|t| t == table), "{table} missing from {tables:?}");
     }
@@ -317,10 +333,12 @@ fn run_property(backend: Backend) {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let Some(fresh) = runtime.block_on(fresh(backend)) else { return };
     let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig { cases: 24, ..ProptestConfig::default() });
-    runner.run(&ops(), |ops| {
-        runtime.block_on(random_histories(&fresh.store, ops));
-        Ok(())
-    }).unwrap();
+    runner
+        .run(&ops(), |ops| {
+            runtime.block_on(random_histories(&fresh.store, ops));
+            Ok(())
+        })
+        .unwrap();
 }
 
 #[test]

@@ -64,12 +64,18 @@ impl Settings {
         let parse_number = |name: &'static str, default: u64| -> Result<u64, SettingError> {
             match get(name) {
                 None => Ok(default),
-                Some(text) => text.replace('_', "").parse().map_err(|_| SettingError { name, problem: format!("`{text}` is not a whole number of bytes") }),
+                Some(text) => text
+                    .replace('_', "")
+                    .parse()
+                    .map_err(|_| SettingError { name, problem: format!("`{text}` is not a whole number of bytes") }),
             }
         };
         let site_addr = match get("LEPTOS_SITE_ADDR") {
             None => SocketAddr::from(([127, 0, 0, 1], 3000)),
-            Some(text) => text.parse().map_err(|_| SettingError { name: "LEPTOS_SITE_ADDR", problem: format!("`{text}` is not an address like 127.0.0.1:3000") })?,
+            Some(text) => text.parse().map_err(|_| SettingError {
+                name: "LEPTOS_SITE_ADDR",
+                problem: format!("`{text}` is not an address like 127.0.0.1:3000"),
+            })?,
         };
         let enable_workflow = match get("enable_workflow").map(|text| text.to_ascii_lowercase()) {
             None => true,
@@ -140,11 +146,14 @@ mod tests {
 
     #[test]
     fn seed_names_work_in_either_case() {
-        let lower = settings(&[("enable_workflow", "false"), ("azure_queue_name", "q1"), ("domain_db_connection_string", "postgres://u:p@h/db")]).unwrap();
+        let lower =
+            settings(&[("enable_workflow", "false"), ("azure_queue_name", "q1"), ("domain_db_connection_string", "postgres://u:p@h/db")])
+                .unwrap();
         assert!(!lower.enable_workflow);
         assert_eq!(lower.azure_queue_name, "q1");
         assert!(lower.database_url.is_some());
-        let upper = settings(&[("ENABLE_WORKFLOW", "true"), ("AZURE_QUEUE_NAME", "q2"), ("sharepack_max_upload_bytes", "1_048_576")]).unwrap();
+        let upper =
+            settings(&[("ENABLE_WORKFLOW", "true"), ("AZURE_QUEUE_NAME", "q2"), ("sharepack_max_upload_bytes", "1_048_576")]).unwrap();
         assert!(upper.enable_workflow);
         assert_eq!(upper.azure_queue_name, "q2");
         assert_eq!(upper.max_upload_bytes, 1_048_576);
@@ -152,7 +161,9 @@ mod tests {
 
     #[test]
     fn secrets_never_show_in_debug_output() {
-        let settings = settings(&[("DATABASE_URL", "postgres://user:hunter2@db/sharepack"), ("azure_queue_connection_string", "AccountKey=s3cr3t")]).unwrap();
+        let settings =
+            settings(&[("DATABASE_URL", "postgres://user:hunter2@db/sharepack"), ("azure_queue_connection_string", "AccountKey=s3cr3t")])
+                .unwrap();
         let printed = format!("{settings:?}");
         assert!(!printed.contains("hunter2") && !printed.contains("s3cr3t"), "{printed}");
     }

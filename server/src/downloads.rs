@@ -24,7 +24,8 @@ const SAMPLES: &[(&str, &[u8])] = &[
 ];
 
 fn attachment(bytes: Vec<u8>, content_type: &'static str, file_name: &str) -> Response {
-    let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{file_name}\"")).unwrap_or(HeaderValue::from_static("attachment"));
+    let disposition =
+        HeaderValue::from_str(&format!("attachment; filename=\"{file_name}\"")).unwrap_or(HeaderValue::from_static("attachment"));
     (
         [
             (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),

@@ -11,9 +11,9 @@ use axum::extract::{DefaultBodyLimit, FromRef};
 use axum::routing::get;
 use axum::Router;
 use config::Settings;
-use sharepack_engine::store::{redact, Store, StoreError};
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
+use sharepack_engine::store::{redact, Store, StoreError};
 use std::sync::Arc;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
@@ -56,22 +56,15 @@ pub fn build(settings: &Settings, store: Store) -> Router {
     // itself past the configured limit with a readable message.
     let body_limit = settings.max_upload_bytes.saturating_add(1024 * 1024);
 
-    let mut router = Router::new()
-        .route("/templates/{file}", get(downloads::template))
-        .route("/samples/{*path}", get(downloads::sample));
+    let mut router = Router::new().route("/templates/{file}", get(downloads::template)).route("/samples/{*path}", get(downloads::sample));
     if settings.enable_workflow {
         router = router.nest("/workflow", rest::router());
     }
     router
-        .leptos_routes_with_context(
-            &state,
-            routes,
-            move || provide_context(portal.clone()),
-            {
-                let options = leptos_options.clone();
-                move || shell(options.clone())
-            },
-        )
+        .leptos_routes_with_context(&state, routes, move || provide_context(portal.clone()), {
+            let options = leptos_options.clone();
+            move || shell(options.clone())
+        })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(RequestBodyLimitLayer::new(body_limit))
         .layer(DefaultBodyLimit::max(body_limit))

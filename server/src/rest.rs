@@ -52,7 +52,9 @@ impl From<IntakeError> for ApiError {
         let status = match error {
             IntakeError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             IntakeError::Unsupported { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            IntakeError::Empty | IntakeError::NotText { .. } | IntakeError::Unreadable { .. } | IntakeError::Limit { .. } => StatusCode::BAD_REQUEST,
+            IntakeError::Empty | IntakeError::NotText { .. } | IntakeError::Unreadable { .. } | IntakeError::Limit { .. } => {
+                StatusCode::BAD_REQUEST
+            }
         };
         let location = match &error {
             IntakeError::Limit { at: Some(at), .. } => Some(at.to_string()),
@@ -110,7 +112,8 @@ pub async fn read_upload(multipart: Result<Multipart, MultipartRejection>, limit
         }
         return Ok(Upload { file_name, bytes });
     }
-    Err(ApiError::new(StatusCode::BAD_REQUEST, "missing_file", "The form has no field named `file`").hint("Send the share pack as the multipart form field `file`"))
+    Err(ApiError::new(StatusCode::BAD_REQUEST, "missing_file", "The form has no field named `file`")
+        .hint("Send the share pack as the multipart form field `file`"))
 }
 
 /// True when reading stopped at the request body limit (the error hides under a few wrappers).
@@ -126,17 +129,25 @@ fn over_body_limit(error: &(dyn std::error::Error + 'static)) -> bool {
 }
 
 /// `POST /workflow/sharepack/validate`: parse and validate, nothing stored.
-async fn validate(State(state): State<AppState>, multipart: Result<Multipart, MultipartRejection>) -> Result<Json<ValidateResponse>, ApiError> {
+async fn validate(
+    State(state): State<AppState>,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<Json<ValidateResponse>, ApiError> {
     let limits = state.portal.limits;
     let upload = read_upload(multipart, limits.max_file_bytes).await?;
-    let intake = tokio::task::spawn_blocking(move || read_pack(&upload.bytes, upload.file_name.as_deref(), &limits))
-        .await
-        .map_err(|error| {
+    let intake =
+        tokio::task::spawn_blocking(move || read_pack(&upload.bytes, upload.file_name.as_deref(), &limits)).await.map_err(|error| {
             tracing::error!(error = %error, "intake task failed");
             ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Something went wrong while reading the file")
         })??;
     tracing::info!(format = %intake.format, errors = intake.counts().errors, "validated a share pack over HTTP");
-    Ok(Json(ValidateResponse { format: intake.format, valid: intake.is_valid(), summary: intake.counts(), share_pack: intake.pack, findings: intake.findings }))
+    Ok(Json(ValidateResponse {
+        format: intake.format,
+        valid: intake.is_valid(),
+        summary: intake.counts(),
+        share_pack: intake.pack,
+        findings: intake.findings,
+    }))
 }
 
 /// `GET /workflow/health`, in the seed's shape.

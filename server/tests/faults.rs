@@ -71,7 +71,10 @@ async fn upload(router: &axum::Router) -> (StatusCode, String) {
         "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"minimal.yaml\"\r\n\r\n{}\r\n--{boundary}--\r\n",
         std::fs::read_to_string(format!("{}/../samples/valid/minimal.yaml", env!("CARGO_MANIFEST_DIR"))).unwrap()
     );
-    let request = Request::post("/api/upload_pack").header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}")).body(Body::from(body)).unwrap();
+    let request = Request::post("/api/upload_pack")
+        .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+        .body(Body::from(body))
+        .unwrap();
     let response = router.clone().oneshot(request).await.unwrap();
     let status = response.status();
     let body = response.into_body().collect().await.unwrap().to_bytes();

@@ -118,7 +118,8 @@ async fn validate_reads_excel_the_same_way() {
 #[tokio::test]
 async fn validate_lists_located_findings_with_hints() {
     let portal = portal(&[]).await;
-    let (status, body) = json(&portal, post_file("/workflow/sharepack/validate", "recipients.yaml", &sample("invalid/recipients.yaml"))).await;
+    let (status, body) =
+        json(&portal, post_file("/workflow/sharepack/validate", "recipients.yaml", &sample("invalid/recipients.yaml"))).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["Valid"], false);
     let findings = body["Findings"].as_array().unwrap();
@@ -175,7 +176,9 @@ async fn hostile_files_are_refused_with_a_clear_error() {
     let mut laughs = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
     for level in 1..10u8 {
         let (prev, name) = ((b'a' + level - 1) as char, (b'a' + level) as char);
-        laughs.push_str(&format!("{name}: &{name} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"));
+        laughs.push_str(&format!(
+            "{name}: &{name} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"
+        ));
     }
     let (status, body) = json(&portal, post_file("/workflow/sharepack/validate", "laughs.yaml", laughs.as_bytes())).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
@@ -205,7 +208,11 @@ async fn hostile_files_are_refused_with_a_clear_error() {
 #[tokio::test]
 async fn requests_without_a_file_are_told_how_to_send_one() {
     let portal = portal(&[]).await;
-    let (status, body) = json(&portal, Request::post("/workflow/sharepack/validate").header(header::CONTENT_TYPE, "application/json").body(Body::from("{}")).unwrap()).await;
+    let (status, body) = json(
+        &portal,
+        Request::post("/workflow/sharepack/validate").header(header::CONTENT_TYPE, "application/json").body(Body::from("{}")).unwrap(),
+    )
+    .await;
     assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
     assert_eq!(body["Code"], "not_multipart");
     let request = Request::post("/workflow/sharepack/validate")
@@ -259,7 +266,9 @@ async fn the_plain_form_upload_redirects_to_a_rendered_report() {
     let (status, _, body) = send(&portal, Request::get(&location).body(Body::empty()).unwrap()).await;
     assert_eq!(status, StatusCode::OK);
     let html = String::from_utf8(body).unwrap();
-    for expected in ["finance.yaml", "external-auditor", "finance_q1_share", "catalog.audit_schema.activity_log", "Valid: ready for planning"] {
+    for expected in
+        ["finance.yaml", "external-auditor", "finance_q1_share", "catalog.audit_schema.activity_log", "Valid: ready for planning"]
+    {
         assert!(html.contains(expected), "the rendered report lacks {expected}");
     }
 }

@@ -26,12 +26,9 @@ impl Entity {
     /// Canonical field names with their accepted synonyms.
     fn fields(self) -> &'static [(&'static str, &'static [&'static str])] {
         match self {
-            Entity::Pack => &[
-                ("metadata", &["meta"]),
-                ("recipients", &["recipient"]),
-                ("shares", &["share"]),
-                ("pipelines", &["pipeline"]),
-            ],
+            Entity::Pack => {
+                &[("metadata", &["meta"]), ("recipients", &["recipient"]), ("shares", &["share"]), ("pipelines", &["pipeline"])]
+            }
             Entity::Metadata => &[
                 ("requestor", &["requester", "requested_by", "owner"]),
                 ("project_name", &["project"]),
@@ -166,8 +163,12 @@ impl Decoder {
         let pipelines = self.list(record.take("pipelines"), "pipelines", |d, node, path| d.pipeline(node, path));
         if recipients.is_empty() && shares.is_empty() {
             self.findings.push(
-                Finding::error("empty_pack", root.at.clone(), "The pack names no recipients and no shares, so there is nothing to provision")
-                    .hint("Add at least one recipient and one share"),
+                Finding::error(
+                    "empty_pack",
+                    root.at.clone(),
+                    "The pack names no recipients and no shares, so there is nothing to provision",
+                )
+                .hint("Add at least one recipient and one share"),
             );
         }
         Some(SharePack { format, metadata, recipients, shares, pipelines })
@@ -178,12 +179,18 @@ impl Decoder {
         let Some(node) = node else { return Vec::new() };
         match &node.value {
             Value::Null | Value::Unreadable => Vec::new(),
-            Value::Seq(items) => items.iter().enumerate().filter_map(|(index, node)| item(self, node, format!("{path}[{index}]"))).collect(),
+            Value::Seq(items) => {
+                items.iter().enumerate().filter_map(|(index, node)| item(self, node, format!("{path}[{index}]"))).collect()
+            }
             Value::Map(_) => item(self, node, format!("{path}[0]")).into_iter().collect(),
             Value::Text(_) => {
                 self.findings.push(
-                    Finding::error("wrong_type", node.at.with_path(path), format!("`{path}` should be a list of entries, not {}", node.kind_name()))
-                        .hint("Write each entry on its own line starting with `- `"),
+                    Finding::error(
+                        "wrong_type",
+                        node.at.with_path(path),
+                        format!("`{path}` should be a list of entries, not {}", node.kind_name()),
+                    )
+                    .hint("Write each entry on its own line starting with `- `"),
                 );
                 Vec::new()
             }
@@ -193,7 +200,8 @@ impl Decoder {
     /// Reads a mapping into a record, warning about unknown and repeated keys.
     fn record<'a>(&mut self, node: &'a Node, entity: Entity, path: String) -> Option<Record<'a>> {
         let Value::Map(entries) = &node.value else { return None };
-        let mut record = Record { entity, origin: node.at.with_path(path.clone()), path, values: BTreeMap::new(), fields: FieldLocations::default() };
+        let mut record =
+            Record { entity, origin: node.at.with_path(path.clone()), path, values: BTreeMap::new(), fields: FieldLocations::default() };
         for Entry { key, key_at, value } in entries {
             let Some(field) = entity.canonical_field(key) else {
                 let mut finding = Finding::warning(
@@ -263,7 +271,16 @@ impl Decoder {
         });
         let description = self.text(&mut record, "description");
         let workspace_url = self.text(&mut record, "workspace_url");
-        Metadata { requestor, project_name, business_line, strategy, description, workspace_url, origin: record.origin, fields: record.fields }
+        Metadata {
+            requestor,
+            project_name,
+            business_line,
+            strategy,
+            description,
+            workspace_url,
+            origin: record.origin,
+            fields: record.fields,
+        }
     }
 
     fn recipient(&mut self, node: &Node, path: String) -> Option<Recipient> {
@@ -376,7 +393,17 @@ impl Decoder {
         let cdf_enabled = self.switch(&mut record, "cdf_enabled");
         let partitions = self.partitions(&mut record);
         let comment = self.text(&mut record, "comment");
-        Some(DataObject { name, kind, shared_as, history_sharing, cdf_enabled, partitions, comment, origin: record.origin, fields: record.fields })
+        Some(DataObject {
+            name,
+            kind,
+            shared_as,
+            history_sharing,
+            cdf_enabled,
+            partitions,
+            comment,
+            origin: record.origin,
+            fields: record.fields,
+        })
     }
 
     fn pipeline(&mut self, node: &Node, path: String) -> Option<Pipeline> {
@@ -488,7 +515,11 @@ impl Decoder {
             Value::Null | Value::Unreadable => return None,
             Value::Text(text) => text.text.trim().to_string(),
             _ => {
-                self.findings.push(Finding::error("wrong_type", record.at(field), format!("`{field}` should be a date, not {}", node.kind_name())));
+                self.findings.push(Finding::error(
+                    "wrong_type",
+                    record.at(field),
+                    format!("`{field}` should be a date, not {}", node.kind_name()),
+                ));
                 return None;
             }
         };
@@ -496,7 +527,12 @@ impl Decoder {
             .map(|date| date.with_timezone(&Utc))
             .ok()
             .or_else(|| NaiveDateTime::parse_from_str(&text, "%Y-%m-%dT%H:%M:%S").ok().map(|date| Utc.from_utc_datetime(&date)))
-            .or_else(|| NaiveDate::parse_from_str(&text, "%Y-%m-%d").ok().and_then(|date| date.and_hms_opt(0, 0, 0)).map(|date| Utc.from_utc_datetime(&date)));
+            .or_else(|| {
+                NaiveDate::parse_from_str(&text, "%Y-%m-%d")
+                    .ok()
+                    .and_then(|date| date.and_hms_opt(0, 0, 0))
+                    .map(|date| Utc.from_utc_datetime(&date))
+            });
         if parsed.is_none() {
             self.findings.push(
                 Finding::error("invalid_date", record.at(field), format!("`{text}` is not a date"))

@@ -75,9 +75,13 @@ fn entry(key: &str, value: Node) -> Entry {
 /// Inflates every member of the archive into a counting sink: refuses archives that expand past
 /// the limit, have absurdly many members, or are not Excel workbooks at all.
 fn check_archive(bytes: &[u8], limits: &Limits) -> Result<(), IntakeError> {
-    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|error| IntakeError::Unreadable { detail: format!("the zip archive is damaged ({error})") })?;
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
+        .map_err(|error| IntakeError::Unreadable { detail: format!("the zip archive is damaged ({error})") })?;
     if archive.len() > 10_000 {
-        return Err(IntakeError::Limit { at: None, detail: format!("the workbook archive holds {} files; real workbooks hold a few dozen", archive.len()) });
+        return Err(IntakeError::Limit {
+            at: None,
+            detail: format!("the workbook archive holds {} files; real workbooks hold a few dozen", archive.len()),
+        });
     }
     if archive.index_for_name("xl/workbook.xml").is_none() {
         let what = if archive.index_for_name("word/document.xml").is_some() {
@@ -91,7 +95,8 @@ fn check_archive(bytes: &[u8], limits: &Limits) -> Result<(), IntakeError> {
     }
     let mut budget = limits.max_uncompressed_bytes;
     for index in 0..archive.len() {
-        let file = archive.by_index(index).map_err(|error| IntakeError::Unreadable { detail: format!("the zip archive is damaged ({error})") })?;
+        let file =
+            archive.by_index(index).map_err(|error| IntakeError::Unreadable { detail: format!("the zip archive is damaged ({error})") })?;
         let name = file.name().map(|name| name.to_string()).unwrap_or_else(|_| format!("member {index}"));
         let read = std::io::copy(&mut file.take(budget + 1), &mut std::io::sink())
             .map_err(|error| IntakeError::Unreadable { detail: format!("`{name}` in the workbook cannot be inflated ({error})") })?;
@@ -129,7 +134,8 @@ struct WorkbookReader {
 
 impl WorkbookReader {
     fn grid(&mut self, workbook: &mut Xlsx<Cursor<&[u8]>>, sheet: &str) -> Result<Grid, IntakeError> {
-        let unreadable = |error: calamine::XlsxError| IntakeError::Unreadable { detail: format!("sheet `{sheet}` cannot be read ({error})") };
+        let unreadable =
+            |error: calamine::XlsxError| IntakeError::Unreadable { detail: format!("sheet `{sheet}` cannot be read ({error})") };
         let merged = workbook
             .merge_cells_by_sheet_name(sheet)
             .map_err(unreadable)?
@@ -155,7 +161,9 @@ impl WorkbookReader {
                 DataRef::Float(number) => Node::text(format_number(number), TextKind::Number, at),
                 DataRef::Bool(flag) => Node::text(flag.to_string(), TextKind::Bool, at),
                 DataRef::DateTime(date) => match date.as_datetime() {
-                    Some(date) if date.time() == chrono::NaiveTime::MIN => Node::text(date.format("%Y-%m-%d").to_string(), TextKind::Date, at),
+                    Some(date) if date.time() == chrono::NaiveTime::MIN => {
+                        Node::text(date.format("%Y-%m-%d").to_string(), TextKind::Date, at)
+                    }
                     Some(date) => Node::text(date.format("%Y-%m-%dT%H:%M:%S").to_string(), TextKind::Date, at),
                     None => Node::text(format_number(date.as_f64()), TextKind::Number, at),
                 },
@@ -192,8 +200,12 @@ impl WorkbookReader {
     fn check_cell(&mut self, cell: &Cell) {
         if let Some(formula) = &cell.formula {
             self.findings.push(
-                Finding::error("formula_cell", cell.value.at.clone(), format!("The cell holds a formula (={formula}); Sharepack reads typed values only"))
-                    .hint("Replace the formula by its value: copy the cell, then Paste Special → Values"),
+                Finding::error(
+                    "formula_cell",
+                    cell.value.at.clone(),
+                    format!("The cell holds a formula (={formula}); Sharepack reads typed values only"),
+                )
+                .hint("Replace the formula by its value: copy the cell, then Paste Special → Values"),
             );
         }
     }
@@ -205,8 +217,12 @@ impl WorkbookReader {
             }
             let range = format!("{}:{}", cell_name(start.0, start.1), cell_name(end.0, end.1));
             self.findings.push(
-                Finding::error("merged_cells", Location::cell("", sheet, cell_name(start.0, start.1)), format!("Cells {range} are merged; every row needs its own values"))
-                    .hint("Unmerge the cells and fill the value into each of them"),
+                Finding::error(
+                    "merged_cells",
+                    Location::cell("", sheet, cell_name(start.0, start.1)),
+                    format!("Cells {range} are merged; every row needs its own values"),
+                )
+                .hint("Unmerge the cells and fill the value into each of them"),
             );
         }
     }
@@ -242,8 +258,12 @@ impl WorkbookReader {
     fn table(&mut self, sheet: &str, grid: &Grid, entity: Entity) -> Node {
         let Some((header_row, columns)) = self.header(sheet, grid, entity) else {
             self.findings.push(
-                Finding::error("missing_header", Location::sheet("", sheet), format!("Sheet `{sheet}` has no header row naming its columns"))
-                    .hint(format!("Put the column names in the first row: {}", entity.known_fields().join(", "))),
+                Finding::error(
+                    "missing_header",
+                    Location::sheet("", sheet),
+                    format!("Sheet `{sheet}` has no header row naming its columns"),
+                )
+                .hint(format!("Put the column names in the first row: {}", entity.known_fields().join(", "))),
             );
             return Node::new(Value::Seq(Vec::new()), Location::sheet("", sheet));
         };
@@ -335,9 +355,14 @@ impl WorkbookReader {
             let Some(Node { value: Value::Map(entries), at }) = target else {
                 let at = share_cell.map(|entry| entry.value.at.clone()).unwrap_or_else(|| object.at.clone());
                 self.findings.push(match share_name {
-                    Some(name) => Finding::error("unknown_share", at, format!("This data object names share `{name}`, which the Shares sheet does not list"))
-                        .hint("Add the share to the Shares sheet, or correct the name"),
-                    None => Finding::error("required", at, "This data object does not say which share it belongs to").hint("Fill in the share column"),
+                    Some(name) => Finding::error(
+                        "unknown_share",
+                        at,
+                        format!("This data object names share `{name}`, which the Shares sheet does not list"),
+                    )
+                    .hint("Add the share to the Shares sheet, or correct the name"),
+                    None => Finding::error("required", at, "This data object does not say which share it belongs to")
+                        .hint("Fill in the share column"),
                 });
                 continue;
             };
@@ -354,7 +379,11 @@ impl WorkbookReader {
                 }
                 None => {
                     let key_at = at.clone();
-                    entries.push(Entry { key: "data_objects".into(), key_at: key_at.clone(), value: Node::new(Value::Seq(vec![object]), key_at) });
+                    entries.push(Entry {
+                        key: "data_objects".into(),
+                        key_at: key_at.clone(),
+                        value: Node::new(Value::Seq(vec![object]), key_at),
+                    });
                 }
             }
         }

@@ -40,7 +40,12 @@ pub struct Limits {
 #[cfg(feature = "intake")]
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_file_bytes: 10 * 1024 * 1024, max_uncompressed_bytes: 200 * 1024 * 1024, max_cells: 2_000_000, yaml: yaml::YamlLimits::default() }
+        Limits {
+            max_file_bytes: 10 * 1024 * 1024,
+            max_uncompressed_bytes: 200 * 1024 * 1024,
+            max_cells: 2_000_000,
+            yaml: yaml::YamlLimits::default(),
+        }
     }
 }
 
@@ -85,7 +90,9 @@ impl IntakeError {
     pub fn hint(&self) -> &'static str {
         match self {
             IntakeError::Empty => "Choose the share pack file again; this one has no content",
-            IntakeError::TooLarge { .. } => "Split the pack into smaller packs, or ask an administrator to raise SHAREPACK_MAX_UPLOAD_BYTES",
+            IntakeError::TooLarge { .. } => {
+                "Split the pack into smaller packs, or ask an administrator to raise SHAREPACK_MAX_UPLOAD_BYTES"
+            }
             IntakeError::Unsupported { .. } => "Save the pack as .xlsx (Excel Workbook) or .yaml; the templates show the layout",
             IntakeError::NotText { .. } => "Save the YAML file with UTF-8 encoding",
             IntakeError::Unreadable { .. } => "Open the file in Excel or LibreOffice and save it again as .xlsx",
@@ -209,7 +216,9 @@ fn decode_utf8(bytes: &[u8]) -> Result<String, IntakeError> {
     String::from_utf8(bytes.to_vec()).map_err(|error| {
         let offset = error.utf8_error().valid_up_to();
         let line = bytes[..offset].iter().filter(|&&byte| byte == b'\n').count() + 1;
-        IntakeError::NotText { detail: format!("byte {offset} (line {line}) is not valid UTF-8; the file may be saved as Latin-1 or Windows-1252") }
+        IntakeError::NotText {
+            detail: format!("byte {offset} (line {line}) is not valid UTF-8; the file may be saved as Latin-1 or Windows-1252"),
+        }
     })
 }
 

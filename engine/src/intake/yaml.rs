@@ -105,7 +105,10 @@ pub fn parse(text: &str, limits: YamlLimits) -> Result<Option<Node>, YamlError> 
             }
             Event::Alias(id) => {
                 let Some(node) = builder.anchors.get(&id).cloned() else {
-                    return Err(YamlError::Syntax { at: at(&span), message: "an alias refers to an anchor that is not defined before it".into() });
+                    return Err(YamlError::Syntax {
+                        at: at(&span),
+                        message: "an alias refers to an anchor that is not defined before it".into(),
+                    });
                 };
                 let size = node.size();
                 builder.alias_nodes += size;
@@ -248,7 +251,9 @@ mod tests {
         for level in 1..10 {
             let prev = (b'a' + level - 1) as char;
             let name = (b'a' + level) as char;
-            text.push_str(&format!("{name}: &{name} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"));
+            text.push_str(&format!(
+                "{name}: &{name} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"
+            ));
         }
         let error = parse(&text, YamlLimits::default()).unwrap_err();
         assert!(matches!(error, YamlError::Limit { ref message, .. } if message.contains("alias")), "{error:?}");

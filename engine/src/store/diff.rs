@@ -31,7 +31,9 @@ fn walk(path: &str, before: &Value, after: &Value, changes: &mut Vec<FieldChange
                 }
             }
         }
-        _ if before != after => changes.push(FieldChange { field: path.to_string(), before: Some(before.clone()), after: Some(after.clone()) }),
+        _ if before != after => {
+            changes.push(FieldChange { field: path.to_string(), before: Some(before.clone()), after: Some(after.clone()) })
+        }
         _ => {}
     }
 }

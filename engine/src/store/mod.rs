@@ -24,8 +24,8 @@ macro_rules! on_pool {
 
 mod diff;
 mod migrate;
-mod uploads;
 pub mod testing;
+mod uploads;
 
 pub use uploads::StoredUpload;
 
@@ -173,7 +173,6 @@ pub enum Store {
     Sqlite(SqlitePool),
 }
 
-
 /// A timestamp as the backend stores it: native on PostgreSQL, fixed-width RFC 3339 text on
 /// SQLite so that text order is time order.
 fn sqlite_time(time: DateTime<Utc>) -> String {
@@ -192,7 +191,9 @@ impl Store {
         let store = match database_url {
             Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
                 let options = PgConnectOptions::from_str(url)
-                    .map_err(|error| StoreError::Config(format!("the PostgreSQL connection string is not valid ({})", redact(&error.to_string()))))?
+                    .map_err(|error| {
+                        StoreError::Config(format!("the PostgreSQL connection string is not valid ({})", redact(&error.to_string())))
+                    })?
                     .options([("search_path", "deltashare,public")]);
                 let pool = PgPoolOptions::new()
                     .min_connections(pool.min_connections)
@@ -201,10 +202,14 @@ impl Store {
                     .connect_lazy_with(options);
                 Store::Postgres(pool)
             }
-            Some(url) if url.starts_with("sqlite:") => Store::Sqlite(sqlite_pool(SqliteConnectOptions::from_str(url).map_err(|error| StoreError::Config(error.to_string()))?, pool)),
+            Some(url) if url.starts_with("sqlite:") => Store::Sqlite(sqlite_pool(
+                SqliteConnectOptions::from_str(url).map_err(|error| StoreError::Config(error.to_string()))?,
+                pool,
+            )),
             Some(_) => return Err(StoreError::Config("the database URL must start with postgres://, postgresql:// or sqlite:".into())),
             None => {
-                std::fs::create_dir_all(data_dir).map_err(|error| StoreError::Config(format!("cannot create {}: {error}", data_dir.display())))?;
+                std::fs::create_dir_all(data_dir)
+                    .map_err(|error| StoreError::Config(format!("cannot create {}: {error}", data_dir.display())))?;
                 Store::Sqlite(sqlite_pool(SqliteConnectOptions::new().filename(data_dir.join("sharepack.db")), pool))
             }
         };
@@ -226,18 +231,19 @@ impl Store {
 
     /// Whether the database answers, and how many Sharepack tables it has.
     pub async fn health(&self) -> Result<u32> {
-        let count: i64 = match self {
-            Store::Postgres(pool) => {
-                sqlx::query_scalar("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'deltashare' AND table_name <> '_sqlx_migrations'")
-                    .fetch_one(pool)
-                    .await?
-            }
-            Store::Sqlite(pool) => {
-                sqlx::query_scalar("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> '_sqlx_migrations'")
-                    .fetch_one(pool)
-                    .await?
-            }
-        };
+        let count: i64 =
+            match self {
+                Store::Postgres(pool) => sqlx::query_scalar(
+                    "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'deltashare' AND table_name <> '_sqlx_migrations'",
+                )
+                .fetch_one(pool)
+                .await?,
+                Store::Sqlite(pool) => sqlx::query_scalar(
+                    "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> '_sqlx_migrations'",
+                )
+                .fetch_one(pool)
+                .await?,
+            };
         Ok(u32::try_from(count).unwrap_or(0))
     }
 
@@ -269,10 +275,17 @@ impl Store {
         }
     }
 
-    async fn try_write(&self, entity: Entity, key: Uuid, content: Option<(&str, &Value)>, change: &Change<'_>) -> Result<Version, WriteError> {
+    async fn try_write(
+        &self,
+        entity: Entity,
+        key: Uuid,
+        content: Option<(&str, &Value)>,
+        change: &Change<'_>,
+    ) -> Result<Version, WriteError> {
         let (table, key_column) = entity.table();
         let select = format!("SELECT version, effective_from, name, data, is_deleted FROM {table} WHERE {key_column} = $1 AND is_current");
-        let close = format!("UPDATE {table} SET is_current = FALSE, effective_to = $3 WHERE {key_column} = $1 AND version = $2 AND is_current");
+        let close =
+            format!("UPDATE {table} SET is_current = FALSE, effective_to = $3 WHERE {key_column} = $1 AND version = $2 AND is_current");
         let insert = format!(
             "INSERT INTO {table} (record_id, {key_column}, name, data, effective_from, effective_to, is_current, is_deleted, version, created_by, change_reason) \
              VALUES ($1, $2, $3, $4, $5, $6, TRUE, $7, $8, $9, $10)"
@@ -328,7 +341,10 @@ impl Store {
     /// The current, non-deleted version of `key`.
     pub async fn current(&self, entity: Entity, key: Uuid) -> Result<Option<Version>> {
         let (table, key_column) = entity.table();
-        let sql = format!("SELECT {COLUMNS} FROM {table} WHERE {key_column} = $1 AND is_current AND NOT is_deleted", COLUMNS = columns(key_column));
+        let sql = format!(
+            "SELECT {COLUMNS} FROM {table} WHERE {key_column} = $1 AND is_current AND NOT is_deleted",
+            COLUMNS = columns(key_column)
+        );
         on_pool!(self, pool => {
             let row = sqlx::query(AssertSqlSafe(sql)).bind(key).fetch_optional(pool).await?;
             row.map(|row| version_from(&row)).transpose()
@@ -375,10 +391,17 @@ impl Store {
         let new = self.version(entity, key, to).await?.ok_or(StoreError::NotFound { entity: table, key })?;
         let mut changes = diff_json(&old.data, &new.data);
         if old.name != new.name {
-            changes.insert(0, FieldChange { field: "name".into(), before: Some(Value::String(old.name)), after: Some(Value::String(new.name)) });
+            changes.insert(
+                0,
+                FieldChange { field: "name".into(), before: Some(Value::String(old.name)), after: Some(Value::String(new.name)) },
+            );
         }
         if old.is_deleted != new.is_deleted {
-            changes.push(FieldChange { field: "is_deleted".into(), before: Some(Value::Bool(old.is_deleted)), after: Some(Value::Bool(new.is_deleted)) });
+            changes.push(FieldChange {
+                field: "is_deleted".into(),
+                before: Some(Value::Bool(old.is_deleted)),
+                after: Some(Value::Bool(new.is_deleted)),
+            });
         }
         Ok(changes)
     }
@@ -396,7 +419,7 @@ impl Store {
                 }
                 Some((name, key)) => {
                     let sql = format!(
-                        "SELECT {columns} FROM {table} WHERE is_current AND NOT is_deleted AND (name > $1 OR (name = $1 AND {key_column} > $2)) ORDER BY name, {key_column} LIMIT $3"
+                        "SELECT {columns} FROM {table} WHERE is_current AND NOT is_deleted AND (name, {key_column}) > ($1, $2) ORDER BY name, {key_column} LIMIT $3"
                     );
                     sqlx::query(AssertSqlSafe(sql)).bind(name).bind(key).bind(limit).fetch_all(pool).await?
                 }

@@ -16,7 +16,14 @@ pub struct StoredUpload {
 
 impl Store {
     /// Keeps an upload: its outcome and, when it was readable, its bytes.
-    pub async fn save_upload(&self, id: Uuid, file_name: &str, size: i64, outcome: &serde_json::Value, content: Option<&[u8]>) -> Result<()> {
+    pub async fn save_upload(
+        &self,
+        id: Uuid,
+        file_name: &str,
+        size: i64,
+        outcome: &serde_json::Value,
+        content: Option<&[u8]>,
+    ) -> Result<()> {
         let sql = "INSERT INTO uploads (upload_id, file_name, size, outcome, content, uploaded_at) VALUES ($1, $2, $3, $4, $5, $6)";
         match self {
             Store::Postgres(pool) => {

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 const USAGE: &str = "usage:
   sharepack                   run the portal (settings from the environment and .env)
   sharepack validate FILE...  check share packs and print their findings
+  sharepack migrate           create or update the database schema, then exit
   sharepack help              show this text";
 
 fn main() -> ExitCode {
@@ -22,6 +23,7 @@ fn main() -> ExitCode {
     match args.first().map(String::as_str) {
         None | Some("serve") => serve(settings),
         Some("validate") if args.len() > 1 => validate(&settings, &args[1..]),
+        Some("migrate") => migrate(settings),
         Some("help" | "--help" | "-h") => {
             println!("{USAGE}");
             ExitCode::SUCCESS
@@ -46,6 +48,29 @@ fn serve(settings: Settings) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             tracing::error!(%error, "the portal stopped");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Opening the store migrates it; useful before rolling out several instances.
+fn migrate(settings: Settings) -> ExitCode {
+    server::init_logging(settings.log_json);
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("sharepack: cannot start the runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(server::open_store(&settings)) {
+        Ok(store) => {
+            let tables = runtime.block_on(store.health()).unwrap_or(0);
+            println!("{} database migrated: {tables} tables", store.backend());
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("sharepack: {}", sharepack_engine::store::redact(&error.to_string()));
             ExitCode::FAILURE
         }
     }

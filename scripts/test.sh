@@ -6,6 +6,8 @@
 # directory and drives it in Chromium.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 source scripts/postgres.sh
+# Incremental caches of the workspace crates add gigabytes and buy nothing on a test run.
+export CARGO_INCREMENTAL=0
 
 need_apt=()
 command -v chromium >/dev/null || need_apt+=(chromium)

@@ -7,10 +7,13 @@
 //! - [`validate`]: the rules Databricks and common sense impose, pure and deterministic.
 //! - [`templates`]: the downloadable Excel and YAML templates, and packs written back out.
 //! - [`store`]: the SCD Type 2 store on PostgreSQL or SQLite, one API for every entity.
+//! - [`databricks`]: Databricks API errors and the retry policy (the client is being built on them).
 //!
 //! Without the default `intake` feature only the model, findings and intake's result types are
 //! built; that is what the browser (WASM) build uses.
 
+#[cfg(feature = "databricks")]
+pub mod databricks;
 pub mod finding;
 pub mod model;
 

@@ -7,6 +7,7 @@
 //! - [`validate`]: the rules Databricks and common sense impose, pure and deterministic.
 //! - [`templates`]: the downloadable Excel and YAML templates, and packs written back out.
 //! - [`store`]: the SCD Type 2 store on PostgreSQL or SQLite, one API for every entity.
+//! - [`sandbox`]: a stand-in Databricks workspace (Unity Catalog sharing API) kept in the store.
 //! - [`databricks`]: Databricks API errors and the retry policy (the client is being built on them).
 //!
 //! Without the default `intake` feature only the model, findings and intake's result types are
@@ -18,6 +19,8 @@ pub mod finding;
 pub mod model;
 
 pub mod intake;
+#[cfg(all(feature = "store", feature = "intake", feature = "databricks"))]
+pub mod sandbox;
 #[cfg(feature = "store")]
 pub mod store;
 #[cfg(feature = "intake")]

@@ -33,6 +33,12 @@ pub struct Settings {
     pub azure_queue_name: String,
     /// `SHAREPACK_LOG_FORMAT`: `text` (default) or `json`.
     pub log_json: bool,
+    /// `SHAREPACK_SANDBOX_TOKEN`: the bearer token the sandbox workspace accepts.
+    pub sandbox_token: SecretString,
+    /// `SHAREPACK_SANDBOX_FAULTS`: faults the sandbox injects (see `engine::sandbox::faults`).
+    pub sandbox_faults: sharepack_engine::sandbox::faults::Faults,
+    /// `SHAREPACK_SANDBOX_TABLES`: more tables for the sandbox's catalog, comma-separated.
+    pub sandbox_tables: Vec<String>,
     /// `SHAREPACK_DB_MIN_CONNECTIONS`, `SHAREPACK_DB_MAX_CONNECTIONS`, `SHAREPACK_DB_ACQUIRE_TIMEOUT_SECS`.
     pub pool: sharepack_engine::store::PoolSettings,
 }
@@ -111,6 +117,12 @@ impl Settings {
             azure_queue_name: get("azure_queue_name").unwrap_or_else(|| "sharepack-processing".into()),
             log_json,
             pool,
+            sandbox_token: SecretString::from(get("SHAREPACK_SANDBOX_TOKEN").unwrap_or_else(|| "dapi-sandbox".into())),
+            sandbox_faults: sharepack_engine::sandbox::faults::Faults::parse(&get("SHAREPACK_SANDBOX_FAULTS").unwrap_or_default())
+                .map_err(|problem| SettingError { name: "SHAREPACK_SANDBOX_FAULTS", problem })?,
+            sandbox_tables: get("SHAREPACK_SANDBOX_TABLES")
+                .map(|text| text.split(',').map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect())
+                .unwrap_or_default(),
         })
     }
 

@@ -4,6 +4,7 @@
 pub mod config;
 pub mod downloads;
 pub mod rest;
+pub mod sandbox;
 
 use app::ssr::{Portal, Uploads};
 use app::{shell, App};
@@ -13,6 +14,7 @@ use axum::Router;
 use config::Settings;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
+use sharepack_engine::sandbox::{Sandbox, SEED_TABLES};
 use sharepack_engine::store::{redact, Store, StoreError};
 use std::sync::Arc;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -38,7 +40,26 @@ pub enum StartupError {
 pub async fn open_store(settings: &Settings) -> Result<Store, StoreError> {
     use secrecy::ExposeSecret;
     let url = settings.database_url.as_ref().map(|url| url.expose_secret().to_string());
-    Store::open(url.as_deref(), &settings.data_dir, settings.pool).await
+    let store = Store::open(url.as_deref(), &settings.data_dir, settings.pool).await?;
+    let extra: Vec<&str> = settings.sandbox_tables.iter().map(String::as_str).collect();
+    let sandbox = sandbox_workspace(settings, &store);
+    sandbox.seed(SEED_TABLES).await?;
+    sandbox.seed(&extra).await?;
+    Ok(store)
+}
+
+/// The sandbox workspace on this store, served at `<portal>/sandbox`.
+pub fn sandbox_workspace(settings: &Settings, store: &Store) -> Sandbox {
+    Sandbox::new(store.clone(), "sandbox", format!("http://{}/sandbox", settings.site_addr))
+}
+
+/// The sandbox's HTTP state for these settings.
+pub fn sandbox_state(settings: &Settings, store: &Store) -> sandbox::SandboxState {
+    sandbox::SandboxState {
+        sandbox: sandbox_workspace(settings, store),
+        token: Arc::new(settings.sandbox_token.clone()),
+        faults: Arc::new(settings.sandbox_faults.clone()),
+    }
 }
 
 /// Builds the whole application on an open store.
@@ -49,14 +70,17 @@ pub fn build(settings: &Settings, store: Store) -> Router {
         .site_pkg_dir("pkg")
         .site_addr(settings.site_addr)
         .build();
-    let portal = Portal { limits: settings.limits(), store: store.clone(), uploads: Arc::new(Uploads::new(store)) };
+    let portal = Portal { limits: settings.limits(), store: store.clone(), uploads: Arc::new(Uploads::new(store.clone())) };
     let state = AppState { leptos_options: leptos_options.clone(), portal: portal.clone() };
     let routes = generate_route_list(App);
     // Room for the multipart envelope around the largest accepted file; handlers refuse the file
     // itself past the configured limit with a readable message.
     let body_limit = settings.max_upload_bytes.saturating_add(1024 * 1024);
 
-    let mut router = Router::new().route("/templates/{file}", get(downloads::template)).route("/samples/{*path}", get(downloads::sample));
+    let mut router = Router::new()
+        .nest_service("/sandbox", sandbox::router(sandbox_state(settings, &store)))
+        .route("/templates/{file}", get(downloads::template))
+        .route("/samples/{*path}", get(downloads::sample));
     if settings.enable_workflow {
         router = router.nest("/workflow", rest::router());
     }
@@ -81,6 +105,18 @@ pub async fn serve(settings: Settings) -> Result<(), StartupError> {
     if settings.azure_queue_connection_string.is_some() {
         tracing::warn!("an Azure queue connection string is set, but this build does not provision yet");
     }
+    axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await?;
+    Ok(())
+}
+
+/// Serves the sandbox workspace alone (`sharepack sandbox --addr HOST:PORT`), for other tools.
+pub async fn serve_sandbox(settings: Settings, address: std::net::SocketAddr) -> Result<(), StartupError> {
+    let store = open_store_patiently(&settings).await?;
+    let mut state = sandbox_state(&settings, &store);
+    state.sandbox = Sandbox::new(store, "sandbox", format!("http://{address}"));
+    let router = sandbox::router(state).layer(TraceLayer::new_for_http());
+    let listener = tokio::net::TcpListener::bind(address).await?;
+    tracing::info!(%address, "Sharepack sandbox workspace listening on http://{address} (API under /api/2.1/unity-catalog)");
     axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await?;
     Ok(())
 }

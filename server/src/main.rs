@@ -9,6 +9,8 @@ const USAGE: &str = "usage:
   sharepack                   run the portal (settings from the environment and .env)
   sharepack validate FILE...  check share packs and print their findings
   sharepack migrate           create or update the database schema, then exit
+  sharepack sandbox --addr HOST:PORT
+                              run only the sandbox workspace (Unity Catalog sharing API)
   sharepack help              show this text";
 
 fn main() -> ExitCode {
@@ -24,6 +26,19 @@ fn main() -> ExitCode {
         None | Some("serve") => serve(settings),
         Some("validate") if args.len() > 1 => validate(&settings, &args[1..]),
         Some("migrate") => migrate(settings),
+        Some("sandbox") => match args.get(1).map(String::as_str).zip(args.get(2)) {
+            Some(("--addr", address)) => match address.parse() {
+                Ok(address) => sandbox(settings, address),
+                Err(_) => {
+                    eprintln!("sharepack: `{address}` is not an address like 127.0.0.1:8090");
+                    ExitCode::from(2)
+                }
+            },
+            _ => {
+                eprintln!("{USAGE}");
+                ExitCode::from(2)
+            }
+        },
         Some("help" | "--help" | "-h") => {
             println!("{USAGE}");
             ExitCode::SUCCESS
@@ -36,6 +51,17 @@ fn main() -> ExitCode {
 }
 
 fn serve(settings: Settings) -> ExitCode {
+    run(settings, |settings| Box::pin(server::serve(settings)))
+}
+
+fn sandbox(settings: Settings, address: std::net::SocketAddr) -> ExitCode {
+    run(settings, move |settings| Box::pin(server::serve_sandbox(settings, address)))
+}
+
+type Serving = std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), server::StartupError>>>>;
+
+/// Runs a server until it stops, with logging and a runtime.
+fn run(settings: Settings, server: impl FnOnce(Settings) -> Serving) -> ExitCode {
     server::init_logging(settings.log_json);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
@@ -44,7 +70,7 @@ fn serve(settings: Settings) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(server::serve(settings)) {
+    match runtime.block_on(server(settings)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             tracing::error!(%error, "the portal stopped");

@@ -140,8 +140,12 @@ fn kind_of(status: u16, code: Option<&str>) -> ErrorKind {
         429 => ErrorKind::RateLimited,
         500 | 502 | 503 | 504 => ErrorKind::Unavailable,
         400 => match code {
-            Some("RESOURCE_DOES_NOT_EXIST" | "NOT_FOUND" | "RECIPIENT_DOES_NOT_EXIST" | "SHARE_DOES_NOT_EXIST" | "TABLE_DOES_NOT_EXIST") => ErrorKind::NotFound,
-            Some("RESOURCE_ALREADY_EXISTS" | "ALREADY_EXISTS" | "RECIPIENT_ALREADY_EXISTS" | "SHARE_ALREADY_EXISTS") => ErrorKind::AlreadyExists,
+            Some(
+                "RESOURCE_DOES_NOT_EXIST" | "NOT_FOUND" | "RECIPIENT_DOES_NOT_EXIST" | "SHARE_DOES_NOT_EXIST" | "TABLE_DOES_NOT_EXIST",
+            ) => ErrorKind::NotFound,
+            Some("RESOURCE_ALREADY_EXISTS" | "ALREADY_EXISTS" | "RECIPIENT_ALREADY_EXISTS" | "SHARE_ALREADY_EXISTS") => {
+                ErrorKind::AlreadyExists
+            }
             Some("REQUEST_LIMIT_EXCEEDED" | "RESOURCE_EXHAUSTED") => ErrorKind::RateLimited,
             Some("TEMPORARILY_UNAVAILABLE") => ErrorKind::Unavailable,
             _ => ErrorKind::Invalid,
@@ -184,7 +188,10 @@ mod tests {
     #[test]
     fn odd_bodies_are_read_too() {
         let empty = ApiError::from_response(503, Some("7"), Some("req-9"), b"");
-        assert_eq!((empty.kind, empty.message.as_str(), empty.retry_after), (ErrorKind::Unavailable, "the workspace is unavailable", Some(Duration::from_secs(7))));
+        assert_eq!(
+            (empty.kind, empty.message.as_str(), empty.retry_after),
+            (ErrorKind::Unavailable, "the workspace is unavailable", Some(Duration::from_secs(7)))
+        );
         assert_eq!(empty.request_id.as_deref(), Some("req-9"));
         let text = ApiError::from_response(400, None, None, b"INVALID_STATE: share is being deleted");
         assert_eq!((text.error_code.as_deref(), text.message.as_str()), (Some("INVALID_STATE"), "share is being deleted"));

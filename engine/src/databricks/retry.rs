@@ -22,7 +22,12 @@ pub struct RetryPolicy {
 
 impl Default for RetryPolicy {
     fn default() -> Self {
-        RetryPolicy { max_attempts: 6, base_delay: Duration::from_millis(250), max_delay: Duration::from_secs(10), deadline: Duration::from_secs(120) }
+        RetryPolicy {
+            max_attempts: 6,
+            base_delay: Duration::from_millis(250),
+            max_delay: Duration::from_secs(10),
+            deadline: Duration::from_secs(120),
+        }
     }
 }
 
@@ -56,7 +61,8 @@ mod tests {
     #[test]
     fn transient_errors_back_off_exponentially() {
         let policy = RetryPolicy::default();
-        let delays: Vec<_> = (1..6).map(|attempt| policy.next_delay(attempt, &error(ErrorKind::Unavailable, None), Duration::ZERO, 0.5)).collect();
+        let delays: Vec<_> =
+            (1..6).map(|attempt| policy.next_delay(attempt, &error(ErrorKind::Unavailable, None), Duration::ZERO, 0.5)).collect();
         assert_eq!(delays, [250, 500, 1000, 2000, 4000].map(|ms| Some(Duration::from_millis(ms))));
         assert_eq!(policy.next_delay(6, &error(ErrorKind::Unavailable, None), Duration::ZERO, 0.5), None, "attempts run out");
     }

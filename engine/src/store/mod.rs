@@ -23,9 +23,12 @@ macro_rules! on_pool {
 }
 
 mod diff;
+mod docs;
 mod migrate;
 pub mod testing;
 mod uploads;
+
+pub use docs::Doc;
 
 pub use uploads::StoredUpload;
 
@@ -140,12 +143,26 @@ pub enum StoreError {
 
 impl From<sqlx::Error> for StoreError {
     fn from(error: sqlx::Error) -> Self {
-        match error {
-            sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Tls(_) | sqlx::Error::WorkerCrashed => {
-                StoreError::Unavailable(error)
-            }
-            other => StoreError::Database(other),
+        if is_connection_failure(&error) {
+            StoreError::Unavailable(error)
+        } else {
+            StoreError::Database(error)
         }
+    }
+}
+
+/// The database could not be reached or dropped the connection, as opposed to refusing a query.
+fn is_connection_failure(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Io(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed
+        | sqlx::Error::Protocol(_) => true,
+        // PostgreSQL class 08 (connection exception) and 57P (operator intervention: shutdown).
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
+        _ => false,
     }
 }
 

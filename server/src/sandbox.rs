@@ -1,0 +1,80 @@
+//! HTTP for the sandbox workspace: `/api/2.1/unity-catalog/...` under `/sandbox` in the portal, or
+//! at the root when `sharepack sandbox --addr HOST:PORT` runs it alone. Checks the bearer token,
+//! applies configured faults, and hands the call to `engine::sandbox`.
+
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::any;
+use axum::{Json, Router};
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::Value;
+use sharepack_engine::sandbox::faults::{Fault, Faults};
+use sharepack_engine::sandbox::{Reply, Request, Sandbox};
+use std::sync::Arc;
+
+/// The sandbox with its access token and faults.
+#[derive(Clone)]
+pub struct SandboxState {
+    pub sandbox: Sandbox,
+    pub token: Arc<SecretString>,
+    pub faults: Arc<Faults>,
+}
+
+/// The sandbox's API routes (mount under `/sandbox`, or at the root when it runs alone).
+pub fn router(state: SandboxState) -> Router {
+    Router::new().route("/api/2.1/unity-catalog/{*path}", any(handle)).with_state(state)
+}
+
+async fn handle(
+    State(state): State<SandboxState>,
+    method: Method,
+    Path(path): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let bearer = headers.get(header::AUTHORIZATION).and_then(|value| value.to_str().ok()).and_then(|value| value.strip_prefix("Bearer "));
+    if bearer != Some(state.token.expose_secret()) {
+        return reply(Reply::error(401, "UNAUTHENTICATED", "Invalid access token."));
+    }
+    if !state.faults.latency.is_zero() {
+        tokio::time::sleep(state.faults.latency).await;
+    }
+    let random = f64::from(uuid::Uuid::new_v4().as_u128() as u32) / f64::from(u32::MAX);
+    match state.faults.decide(method.as_str(), &format!("/{path}"), random) {
+        Some(Fault::TooManyRequests) => {
+            let mut response =
+                reply(Reply::error(429, "REQUEST_LIMIT_EXCEEDED", "The sandbox is rate limiting this call (injected fault)"));
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            return response;
+        }
+        Some(Fault::Unavailable) => {
+            return reply(Reply::error(503, "TEMPORARILY_UNAVAILABLE", "The sandbox is unavailable (injected fault)"))
+        }
+        Some(Fault::Fail) => return reply(Reply::error(500, "INTERNAL_ERROR", format!("{method} /{path} fails (injected fault)"))),
+        Some(Fault::Hang(duration)) => tokio::time::sleep(duration).await,
+        None => {}
+    }
+    let body = if body.is_empty() {
+        None
+    } else {
+        match serde_json::from_slice::<Value>(&body) {
+            Ok(value) => Some(value),
+            Err(error) => return reply(Reply::error(400, "MALFORMED_REQUEST", format!("Could not parse request object: {error}"))),
+        }
+    };
+    let query = url_pairs(query.as_deref().unwrap_or(""));
+    reply(state.sandbox.handle(Request { method: method.as_str(), path: &path, query, body }).await)
+}
+
+fn reply(reply: Reply) -> Response {
+    let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (status, Json(reply.body)).into_response()
+}
+
+/// `a=1&b=x%20y` into pairs.
+fn url_pairs(query: &str) -> Vec<(String, String)> {
+    form_urlencoded::parse(query.as_bytes()).map(|(key, value)| (key.into_owned(), value.into_owned())).collect()
+}

@@ -38,6 +38,8 @@ pub struct ApiError {
     pub request_id: Option<String>,
     /// The server's `Retry-After`, when it gave one.
     pub retry_after: Option<Duration>,
+    /// How many tries the call made before giving up (1: no retry).
+    pub attempts: u32,
 }
 
 impl fmt::Display for ApiError {
@@ -73,7 +75,7 @@ struct Detail {
 impl ApiError {
     /// An error for a call that got no response at all.
     pub fn transport(kind: ErrorKind, message: impl Into<String>) -> Self {
-        ApiError { kind, status: 0, error_code: None, message: message.into(), request_id: None, retry_after: None }
+        ApiError { kind, status: 0, error_code: None, message: message.into(), request_id: None, retry_after: None, attempts: 1 }
     }
 
     /// Reads an error response: its status, `Retry-After` and `x-request-id` headers, and body.
@@ -97,6 +99,7 @@ impl ApiError {
             message,
             request_id: request_id.or_else(|| request_id_header.map(str::to_string)),
             retry_after: retry_after.and_then(|value| value.trim().parse::<u64>().ok()).map(Duration::from_secs),
+            attempts: 1,
         }
     }
 }
@@ -138,7 +141,8 @@ fn kind_of(status: u16, code: Option<&str>) -> ErrorKind {
         401 => ErrorKind::Unauthenticated,
         403 => ErrorKind::Forbidden,
         429 => ErrorKind::RateLimited,
-        500 | 502 | 503 | 504 => ErrorKind::Unavailable,
+        // Gateways and overload are passing; a 500 is the workspace failing the call itself.
+        502..=504 => ErrorKind::Unavailable,
         400 => match code {
             Some(
                 "RESOURCE_DOES_NOT_EXIST" | "NOT_FOUND" | "RECIPIENT_DOES_NOT_EXIST" | "SHARE_DOES_NOT_EXIST" | "TABLE_DOES_NOT_EXIST",

@@ -3,8 +3,12 @@
 //!
 //! - [`error`]: responses read into one typed [`error::ApiError`], classified by status then code.
 //! - [`retry`]: when a failed call is tried again (backoff, jitter, `Retry-After`, a deadline).
-//!
-//! The HTTP client, its authentication and the sandbox workspace build on these.
+//! - [`auth`]: personal access tokens, Entra ID service principals and Databricks OAuth M2M, with
+//!   cached, refreshed tokens.
+//! - [`client`]: the calls (recipients, shares, permissions, pre-flight reads), paginated,
+//!   batched and retried.
 
+pub mod auth;
+pub mod client;
 pub mod error;
 pub mod retry;

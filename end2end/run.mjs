@@ -71,6 +71,7 @@ test('the home page is complete without JavaScript', async ({ browser }) => {
   assert(await page.getAttribute('form.dropzone', 'action') === '/api/upload_pack', 'the drop zone is a real form');
   assert(await page.getAttribute('form.dropzone', 'enctype') === 'multipart/form-data', 'multipart form');
   assert(await page.locator('a[href="/templates/sharepack-template.xlsx"]').count() === 1, 'Excel template link');
+  assert((await page.textContent('.workspace.sandbox')).includes('Sandbox workspace'), 'the sandbox is labelled as such');
   await context.close();
 });
 
@@ -88,6 +89,7 @@ test('the page hydrates without console errors', async ({ browser }) => {
   page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
   page.on('pageerror', (error) => errors.push(error.message));
   await hydratedHome(page);
+  assert(await page.locator('.workspace.sandbox').count() === 1, 'the sandbox badge survives hydration');
   assert(errors.length === 0, `console errors: ${errors.join(' | ')}`);
   await context.close();
 });

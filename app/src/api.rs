@@ -54,10 +54,21 @@ pub async fn get_upload(id: String) -> Result<Option<UploadView>, ServerFnError>
 pub struct PortalInfo {
     pub max_upload_bytes: usize,
     pub version: String,
+    /// The workspace packs go to when none is chosen.
+    pub workspace_name: String,
+    pub workspace_url: String,
+    pub workspace_is_sandbox: bool,
 }
 
 #[server(name = GetPortalInfo, prefix = "/api", endpoint = "portal_info")]
 pub async fn portal_info() -> Result<PortalInfo, ServerFnError> {
     let portal = crate::ssr::portal()?;
-    Ok(PortalInfo { max_upload_bytes: portal.limits.max_file_bytes, version: env!("CARGO_PKG_VERSION").to_string() })
+    let workspace = portal.workspaces.default_workspace();
+    Ok(PortalInfo {
+        max_upload_bytes: portal.limits.max_file_bytes,
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        workspace_name: workspace.name.clone(),
+        workspace_url: workspace.url.clone(),
+        workspace_is_sandbox: workspace.is_sandbox,
+    })
 }

@@ -75,8 +75,34 @@ fn Header() -> impl IntoView {
             <nav class="topnav">
                 <A href="/">"Validate a pack"</A>
                 <a href="/#templates">"Templates"</a>
+                <WorkspaceBadge/>
             </nav>
         </header>
+    }
+}
+
+/// Says which workspace packs go to, and plainly when it is the built-in sandbox.
+#[component]
+fn WorkspaceBadge() -> impl IntoView {
+    // Blocking, so that the badge is in the first HTML even without JavaScript.
+    let info = Resource::new_blocking(|| (), |_| api::portal_info());
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                info.await.ok().map(|info| {
+                    if info.workspace_is_sandbox {
+                        view! {
+                            <span class="workspace sandbox" title=format!("Packs go to Sharepack's built-in sandbox workspace at {}, not to a real Databricks workspace", info.workspace_url)>
+                                "Sandbox workspace"
+                            </span>
+                        }
+                        .into_any()
+                    } else {
+                        view! { <span class="workspace" title=info.workspace_url.clone()>{info.workspace_name.clone()}</span> }.into_any()
+                    }
+                })
+            })}
+        </Suspense>
     }
 }
 

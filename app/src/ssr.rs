@@ -14,6 +14,7 @@ pub struct Portal {
     pub limits: Limits,
     pub store: Store,
     pub uploads: Arc<Uploads>,
+    pub workspaces: Arc<sharepack_engine::databricks::workspaces::Workspaces>,
 }
 
 /// The portal's state from the request context.

@@ -33,6 +33,9 @@ pub struct Settings {
     pub azure_queue_name: String,
     /// `SHAREPACK_LOG_FORMAT`: `text` (default) or `json`.
     pub log_json: bool,
+    /// `SHAREPACK_WORKSPACES`: the Databricks workspaces, as JSON (see `engine::databricks::workspaces`).
+    /// Holds credentials, so it is a secret as a whole.
+    pub workspaces: SecretString,
     /// `SHAREPACK_SANDBOX_TOKEN`: the bearer token the sandbox workspace accepts.
     pub sandbox_token: SecretString,
     /// `SHAREPACK_SANDBOX_FAULTS`: faults the sandbox injects (see `engine::sandbox::faults`).
@@ -117,6 +120,7 @@ impl Settings {
             azure_queue_name: get("azure_queue_name").unwrap_or_else(|| "sharepack-processing".into()),
             log_json,
             pool,
+            workspaces: SecretString::from(get("SHAREPACK_WORKSPACES").unwrap_or_default()),
             sandbox_token: SecretString::from(get("SHAREPACK_SANDBOX_TOKEN").unwrap_or_else(|| "dapi-sandbox".into())),
             sandbox_faults: sharepack_engine::sandbox::faults::Faults::parse(&get("SHAREPACK_SANDBOX_FAULTS").unwrap_or_default())
                 .map_err(|problem| SettingError { name: "SHAREPACK_SANDBOX_FAULTS", problem })?,

@@ -14,6 +14,8 @@ use axum::Router;
 use config::Settings;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
+use sharepack_engine::databricks::retry::RetryPolicy;
+use sharepack_engine::databricks::workspaces::Workspaces;
 use sharepack_engine::sandbox::{Sandbox, SEED_TABLES};
 use sharepack_engine::store::{redact, Store, StoreError};
 use std::sync::Arc;
@@ -34,6 +36,8 @@ pub enum StartupError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Workspaces(String),
 }
 
 /// Opens the store (PostgreSQL when a connection string is set, SQLite otherwise), migrating it.
@@ -62,15 +66,27 @@ pub fn sandbox_state(settings: &Settings, store: &Store) -> sandbox::SandboxStat
     }
 }
 
+/// The configured workspaces, the sandbox (served by this portal at `/sandbox`) among them.
+pub fn workspaces(settings: &Settings) -> Result<Workspaces, String> {
+    use secrecy::ExposeSecret;
+    let sandbox_url = format!("http://{}/sandbox", settings.site_addr);
+    Workspaces::configure(settings.workspaces.expose_secret(), &sandbox_url, settings.sandbox_token.clone(), RetryPolicy::default())
+}
+
 /// Builds the whole application on an open store.
-pub fn build(settings: &Settings, store: Store) -> Router {
+pub fn build(settings: &Settings, store: Store, workspaces: Workspaces) -> Router {
     let leptos_options = LeptosOptions::builder()
         .output_name("sharepack")
         .site_root(settings.site_root.as_str())
         .site_pkg_dir("pkg")
         .site_addr(settings.site_addr)
         .build();
-    let portal = Portal { limits: settings.limits(), store: store.clone(), uploads: Arc::new(Uploads::new(store.clone())) };
+    let portal = Portal {
+        limits: settings.limits(),
+        store: store.clone(),
+        uploads: Arc::new(Uploads::new(store.clone())),
+        workspaces: Arc::new(workspaces),
+    };
     let state = AppState { leptos_options: leptos_options.clone(), portal: portal.clone() };
     let routes = generate_route_list(App);
     // Room for the multipart envelope around the largest accepted file; handlers refuse the file
@@ -98,8 +114,12 @@ pub fn build(settings: &Settings, store: Store) -> Router {
 
 /// Serves the portal until Ctrl-C or SIGTERM.
 pub async fn serve(settings: Settings) -> Result<(), StartupError> {
+    let workspaces = workspaces(&settings).map_err(StartupError::Workspaces)?;
+    for workspace in workspaces.iter() {
+        tracing::info!(name = %workspace.name, url = %workspace.url, sandbox = workspace.is_sandbox, "workspace configured");
+    }
     let store = open_store_patiently(&settings).await?;
-    let router = build(&settings, store);
+    let router = build(&settings, store, workspaces);
     let listener = tokio::net::TcpListener::bind(settings.site_addr).await?;
     tracing::info!(address = %settings.site_addr, data_dir = %settings.data_dir.display(), "Sharepack portal listening on http://{}", settings.site_addr);
     if settings.azure_queue_connection_string.is_some() {

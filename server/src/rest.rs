@@ -4,11 +4,12 @@
 use crate::AppState;
 use axum::extract::multipart::{Multipart, MultipartRejection};
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Serialize;
+use sharepack_engine::databricks::workspaces::Workspace;
 use sharepack_engine::intake::{read_pack, IntakeError};
 use sharepack_engine::{Finding, FindingCounts, SharePack};
 
@@ -162,10 +163,33 @@ pub struct Health {
     pub database: &'static str,
     /// The embedded queue lives in the database until an Azure queue is configured.
     pub queue: &'static str,
+    pub workspace: WorkspaceInfo,
     pub version: &'static str,
 }
 
-async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
+/// The workspace named by `X-Workspace-URL` (the default when absent); 400 naming the
+/// configured ones when it is unknown.
+pub fn chosen_workspace<'a>(state: &'a AppState, headers: &HeaderMap) -> Result<&'a Workspace, ApiError> {
+    let asked = headers.get("x-workspace-url").and_then(|value| value.to_str().ok());
+    state.portal.workspaces.select(asked, None).map_err(|unknown| {
+        ApiError::new(StatusCode::BAD_REQUEST, "unknown_workspace", unknown.to_string())
+            .hint("Send one of the configured workspace URLs in X-Workspace-URL, or leave the header out")
+    })
+}
+
+/// The workspace a health answer is about.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct WorkspaceInfo {
+    pub name: String,
+    pub url: String,
+    /// True for Sharepack's built-in sandbox, which is not a real Databricks workspace.
+    pub sandbox: bool,
+}
+
+async fn health(State(state): State<AppState>, headers: HeaderMap) -> Result<(StatusCode, Json<Health>), ApiError> {
+    let workspace = chosen_workspace(&state, &headers)?;
+    let workspace = WorkspaceInfo { name: workspace.name.clone(), url: workspace.url.clone(), sandbox: workspace.is_sandbox };
     let store = &state.portal.store;
     let tables = match store.health().await {
         Ok(count) => Some(count),
@@ -185,7 +209,8 @@ async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
         tables_count: tables.unwrap_or(0),
         database: store.backend(),
         queue: "embedded",
+        workspace,
         version: env!("CARGO_PKG_VERSION"),
     };
-    (status, Json(body))
+    Ok((status, Json(body)))
 }

@@ -31,7 +31,7 @@ async fn sandbox(extra: &[(&str, &str)]) -> String {
     vars.extend(extra.iter().map(|(name, value)| (name.to_string(), value.to_string())));
     let settings = Settings::from_vars(vars).unwrap();
     let store = server::open_store(&settings).await.unwrap();
-    format!("{}/sandbox", serve(server::build(&settings, store)).await)
+    format!("{}/sandbox", serve(server::build(&settings, store, server::workspaces(&settings).unwrap())).await)
 }
 
 fn fast_retries() -> RetryPolicy {

@@ -109,7 +109,7 @@ async fn the_portal_survives_the_database_going_away_and_coming_back() {
     ])
     .unwrap();
     let store = server::open_store(&settings).await.expect("opens through the proxy");
-    let router = server::build(&settings, store);
+    let router = server::build(&settings, store, server::workspaces(&settings).unwrap());
 
     let (status, body) = get_json(&router, "/workflow/health").await;
     assert_eq!(status, StatusCode::OK, "{body}");

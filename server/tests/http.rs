@@ -37,7 +37,7 @@ async fn portal(extra: &[(&str, &str)]) -> Portal {
     vars.extend(extra.iter().map(|(name, value)| (name.to_string(), value.to_string())));
     let settings = Settings::from_vars(vars).unwrap();
     let store = server::open_store(&settings).await.expect("the SQLite store opens");
-    Portal { router: server::build(&settings, store), _data: data }
+    Portal { router: server::build(&settings, store, server::workspaces(&settings).unwrap()), _data: data }
 }
 
 fn sample(path: &str) -> Vec<u8> {
@@ -86,6 +86,26 @@ async fn health_answers_in_the_seed_shape() {
     assert_eq!(body["DatabaseConnected"], true);
     assert_eq!(body["TablesCount"], 22);
     assert_eq!(body["Database"], "sqlite");
+    assert_eq!(body["Workspace"]["Sandbox"], true, "the health check says plainly that the workspace is the sandbox");
+}
+
+#[tokio::test]
+async fn an_unknown_workspace_is_a_400_naming_the_configured_ones() {
+    let portal =
+        portal(&[("SHAREPACK_WORKSPACES", r#"[{"url": "https://adb-1.1.azuredatabricks.net", "auth": "pat", "token": "dapi-secret-1"}]"#)])
+            .await;
+    let request =
+        Request::get("/workflow/health").header("X-Workspace-URL", "https://adb-9.9.azuredatabricks.net").body(Body::empty()).unwrap();
+    let (status, body) = json(&portal, request).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["Code"], "unknown_workspace");
+    let message = body["Message"].as_str().unwrap();
+    assert!(message.contains("https://adb-1.1.azuredatabricks.net") && message.contains("/sandbox"), "{message}");
+    assert!(!message.contains("dapi-secret-1"));
+    let request =
+        Request::get("/workflow/health").header("X-Workspace-URL", "https://ADB-1.1.azuredatabricks.net/").body(Body::empty()).unwrap();
+    let (status, body) = json(&portal, request).await;
+    assert_eq!((status, body["Workspace"]["Sandbox"].as_bool()), (StatusCode::OK, Some(false)));
 }
 
 #[tokio::test]

@@ -27,7 +27,7 @@ async fn open(dir: &std::path::Path, extra: &[(&str, &str)]) -> Router {
     vars.extend(extra.iter().map(|(name, value)| (name.to_string(), value.to_string())));
     let settings = Settings::from_vars(vars).unwrap();
     let store = server::open_store(&settings).await.unwrap();
-    server::build(&settings, store)
+    server::build(&settings, store, server::workspaces(&settings).unwrap())
 }
 
 async fn workspace(extra: &[(&str, &str)]) -> Workspace {

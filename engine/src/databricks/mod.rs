@@ -7,8 +7,11 @@
 //!   cached, refreshed tokens.
 //! - [`client`]: the calls (recipients, shares, permissions, pre-flight reads), paginated,
 //!   batched and retried.
+//! - [`workspaces`]: the configured workspaces (the sandbox always among them) and which one a
+//!   request means.
 
 pub mod auth;
 pub mod client;
 pub mod error;
 pub mod retry;
+pub mod workspaces;

@@ -1,0 +1,208 @@
+//! The workspaces Sharepack may provision, and which one a request means: the one named by the
+//! `X-Workspace-URL` header, else the one serving the tenant's region, else the default (the
+//! built-in sandbox unless a configured workspace says `"default": true`).
+//!
+//! Configured as JSON (`SHAREPACK_WORKSPACES`), one object per workspace:
+//! `{"url": "https://adb-1.2.azuredatabricks.net", "auth": "pat", "token": "dapi..."}`,
+//! `{"url": ..., "auth": "entra", "tenant_id": ..., "client_id": ..., "client_secret": ...}`,
+//! `{"url": ..., "auth": "oauth", "client_id": ..., "client_secret": ...}`, each optionally with
+//! `"regions": ["westeurope"]`, `"name"` and `"default": true`.
+
+use super::auth::Credentials;
+use super::client::WorkspaceClient;
+use super::retry::RetryPolicy;
+use secrecy::SecretString;
+use serde::Deserialize;
+use std::sync::Arc;
+
+/// One workspace and its client.
+pub struct Workspace {
+    pub name: String,
+    pub url: String,
+    pub is_sandbox: bool,
+    pub regions: Vec<String>,
+    pub client: Arc<WorkspaceClient>,
+}
+
+/// Every configured workspace, the sandbox included.
+pub struct Workspaces {
+    all: Vec<Workspace>,
+    default: usize,
+}
+
+/// The header named a workspace that is not configured.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("workspace {asked} is not configured; configured workspaces: {}", known.join(", "))]
+pub struct UnknownWorkspace {
+    pub asked: String,
+    pub known: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Entry {
+    url: String,
+    name: Option<String>,
+    auth: String,
+    token: Option<String>,
+    tenant_id: Option<String>,
+    client_id: Option<String>,
+    client_secret: Option<String>,
+    authority: Option<String>,
+    #[serde(default)]
+    regions: Vec<String>,
+    #[serde(default)]
+    default: bool,
+}
+
+impl Workspaces {
+    /// The sandbox at `sandbox_url` plus the workspaces described by `json` (empty: none).
+    /// Errors name the entry and the field, never a secret.
+    pub fn configure(json: &str, sandbox_url: &str, sandbox_token: SecretString, retry: RetryPolicy) -> Result<Self, String> {
+        let entries: Vec<Entry> = if json.trim().is_empty() {
+            Vec::new()
+        } else {
+            serde_json::from_str(json).map_err(|error| format!("SHAREPACK_WORKSPACES is not valid JSON: {error}"))?
+        };
+        let client =
+            |url: &str, credentials| WorkspaceClient::new(url, credentials, retry).map(Arc::new).map_err(|error| error.to_string());
+        let mut all = vec![Workspace {
+            name: "Sandbox".into(),
+            url: normalize(sandbox_url),
+            is_sandbox: true,
+            regions: Vec::new(),
+            client: client(sandbox_url, Credentials::Pat(sandbox_token))?,
+        }];
+        let mut default = 0;
+        for (index, entry) in entries.into_iter().enumerate() {
+            let at = format!("workspace {} ({})", index + 1, entry.url);
+            if !entry.url.starts_with("https://") && !entry.url.starts_with("http://") {
+                return Err(format!("{at}: url must start with https://"));
+            }
+            let need = |value: Option<String>, field: &str| {
+                value.filter(|v| !v.is_empty()).ok_or_else(|| format!("{at}: `{field}` is required for auth `{}`", entry.auth))
+            };
+            let credentials = match entry.auth.as_str() {
+                "pat" => Credentials::Pat(SecretString::from(need(entry.token, "token")?)),
+                "entra" => Credentials::EntraServicePrincipal {
+                    tenant_id: need(entry.tenant_id, "tenant_id")?,
+                    client_id: need(entry.client_id, "client_id")?,
+                    client_secret: SecretString::from(need(entry.client_secret, "client_secret")?),
+                    authority: entry.authority,
+                },
+                "oauth" => Credentials::DatabricksOAuth {
+                    client_id: need(entry.client_id, "client_id")?,
+                    client_secret: SecretString::from(need(entry.client_secret, "client_secret")?),
+                },
+                other => return Err(format!("{at}: auth `{other}` is not one of pat, entra, oauth")),
+            };
+            if all.iter().any(|known| known.url == normalize(&entry.url)) {
+                return Err(format!("{at}: configured twice"));
+            }
+            if entry.default {
+                default = all.len();
+            }
+            all.push(Workspace {
+                name: entry.name.unwrap_or_else(|| host_of(&entry.url)),
+                url: normalize(&entry.url),
+                is_sandbox: false,
+                regions: entry.regions.iter().map(|region| region.to_lowercase()).collect(),
+                client: client(&entry.url, credentials)?,
+            });
+        }
+        Ok(Workspaces { all, default })
+    }
+
+    /// The workspace a request means.
+    pub fn select(&self, header: Option<&str>, region: Option<&str>) -> Result<&Workspace, UnknownWorkspace> {
+        if let Some(asked) = header.map(str::trim).filter(|asked| !asked.is_empty()) {
+            let wanted = normalize(asked);
+            return self
+                .all
+                .iter()
+                .find(|workspace| workspace.url == wanted)
+                .ok_or_else(|| UnknownWorkspace { asked: asked.to_string(), known: self.urls() });
+        }
+        if let Some(region) = region.map(str::to_lowercase) {
+            if let Some(workspace) = self.all.iter().find(|workspace| workspace.regions.contains(&region)) {
+                return Ok(workspace);
+            }
+        }
+        Ok(&self.all[self.default])
+    }
+
+    pub fn default_workspace(&self) -> &Workspace {
+        &self.all[self.default]
+    }
+
+    pub fn urls(&self) -> Vec<String> {
+        self.all.iter().map(|workspace| workspace.url.clone()).collect()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Workspace> {
+        self.all.iter()
+    }
+}
+
+/// URLs compare without case in the host, a trailing slash or a default port.
+fn normalize(url: &str) -> String {
+    let url = url.trim().trim_end_matches('/');
+    match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let (host, path) = rest.split_once('/').map(|(host, path)| (host, format!("/{path}"))).unwrap_or((rest, String::new()));
+            let host = host.to_lowercase().trim_end_matches(":443").to_string();
+            format!("{}://{host}{path}", scheme.to_lowercase())
+        }
+        None => url.to_lowercase(),
+    }
+}
+
+fn host_of(url: &str) -> String {
+    url.split_once("://").map(|(_, rest)| rest).unwrap_or(url).split('/').next().unwrap_or(url).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn workspaces(json: &str) -> Result<Workspaces, String> {
+        Workspaces::configure(json, "http://127.0.0.1:3000/sandbox", SecretString::from("dapi-sandbox"), RetryPolicy::default())
+    }
+
+    #[test]
+    fn the_sandbox_is_the_default_when_nothing_else_is_configured() {
+        let all = workspaces("").unwrap();
+        let chosen = all.select(None, None).unwrap();
+        assert!(chosen.is_sandbox);
+        assert_eq!(chosen.url, "http://127.0.0.1:3000/sandbox");
+        assert!(all.select(Some("http://127.0.0.1:3000/sandbox/"), None).unwrap().is_sandbox);
+    }
+
+    #[test]
+    fn workspaces_are_chosen_by_header_then_region() {
+        let all = workspaces(
+            r#"[{"url": "https://adb-1.1.azuredatabricks.net", "auth": "pat", "token": "dapi-1", "regions": ["westeurope"]},
+                {"url": "https://adb-2.2.azuredatabricks.net/", "auth": "oauth", "client_id": "c", "client_secret": "s", "default": true}]"#,
+        )
+        .unwrap();
+        assert_eq!(all.select(Some("HTTPS://ADB-1.1.azuredatabricks.net/"), None).unwrap().name, "adb-1.1.azuredatabricks.net");
+        assert_eq!(all.select(None, Some("WestEurope")).unwrap().url, "https://adb-1.1.azuredatabricks.net");
+        assert_eq!(all.select(None, Some("eastus")).unwrap().url, "https://adb-2.2.azuredatabricks.net", "the configured default");
+        let unknown = all.select(Some("https://adb-9.9.azuredatabricks.net"), None).err().unwrap();
+        assert_eq!(unknown.known.len(), 3);
+        assert!(unknown.to_string().contains("https://adb-1.1.azuredatabricks.net"), "{unknown}");
+    }
+
+    #[test]
+    fn bad_configuration_names_the_entry_without_secrets() {
+        let error = workspaces(
+            r#"[{"url": "https://adb-1.1.azuredatabricks.net", "auth": "entra", "client_id": "c", "client_secret": "hunter2"}]"#,
+        )
+        .err()
+        .unwrap();
+        assert!(error.contains("workspace 1") && error.contains("tenant_id") && !error.contains("hunter2"), "{error}");
+        assert!(workspaces(r#"[{"url": "adb-1", "auth": "pat", "token": "t"}]"#).err().unwrap().contains("https://"));
+        assert!(workspaces(r#"[{"url": "https://a.net", "auth": "magic"}]"#).err().unwrap().contains("magic"));
+        assert!(workspaces("{not json").is_err());
+    }
+}

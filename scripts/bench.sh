@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Runs every benchmark and prints its figures: intake (YAML and Excel), and the store on SQLite
-# and on a throwaway PostgreSQL server. Record the figures in BENCHMARKS.md.
+# Runs every benchmark and prints its figures: intake (YAML and Excel), the store on SQLite and
+# on a throwaway PostgreSQL server, and the Databricks client against the sandbox. Record the
+# figures in BENCHMARKS.md.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 source scripts/postgres.sh
 trap stop_postgres EXIT
 start_postgres
 cargo bench -p sharepack-engine --bench intake
 cargo bench -p sharepack-engine --bench store
+cargo bench -p server --bench client

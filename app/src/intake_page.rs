@@ -44,7 +44,7 @@ pub fn IntakePage() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="loading">"Reading the share pack…"</p> }>
             {move || Suspend::new(async move {
                 match (id.get(), upload.await) {
-                    (None, _) => view! { <Templates/> }.into_any(),
+                    (None, _) => ().into_any(),
                     (Some(_), Ok(Some(view))) => view! { <Report upload=view only_errors/> }.into_any(),
                     (Some(_), Ok(None)) => {
                         not_found();
@@ -66,6 +66,9 @@ pub fn IntakePage() -> impl IntoView {
                 }
             })}
         </Suspense>
+        <Show when=move || id.get().is_none()>
+            <Templates/>
+        </Show>
     }
 }
 

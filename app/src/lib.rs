@@ -49,7 +49,7 @@ pub fn App() -> impl IntoView {
                 <Header/>
                 <main class="main">
                     <Routes fallback=NotFound>
-                        <Route path=path!("/") view=intake_page::IntakePage/>
+                        <Route path=path!("/") view=intake_page::IntakePage ssr=SsrMode::Async/>
                         <Route path=path!("/uploads/:id") view=intake_page::IntakePage ssr=SsrMode::Async/>
                     </Routes>
                 </main>

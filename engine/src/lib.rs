@@ -4,6 +4,7 @@
 //! - [`model`]: the typed share pack, every entity remembering its source cell or line.
 //! - [`finding`]: located findings with severities and hints.
 //! - [`intake`]: bytes to a validated pack (YAML and Excel, told apart by content).
+//! - [`plan`]: the pure planner: pack + workspace snapshot → exact, located changes.
 //! - [`validate`]: the rules Databricks and common sense impose, pure and deterministic.
 //! - [`templates`]: the downloadable Excel and YAML templates, and packs written back out.
 //! - [`store`]: the SCD Type 2 store on PostgreSQL or SQLite, one API for every entity.
@@ -17,6 +18,8 @@
 pub mod databricks;
 pub mod finding;
 pub mod model;
+#[cfg(all(feature = "intake", feature = "databricks"))]
+pub mod plan;
 
 pub mod intake;
 #[cfg(all(feature = "store", feature = "intake", feature = "databricks"))]

@@ -15,6 +15,8 @@ pub struct Portal {
     pub store: Store,
     pub uploads: Arc<Uploads>,
     pub workspaces: Arc<sharepack_engine::databricks::workspaces::Workspaces>,
+    /// Refuse NEW when named resources exist, unless a request says otherwise.
+    pub strict_strategy: bool,
 }
 
 /// The portal's state from the request context.

@@ -36,6 +36,9 @@ pub struct Settings {
     /// `SHAREPACK_WORKSPACES`: the Databricks workspaces, as JSON (see `engine::databricks::workspaces`).
     /// Holds credentials, so it is a secret as a whole.
     pub workspaces: SecretString,
+    /// `SHAREPACK_STRICT_STRATEGY`: refuse NEW packs whose resources exist instead of switching to
+    /// UPDATE (a request can override it with `?strict=`).
+    pub strict_strategy: bool,
     /// `SHAREPACK_SANDBOX_TOKEN`: the bearer token the sandbox workspace accepts.
     pub sandbox_token: SecretString,
     /// `SHAREPACK_SANDBOX_FAULTS`: faults the sandbox injects (see `engine::sandbox::faults`).
@@ -92,6 +95,14 @@ impl Settings {
             Some(text) if matches!(text.as_str(), "false" | "0" | "no" | "off") => false,
             Some(text) => return Err(SettingError { name: "enable_workflow", problem: format!("`{text}` is not true or false") }),
         };
+        let strict_strategy = match get("SHAREPACK_STRICT_STRATEGY").map(|text| text.to_ascii_lowercase()) {
+            None => false,
+            Some(text) if matches!(text.as_str(), "true" | "1" | "yes" | "on") => true,
+            Some(text) if matches!(text.as_str(), "false" | "0" | "no" | "off") => false,
+            Some(text) => {
+                return Err(SettingError { name: "SHAREPACK_STRICT_STRATEGY", problem: format!("`{text}` is not true or false") })
+            }
+        };
         let log_json = match get("SHAREPACK_LOG_FORMAT").map(|text| text.to_ascii_lowercase()) {
             None => false,
             Some(text) if text == "json" => true,
@@ -120,6 +131,7 @@ impl Settings {
             azure_queue_name: get("azure_queue_name").unwrap_or_else(|| "sharepack-processing".into()),
             log_json,
             pool,
+            strict_strategy,
             workspaces: SecretString::from(get("SHAREPACK_WORKSPACES").unwrap_or_default()),
             sandbox_token: SecretString::from(get("SHAREPACK_SANDBOX_TOKEN").unwrap_or_else(|| "dapi-sandbox".into())),
             sandbox_faults: sharepack_engine::sandbox::faults::Faults::parse(&get("SHAREPACK_SANDBOX_FAULTS").unwrap_or_default())

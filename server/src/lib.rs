@@ -86,6 +86,7 @@ pub fn build(settings: &Settings, store: Store, workspaces: Workspaces) -> Route
         store: store.clone(),
         uploads: Arc::new(Uploads::new(store.clone())),
         workspaces: Arc::new(workspaces),
+        strict_strategy: settings.strict_strategy,
     };
     let state = AppState { leptos_options: leptos_options.clone(), portal: portal.clone() };
     let routes = generate_route_list(App);

@@ -14,7 +14,7 @@ use sharepack_engine::intake::{read_pack, IntakeError};
 use sharepack_engine::{Finding, FindingCounts, SharePack};
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/health", get(health)).route("/sharepack/validate", post(validate))
+    Router::new().route("/health", get(health)).route("/sharepack/validate", post(validate)).route("/sharepack/plan", post(plan))
 }
 
 /// An error answer: what went wrong and what to do.
@@ -213,4 +213,72 @@ async fn health(State(state): State<AppState>, headers: HeaderMap) -> Result<(St
         version: env!("CARGO_PKG_VERSION"),
     };
     Ok((status, Json(body)))
+}
+
+/// `POST /workflow/sharepack/plan`: a dry run. Reads the pack, reads what it names from the
+/// workspace, and answers with the plan, nothing changed.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PlanResponse {
+    /// The strategy that applies (after detection or an automatic switch).
+    pub strategy: Option<sharepack_engine::model::Strategy>,
+    pub declared_strategy: Option<sharepack_engine::model::Strategy>,
+    /// The seed's plain strings: errors block submission, warnings do not.
+    pub validation_errors: Vec<String>,
+    pub validation_warnings: Vec<String>,
+    pub findings: Vec<Finding>,
+    pub summary: sharepack_engine::plan::Summary,
+    pub plan: Vec<sharepack_engine::plan::Action>,
+    /// The plan in plain words.
+    pub story: Vec<String>,
+    pub workspace: WorkspaceInfo,
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct PlanQuery {
+    /// Refuse NEW when named resources exist (`SHAREPACK_STRICT_STRATEGY` sets the default).
+    strict: Option<bool>,
+}
+
+async fn plan(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    axum::extract::Query(query): axum::extract::Query<PlanQuery>,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<Json<PlanResponse>, ApiError> {
+    let workspace = chosen_workspace(&state, &headers)?;
+    let limits = state.portal.limits;
+    let upload = read_upload(multipart, limits.max_file_bytes).await?;
+    let intake =
+        tokio::task::spawn_blocking(move || read_pack(&upload.bytes, upload.file_name.as_deref(), &limits)).await.map_err(|error| {
+            tracing::error!(error = %error, "intake task failed");
+            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Something went wrong while reading the file")
+        })??;
+    let options = sharepack_engine::plan::PlanOptions { strict: query.strict.unwrap_or(state.portal.strict_strategy) };
+    let outcome = sharepack_engine::plan::dry_run(intake, &workspace.client, options).await;
+    let info = WorkspaceInfo { name: workspace.name.clone(), url: workspace.url.clone(), sandbox: workspace.is_sandbox };
+    let (validation_errors, validation_warnings) = seed_strings(&outcome.findings);
+    Ok(Json(PlanResponse {
+        strategy: outcome.strategy,
+        declared_strategy: outcome.declared,
+        validation_errors,
+        validation_warnings,
+        findings: outcome.findings,
+        summary: outcome.plan.as_ref().map(|plan| plan.summary).unwrap_or_default(),
+        story: outcome.plan.as_ref().map(|plan| plan.story.clone()).unwrap_or_default(),
+        plan: outcome.plan.map(|plan| plan.actions).unwrap_or_default(),
+        workspace: info,
+    }))
+}
+
+/// Findings as the seed's plain strings: strategy and conflict messages as they are (the seed's
+/// wording), everything else prefixed with where it is.
+fn seed_strings(findings: &[Finding]) -> (Vec<String>, Vec<String>) {
+    let plain = |finding: &Finding| match finding.code.as_str() {
+        "already_exists" | "strategy_switched" | "nothing_to_update" | "workspace_unreachable" => finding.message.clone(),
+        _ if finding.location == "file" => finding.message.clone(),
+        _ => format!("{}: {}", finding.location, finding.message),
+    };
+    let pick = |severity| findings.iter().filter(|finding| finding.severity == severity).map(plain).collect();
+    (pick(sharepack_engine::Severity::Error), pick(sharepack_engine::Severity::Warning))
 }

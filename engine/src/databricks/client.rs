@@ -133,6 +133,8 @@ pub struct WorkspaceClient {
     host: String,
     tokens: TokenSource,
     retry: RetryPolicy,
+    /// HTTP requests sent to the workspace (retries included), for figures.
+    calls: std::sync::atomic::AtomicU64,
 }
 
 impl WorkspaceClient {
@@ -151,11 +153,16 @@ impl WorkspaceClient {
             .build()
             .map_err(|error| ApiError::transport(ErrorKind::Other, format!("the HTTP client cannot start: {error}")))?;
         let host = host.trim_end_matches('/').to_string();
-        Ok(WorkspaceClient { tokens: TokenSource::new(credentials, host.clone()), http, host, retry })
+        Ok(WorkspaceClient { tokens: TokenSource::new(credentials, host.clone()), http, host, retry, calls: Default::default() })
     }
 
     pub fn host(&self) -> &str {
         &self.host
+    }
+
+    /// How many HTTP requests this client has sent, retries included.
+    pub fn calls(&self) -> u64 {
+        self.calls.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// One API call with retries. `attempts` reports how many tries it took.
@@ -210,6 +217,7 @@ impl WorkspaceClient {
         body: Option<&Value>,
     ) -> Result<Vec<u8>, ApiError> {
         let token = self.tokens.token(&self.http).await?;
+        self.calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let mut request = self.http.request(method.clone(), url).bearer_auth(token.expose_secret()).query(query);
         if let Some(body) = body {
             request = request.json(body);
@@ -239,10 +247,15 @@ impl WorkspaceClient {
 
     /// Every page of a list.
     async fn list_all<T: DeserializeOwned>(&self, path: &str, field: &str) -> Result<Vec<T>, ApiError> {
+        self.list_all_with(path, field, &[]).await
+    }
+
+    async fn list_all_with<T: DeserializeOwned>(&self, path: &str, field: &str, filters: &[(&str, String)]) -> Result<Vec<T>, ApiError> {
         let mut items = Vec::new();
         let mut token: Option<String> = None;
         loop {
             let mut query = vec![("max_results", "0".to_string())];
+            query.extend(filters.iter().cloned());
             if let Some(token) = &token {
                 query.push(("page_token", token.clone()));
             }
@@ -364,6 +377,11 @@ impl WorkspaceClient {
     pub async fn table_exists(&self, full_name: &str) -> Result<bool, ApiError> {
         let reply: Value = self.get(&format!("/tables/{}/exists", segment(full_name)), &[]).await?;
         Ok(reply.get("table_exists").and_then(Value::as_bool).unwrap_or(false))
+    }
+
+    /// Every table of a schema (one call per page instead of one per table).
+    pub async fn list_tables(&self, catalog: &str, schema: &str) -> Result<Vec<Value>, ApiError> {
+        self.list_all_with("/tables", "tables", &[("catalog_name", catalog.to_string()), ("schema_name", schema.to_string())]).await
     }
 
     pub async fn get_table(&self, full_name: &str) -> Result<Value, ApiError> {

@@ -6,7 +6,10 @@
 //! never touches what it does not name. Removals are planned but need the submitter's
 //! confirmation. Changes Databricks cannot make in place are error findings with the way out.
 
+pub mod read;
 pub mod snapshot;
+
+pub use read::{dry_run, DryRun};
 
 use crate::databricks::client::{IpAccessList, Properties, RecipientInfo, RecipientToken, ShareInfo, SharedObject};
 use crate::finding::{Finding, Location};

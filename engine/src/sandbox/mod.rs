@@ -156,6 +156,7 @@ impl Sandbox {
             ("DELETE", ["shares", name]) => self.delete_share(name).await,
             ("GET", ["shares", name, "permissions"]) => self.share_permissions(name).await,
             ("PATCH", ["shares", name, "permissions"]) => self.update_permissions(name, body).await,
+            ("GET", ["tables"]) => self.list_tables(request).await,
             ("GET", ["tables", full_name, "exists"]) => {
                 let exists = self.store.get_doc(&self.space, "table", &full_name.to_lowercase()).await?.is_some();
                 Ok(Reply::ok(json!({"table_exists": exists})))
@@ -221,6 +222,33 @@ impl Sandbox {
             }
         }
         Ok(Reply::ok(Value::Object(body)))
+    }
+
+    /// `GET /tables?catalog_name=&schema_name=`: the schema's tables in name order, paged.
+    async fn list_tables(&self, request: &Request<'_>) -> Outcome {
+        let query = |key: &str| request.query.iter().find(|(k, _)| k == key).map(|(_, value)| value.to_lowercase());
+        let (Some(catalog), Some(schema)) = (query("catalog_name"), query("schema_name")) else {
+            return Err(Reply::invalid("catalog_name and schema_name are required"));
+        };
+        if self.store.get_doc(&self.space, "schema", &format!("{catalog}.{schema}")).await?.is_none() {
+            return Err(Reply::error(404, "SCHEMA_DOES_NOT_EXIST", format!("Schema '{catalog}.{schema}' does not exist.")));
+        }
+        let limit = match query("max_results").map(|value| value.parse::<u32>()) {
+            None | Some(Ok(0)) => PAGE,
+            Some(Ok(limit)) => limit.min(PAGE),
+            Some(Err(_)) => return Err(Reply::invalid("max_results must be a whole number")),
+        };
+        let prefix = format!("{catalog}.{schema}.");
+        let after = query("page_token").filter(|token| !token.is_empty()).unwrap_or_else(|| prefix.clone());
+        let mut docs: Vec<Doc> = self.store.list_docs(&self.space, "table", Some(&after), limit + 1).await?;
+        docs.retain(|doc| doc.name.starts_with(&prefix));
+        let more = docs.len() > limit as usize;
+        docs.truncate(limit as usize);
+        let mut body = json!({"tables": docs.iter().map(|doc| doc.body.clone()).collect::<Vec<_>>()});
+        if more {
+            body["next_page_token"] = json!(docs.last().map(|doc| doc.name.clone()));
+        }
+        Ok(Reply::ok(body))
     }
 
     async fn recipient(&self, name: &str) -> Result<Doc, Reply> {

@@ -1,0 +1,122 @@
+//! Reading a [`Snapshot`] from a live workspace: only what the pack names, plus what pre-flight
+//! needs. Tables are listed per schema (one call per page), not looked up one by one, so a pack
+//! of thousands of objects costs a handful of calls.
+
+use super::snapshot::{Metastore, ShareState, Snapshot};
+use crate::databricks::client::WorkspaceClient;
+use crate::databricks::error::{ApiError, ErrorKind};
+use crate::model::{name_key, DataObjectType, SharePack};
+use std::collections::BTreeSet;
+
+/// Reads what `pack` names from the workspace.
+pub async fn read(client: &WorkspaceClient, pack: &SharePack) -> Result<Snapshot, ApiError> {
+    let mut snapshot = Snapshot::default();
+    let summary = client.metastore_summary().await?;
+    let all_recipients = client.list_recipients().await?;
+    let all_shares = client.list_shares().await?;
+    snapshot.metastore = Metastore {
+        global_metastore_id: summary["global_metastore_id"].as_str().unwrap_or_default().to_string(),
+        delta_sharing_scope: summary["delta_sharing_scope"].as_str().unwrap_or_default().to_string(),
+        recipient_count: all_recipients.len(),
+        share_count: all_shares.len(),
+    };
+    let named: BTreeSet<String> = pack.recipients.iter().map(|r| name_key(&r.name)).collect();
+    for recipient in all_recipients.into_iter().filter(|r| named.contains(&name_key(&r.name))) {
+        snapshot.recipients.insert(name_key(&recipient.name), recipient);
+    }
+    let existing: BTreeSet<String> = all_shares.iter().map(|share| name_key(&share.name)).collect();
+    for share in &pack.shares {
+        let key = name_key(&share.name);
+        if share.name.is_empty() || !existing.contains(&key) {
+            continue;
+        }
+        let info = client.get_share(&key, true).await?;
+        let grants = client
+            .share_permissions(&key)
+            .await?
+            .into_iter()
+            .filter(|grant| grant.privileges.iter().any(|p| p == "SELECT"))
+            .map(|grant| name_key(&grant.principal))
+            .collect();
+        snapshot.shares.insert(key, ShareState { info, grants });
+    }
+    // The catalog objects the pack shares: tables by schema, schemas one by one.
+    let mut schemas = BTreeSet::new();
+    for object in pack.shares.iter().flat_map(|share| &share.data_objects) {
+        let name = name_key(&object.name);
+        let parts: Vec<&str> = name.split('.').collect();
+        match (object.kind, parts.as_slice()) {
+            (DataObjectType::Schema, [catalog, schema]) => match client.get_schema(&format!("{catalog}.{schema}")).await {
+                Ok(_) => {
+                    snapshot.catalog.insert(name.clone(), "SCHEMA".into());
+                }
+                Err(error) if error.kind == ErrorKind::NotFound => {}
+                Err(error) => return Err(error),
+            },
+            (kind, [catalog, schema, _]) if kind.is_table_like() => {
+                schemas.insert((catalog.to_string(), schema.to_string()));
+            }
+            _ => {}
+        }
+    }
+    for (catalog, schema) in schemas {
+        match client.list_tables(&catalog, &schema).await {
+            Ok(tables) => {
+                for table in tables {
+                    let full = table["full_name"]
+                        .as_str()
+                        .map(name_key)
+                        .unwrap_or_else(|| format!("{catalog}.{schema}.{}", table["name"].as_str().unwrap_or_default()));
+                    snapshot.catalog.insert(full, table["table_type"].as_str().unwrap_or("MANAGED").to_string());
+                }
+            }
+            Err(error) if error.kind == ErrorKind::NotFound => {}
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(snapshot)
+}
+
+/// What a dry run found: the plan, or why there is none, with every finding (intake's and the
+/// plan's) in one list.
+#[derive(Debug, Clone)]
+pub struct DryRun {
+    pub declared: Option<crate::model::Strategy>,
+    pub strategy: Option<crate::model::Strategy>,
+    pub plan: Option<super::Plan>,
+    pub findings: Vec<crate::finding::Finding>,
+}
+
+/// Intake, then the workspace, then the plan. A pack with errors is not planned; a workspace
+/// that cannot be read keeps the declared strategy and blocks the plan, saying why.
+pub async fn dry_run(intake: crate::intake::Intake, client: &WorkspaceClient, options: super::PlanOptions) -> DryRun {
+    let mut findings = intake.findings.clone();
+    let Some(pack) = intake.pack.filter(|_| !findings.iter().any(crate::finding::Finding::is_error)) else {
+        return DryRun { declared: None, strategy: None, plan: None, findings };
+    };
+    let declared = pack.metadata.strategy;
+    match read(client, &pack).await {
+        Ok(snapshot) => {
+            let plan = super::plan(&pack, &snapshot, options);
+            findings.extend(plan.findings.iter().cloned());
+            crate::finding::sort_findings(&mut findings);
+            DryRun { declared, strategy: Some(plan.strategy), plan: Some(plan), findings }
+        }
+        Err(error) => {
+            findings.push(crate::finding::Finding::warning(
+                "workspace_unreachable",
+                crate::finding::Location::file(),
+                format!("The workspace could not be read ({error}); the strategy stays as declared"),
+            ));
+            findings.push(
+                crate::finding::Finding::error(
+                    "plan_unavailable",
+                    crate::finding::Location::file(),
+                    "Without the workspace's current state there is no safe plan, so the pack cannot be submitted yet",
+                )
+                .hint("Try again in a moment; if it persists, check the workspace's URL and credentials"),
+            );
+            DryRun { declared, strategy: declared, plan: None, findings }
+        }
+    }
+}

@@ -9,3 +9,4 @@ start_postgres
 cargo bench -p sharepack-engine --bench intake
 cargo bench -p sharepack-engine --bench store
 cargo bench -p server --bench client
+cargo bench -p server --bench plan

@@ -26,7 +26,9 @@ fn recipient(index: usize) -> String {
 }
 
 fn main() {
-    let mut yaml = String::from("metadata: {requestor: bench@example.com, project_name: Benchmark, business_line: Performance, strategy: UPDATE}\nrecipient:\n");
+    let mut yaml = String::from(
+        "metadata: {requestor: bench@example.com, project_name: Benchmark, business_line: Performance, strategy: UPDATE}\nrecipient:\n",
+    );
     for index in 0..RECIPIENTS {
         let _ = writeln!(yaml, "  - {{name: {}, type: D2O, email: p{index}@example.org}}", recipient(index));
     }

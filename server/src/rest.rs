@@ -129,11 +129,8 @@ fn over_body_limit(error: &(dyn std::error::Error + 'static)) -> bool {
     false
 }
 
-/// `POST /workflow/sharepack/validate`: parse and validate, nothing stored.
-async fn validate(
-    State(state): State<AppState>,
-    multipart: Result<Multipart, MultipartRejection>,
-) -> Result<Json<ValidateResponse>, ApiError> {
+/// Reads the uploaded file and runs intake on it, off the async threads.
+async fn intake(state: &AppState, multipart: Result<Multipart, MultipartRejection>) -> Result<sharepack_engine::intake::Intake, ApiError> {
     let limits = state.portal.limits;
     let upload = read_upload(multipart, limits.max_file_bytes).await?;
     let intake =
@@ -141,6 +138,17 @@ async fn validate(
             tracing::error!(error = %error, "intake task failed");
             ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Something went wrong while reading the file")
         })??;
+    Ok(intake)
+}
+
+/// `POST /workflow/sharepack/validate`: parse and validate, nothing stored.
+async fn validate(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<Json<ValidateResponse>, ApiError> {
+    chosen_workspace(&state, &headers)?;
+    let intake = intake(&state, multipart).await?;
     tracing::info!(format = %intake.format, errors = intake.counts().errors, "validated a share pack over HTTP");
     Ok(Json(ValidateResponse {
         format: intake.format,
@@ -247,13 +255,7 @@ async fn plan(
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Json<PlanResponse>, ApiError> {
     let workspace = chosen_workspace(&state, &headers)?;
-    let limits = state.portal.limits;
-    let upload = read_upload(multipart, limits.max_file_bytes).await?;
-    let intake =
-        tokio::task::spawn_blocking(move || read_pack(&upload.bytes, upload.file_name.as_deref(), &limits)).await.map_err(|error| {
-            tracing::error!(error = %error, "intake task failed");
-            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Something went wrong while reading the file")
-        })??;
+    let intake = intake(&state, multipart).await?;
     let options = sharepack_engine::plan::PlanOptions { strict: query.strict.unwrap_or(state.portal.strict_strategy) };
     let outcome = sharepack_engine::plan::dry_run(intake, &workspace.client, options).await;
     let info = WorkspaceInfo { name: workspace.name.clone(), url: workspace.url.clone(), sandbox: workspace.is_sandbox };

@@ -1,5 +1,5 @@
 //! The Databricks client over real HTTP: every operation against the sandbox workspace (served
-//! on a local port, as the portal serves it), malformed error bodies and hangs from a local stub,
+//! on a local port, as the portal serves it), malformed error bodies and hangs from a local fake workspace,
 //! OAuth tokens from a fake token endpoint, and retries under injected faults in bounded time.
 
 use axum::extract::State;
@@ -140,52 +140,52 @@ async fn transient_faults_are_retried_within_the_deadline() {
     assert_eq!((error.status, error.attempts), (500, 1), "a failing call is not retried: {error}");
 }
 
-/// A stub workspace answering each call with the next canned reply.
+/// A fake workspace answering each call with the next canned reply.
 #[derive(Clone)]
-struct Stub {
+struct Canned {
     replies: Arc<Vec<(u16, &'static str, &'static str)>>,
     calls: Arc<AtomicUsize>,
 }
 
-async fn stub_reply(State(stub): State<Stub>) -> impl IntoResponse {
-    let index = stub.calls.fetch_add(1, Ordering::SeqCst).min(stub.replies.len() - 1);
-    let (status, retry_after, body) = stub.replies[index];
+async fn canned_reply(State(canned): State<Canned>) -> impl IntoResponse {
+    let index = canned.calls.fetch_add(1, Ordering::SeqCst).min(canned.replies.len() - 1);
+    let (status, retry_after, body) = canned.replies[index];
     let mut headers = HeaderMap::new();
     if !retry_after.is_empty() {
         headers.insert("retry-after", retry_after.parse().unwrap());
     }
-    headers.insert("x-request-id", "stub-req".parse().unwrap());
+    headers.insert("x-request-id", "canned-req".parse().unwrap());
     (StatusCode::from_u16(status).unwrap(), headers, body)
 }
 
-async fn stub(replies: Vec<(u16, &'static str, &'static str)>) -> (String, Arc<AtomicUsize>) {
-    let stub = Stub { replies: Arc::new(replies), calls: Arc::new(AtomicUsize::new(0)) };
-    let calls = stub.calls.clone();
-    (serve(Router::new().route("/{*path}", any(stub_reply)).with_state(stub)).await, calls)
+async fn canned(replies: Vec<(u16, &'static str, &'static str)>) -> (String, Arc<AtomicUsize>) {
+    let canned = Canned { replies: Arc::new(replies), calls: Arc::new(AtomicUsize::new(0)) };
+    let calls = canned.calls.clone();
+    (serve(Router::new().route("/{*path}", any(canned_reply)).with_state(canned)).await, calls)
 }
 
 #[tokio::test]
 async fn odd_error_bodies_become_typed_errors() {
     let (host, calls) =
-        stub(vec![(503, "", ""), (502, "", "<html><title>502 Bad Gateway</title></html>"), (200, "", r#"{"name":"acme"}"#)]).await;
+        canned(vec![(503, "", ""), (502, "", "<html><title>502 Bad Gateway</title></html>"), (200, "", r#"{"name":"acme"}"#)]).await;
     assert_eq!(client(&host).get_recipient("acme").await.unwrap().name, "acme", "empty and HTML gateway answers are retried");
     assert_eq!(calls.load(Ordering::SeqCst), 3);
 
-    let (host, _) = stub(vec![(400, "", "INVALID_STATE: share is being deleted")]).await;
+    let (host, _) = canned(vec![(400, "", "INVALID_STATE: share is being deleted")]).await;
     let error = client(&host).get_share("x", false).await.unwrap_err();
     assert_eq!(
         (error.kind, error.error_code.as_deref(), error.message.as_str()),
         (ErrorKind::Invalid, Some("INVALID_STATE"), "share is being deleted")
     );
-    assert_eq!(error.request_id.as_deref(), Some("stub-req"));
+    assert_eq!(error.request_id.as_deref(), Some("canned-req"));
 
-    let (host, calls) = stub(vec![(429, "1", r#"{"error_code":"REQUEST_LIMIT_EXCEEDED","message":"slow down"}"#), (200, "", "{}")]).await;
+    let (host, calls) = canned(vec![(429, "1", r#"{"error_code":"REQUEST_LIMIT_EXCEEDED","message":"slow down"}"#), (200, "", "{}")]).await;
     let started = Instant::now();
     client(&host).delete_share("x").await.unwrap();
     assert!(started.elapsed() >= Duration::from_millis(900), "Retry-After is honoured");
     assert_eq!(calls.load(Ordering::SeqCst), 2);
 
-    let (host, _) = stub(vec![(200, "", "not json")]).await;
+    let (host, _) = canned(vec![(200, "", "not json")]).await;
     assert_eq!(client(&host).get_recipient("x").await.unwrap_err().kind, ErrorKind::Other);
 }
 

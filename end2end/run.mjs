@@ -153,6 +153,47 @@ test('an invalid pack lists located findings, and the errors-only filter hides t
   await context.close();
 });
 
+test('a pack whose resources partly exist shows the switch, the counts and the plan', async ({ browser }) => {
+  const created = await fetch(`${base}/sandbox/api/2.1/unity-catalog/recipients`, {
+    method: 'POST',
+    headers: { Authorization: 'Bearer dapi-sandbox', 'Content-Type': 'application/json' },
+    body: JSON.stringify({ name: 'sales-analyst', authentication_type: 'TOKEN' }),
+  });
+  assert(created.status === 200 || created.status === 409, `sandbox recipient: ${created.status}`);
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await hydratedHome(page);
+  await dropFile(page, 'valid/sales.yaml');
+  await waitForReport(page);
+  await page.waitForSelector('#plan');
+  assert(await page.getAttribute('#plan', 'data-strategy') === 'UPDATE', 'switched to UPDATE');
+  const plan = await text(page, '#plan');
+  assert(plan.includes('Auto-switched from NEW to UPDATE: 1 recipient(s) and 0 share(s) already exist'), `switch warning: ${plan}`);
+  assert(plan.includes('sandbox'), 'the workspace is labelled as the sandbox');
+  const count = async (label) => Number(await page.textContent(`#plan [data-count="${label}"] .count-n`));
+  assert(await count('to create') === 4 && await count('to update') === 1, `counts: ${await count('to create')} / ${await count('to update')}`);
+  assert(plan.includes('sales-analyst gains read access to 2 objects through share sales_q1_share'), 'plain-language story');
+  const update = await page.locator('#plan tr[data-action="update"]').innerText();
+  assert(update.includes('allowed IPs') && update.includes('192.168.1.0/24'), `the update says what changes: ${update}`);
+  await page.click('#plan .filters >> text=Create');
+  await page.waitForURL(/plan=create/);
+  await page.waitForFunction(() => document.querySelectorAll('#plan tr[data-action="update"]').length === 0);
+  assert(await page.locator('#plan tr[data-action="add"]').count() === 2, 'the filter keeps the additions');
+  await page.screenshot({ path: join(results, 'plan.png'), fullPage: true });
+  await context.close();
+});
+
+test('a pack with errors gets no plan', async ({ browser }) => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await hydratedHome(page);
+  await dropFile(page, 'invalid/shares.yaml');
+  await waitForReport(page);
+  assert(await page.locator('#plan').count() === 0, 'no plan for an invalid pack');
+  assert((await text(page, '.verdict')).includes('errors to fix before this pack can be provisioned'), 'the verdict says why');
+  await context.close();
+});
+
 test('Excel problems point at sheet and cell', async ({ browser }) => {
   const context = await browser.newContext();
   const page = await context.newPage();

@@ -20,6 +20,26 @@ pub struct UploadView {
     pub outcome: Outcome,
     /// Source lines of a YAML file that findings point at, by line number.
     pub excerpts: BTreeMap<u32, String>,
+    /// What the pack would change in the workspace (valid packs only).
+    #[serde(default)]
+    pub preview: Option<Preview>,
+}
+
+/// The plan of a valid pack against the workspace it was checked against.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Preview {
+    pub workspace_name: String,
+    pub workspace_url: String,
+    pub sandbox: bool,
+    pub declared: Option<sharepack_engine::model::Strategy>,
+    pub strategy: Option<sharepack_engine::model::Strategy>,
+    /// False when the workspace could not be read (the findings say why).
+    pub planned: bool,
+    pub summary: sharepack_engine::plan::Summary,
+    pub actions: Vec<sharepack_engine::plan::Action>,
+    pub story: Vec<String>,
+    /// Strategy, conflict and pre-flight findings.
+    pub findings: Vec<sharepack_engine::Finding>,
 }
 
 /// Either the parsed pack with its findings, or why the file could not be read at all.
@@ -36,8 +56,12 @@ pub async fn upload_pack(data: MultipartData) -> Result<String, ServerFnError> {
     let portal = crate::ssr::portal()?;
     let mut multipart = data.into_inner().ok_or_else(|| ServerFnError::new("multipart data missing"))?;
     let upload = crate::ssr::read_file_field(&mut multipart, portal.limits.max_file_bytes).await?;
-    let id =
-        portal.uploads.ingest(upload, &portal.limits).await.map_err(|error| crate::ssr::store_failure("Storing the upload", &error))?;
+    let workspace = portal.workspaces.default_workspace();
+    let id = portal
+        .uploads
+        .ingest(upload, &portal.limits, workspace, portal.strict_strategy)
+        .await
+        .map_err(|error| crate::ssr::store_failure("Storing the upload", &error))?;
     leptos_axum::redirect(&format!("/uploads/{id}"));
     Ok(id)
 }

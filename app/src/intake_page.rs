@@ -21,6 +21,7 @@ pub fn IntakePage() -> impl IntoView {
     let query = use_query_map();
     let id = Memo::new(move |_| params.read().get("id"));
     let only_errors = Memo::new(move |_| query.read().get("only").as_deref() == Some("errors"));
+    let plan_filter = Memo::new(move |_| query.read().get("plan"));
     let upload = Resource::new(
         move || id.get(),
         |id| async move {
@@ -45,7 +46,7 @@ pub fn IntakePage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match (id.get(), upload.await) {
                     (None, _) => ().into_any(),
-                    (Some(_), Ok(Some(view))) => view! { <Report upload=view only_errors/> }.into_any(),
+                    (Some(_), Ok(Some(view))) => view! { <Report upload=view only_errors plan_filter/> }.into_any(),
                     (Some(_), Ok(None)) => {
                         not_found();
                         view! {

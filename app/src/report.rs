@@ -1,15 +1,18 @@
 //! The report of one upload: the verdict, the findings grouped by the record they concern, and
 //! the parsed pack (metadata, recipients, shares with their objects, pipelines).
 
-use crate::api::{Outcome, UploadView};
+use crate::api::{Outcome, Preview, UploadView};
 use crate::intake_page::FilterLink;
 use leptos::prelude::*;
+use leptos_router::components::A;
 use sharepack_engine::finding::{Finding, FindingCounts, Severity};
 use sharepack_engine::model::{DataObject, Recipient, RecipientType, Share, SharePack, SourceFormat};
+use sharepack_engine::plan::ActionKind;
 use std::collections::BTreeMap;
 
 #[component]
-pub fn Report(upload: UploadView, only_errors: Memo<bool>) -> impl IntoView {
+pub fn Report(upload: UploadView, only_errors: Memo<bool>, #[prop(optional)] plan_filter: Option<Memo<Option<String>>>) -> impl IntoView {
+    let plan_filter = plan_filter.unwrap_or_else(|| Memo::new(|_| None));
     let header = view! {
         <div class="report-file">
             <span class="file-name">{upload.file_name.clone()}</span>
@@ -52,6 +55,7 @@ pub fn Report(upload: UploadView, only_errors: Memo<bool>) -> impl IntoView {
                         })}
                     </div>
                 </section>
+                {upload.preview.clone().map(|preview| view! { <PlanPreview preview id=upload.id.clone() filter=plan_filter/> })}
                 <Findings groups excerpts only_errors id total=intake.findings.len()/>
                 {intake.pack.map(|pack| view! { <PackView pack findings=intake.findings.clone()/> })}
             }
@@ -406,5 +410,113 @@ fn object_row(object: &DataObject) -> impl IntoView {
             <td>{object.shared_as.clone()}</td>
             <td class="wrap">{options.join("; ")}</td>
         </tr>
+    }
+}
+
+/// Which actions a plan filter shows.
+fn in_filter(action: ActionKind, filter: Option<&str>) -> bool {
+    match filter {
+        Some("create") => matches!(action, ActionKind::Create | ActionKind::AddObject | ActionKind::Grant),
+        Some("update") => matches!(action, ActionKind::Update | ActionKind::UpdateObject),
+        Some("remove") => matches!(action, ActionKind::RemoveObject | ActionKind::Revoke),
+        Some("unchanged") => action == ActionKind::Unchanged,
+        _ => true,
+    }
+}
+
+fn action_label(action: ActionKind) -> (&'static str, &'static str) {
+    match action {
+        ActionKind::Create => ("create", "create"),
+        ActionKind::Update => ("update", "update"),
+        ActionKind::AddObject => ("add", "create"),
+        ActionKind::UpdateObject => ("update", "update"),
+        ActionKind::RemoveObject => ("remove", "remove"),
+        ActionKind::Grant => ("grant", "create"),
+        ActionKind::Revoke => ("revoke", "remove"),
+        ActionKind::Unchanged => ("unchanged", "unchanged"),
+    }
+}
+
+/// `recipients[2].email` → `#recipients-2`, the row the action comes from.
+fn anchor_of(path: &str) -> Option<String> {
+    let root = record_of(path);
+    (!root.is_empty() && root != "metadata").then(|| format!("#{}", root.replace(['[', ']'], "-").trim_end_matches('-')))
+}
+
+/// What the pack would change in the workspace, before anything happens.
+#[component]
+fn PlanPreview(preview: Preview, id: String, filter: Memo<Option<String>>) -> impl IntoView {
+    let declared = preview.declared.map(|s| s.as_str()).unwrap_or("not declared");
+    let strategy = preview.strategy.map(|s| s.as_str()).unwrap_or("unknown");
+    let switched = preview.declared.is_some() && preview.declared != preview.strategy;
+    let findings = preview.findings.clone();
+    let blocked = findings.iter().any(Finding::is_error);
+    let actions = StoredValue::new(preview.actions.clone());
+    let removals = preview.summary.remove;
+    let filters = [
+        ("All", None),
+        ("Create", Some("create")),
+        ("Update", Some("update")),
+        ("Remove", Some("remove")),
+        ("Unchanged", Some("unchanged")),
+    ];
+    view! {
+        <section class="card" id="plan" data-strategy=strategy data-planned=preview.planned.to_string()>
+            <div class="section-head">
+                <h2>"Plan for " {preview.workspace_name.clone()} {preview.sandbox.then(|| view! { <span class="badge sandbox-badge">"sandbox"</span> })}</h2>
+                <span class="strategy" class:switched=switched>"Strategy " <strong>{strategy}</strong> {(preview.declared.is_none() || switched).then(|| format!(" (declared: {declared})"))}</span>
+            </div>
+            {(!findings.is_empty()).then(|| view! {
+                <ul class="finding-list plan-findings">
+                    {findings.into_iter().map(|finding| view! { <FindingItem finding excerpt=None/> }).collect_view()}
+                </ul>
+            })}
+            {preview.planned.then(|| view! {
+                <div class="counts">
+                    <Count n=preview.summary.create label="to create" class="plain"/>
+                    <Count n=preview.summary.update label="to update" class="plain"/>
+                    <Count n=preview.summary.remove label="to remove" class="plain"/>
+                    <Count n=preview.summary.unchanged label="unchanged" class="plain"/>
+                </div>
+                <ul class="story">{preview.story.iter().map(|line| view! { <li>{line.clone()}</li> }).collect_view()}</ul>
+                {(removals > 0).then(|| view! { <p class="hint">"Removals and revoked grants happen only if you confirm them when you submit; otherwise they are kept and reported."</p> })}
+                {blocked.then(|| view! { <p class="status error" role="alert">"This plan has errors; fix them before the pack can be submitted."</p> })}
+                <div class="filters" role="group" aria-label="Filter the plan">
+                    {filters.into_iter().map(|(label, value)| {
+                        let href = match value { Some(value) => format!("/uploads/{id}?plan={value}#plan"), None => format!("/uploads/{id}#plan") };
+                        view! { <span class:active=move || filter.get().as_deref() == value><A href=href attr:class="filter">{label}</A></span> }
+                    }).collect_view()}
+                </div>
+                <div class="table-wrap">
+                    <table class="grid plan-table">
+                        <thead><tr><th>"Action"</th><th>"What"</th><th>"Why"</th><th>"Changes"</th><th>"Source"</th></tr></thead>
+                        <tbody>
+                            {move || actions.get_value().into_iter().filter(|action| in_filter(action.action, filter.get().as_deref())).map(|action| {
+                                let (label, kind) = action_label(action.action);
+                                let what = match &action.share {
+                                    Some(share) => format!("{} in {share}", action.name),
+                                    None => action.name.clone(),
+                                };
+                                let resource = format!("{:?}", action.resource_type).to_lowercase().replace("dataobject", "object");
+                                let changes = action.changes.iter().map(|change| format!("{}: {} → {}", change.field, change.before.clone().unwrap_or_else(|| "—".into()), change.after.clone().unwrap_or_else(|| "—".into()))).collect::<Vec<_>>().join("; ");
+                                let source = match anchor_of(&action.at.path) {
+                                    Some(anchor) => view! { <a href=anchor><code class="loc">{action.location.clone()}</code></a> }.into_any(),
+                                    None => view! { <code class="loc">{action.location.clone()}</code> }.into_any(),
+                                };
+                                view! {
+                                    <tr data-action=label>
+                                        <td><span class=format!("badge action {kind}")>{label}</span></td>
+                                        <td class="wrap"><span class="muted">{resource} " "</span><strong>{what}</strong></td>
+                                        <td class="wrap">{action.reason.clone()} {action.needs_confirmation.then(|| view! { <span class="muted">" (needs your confirmation)"</span> })}</td>
+                                        <td class="wrap">{changes}</td>
+                                        <td>{source}</td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                </div>
+            })}
+        </section>
     }
 }

@@ -1,9 +1,11 @@
 //! Server-side state of the pages: what server functions find in their context, and the store of
 //! uploads each page shows. Compiled only with the `ssr` feature.
 
-use crate::api::{Outcome, UploadView};
+use crate::api::{Outcome, Preview, UploadView};
 use leptos::prelude::*;
+use sharepack_engine::databricks::workspaces::Workspace;
 use sharepack_engine::intake::{read_pack, IntakeError, Limits};
+use sharepack_engine::plan::PlanOptions;
 use sharepack_engine::store::{Store, StoreError};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -66,7 +68,7 @@ impl Uploads {
     }
 
     /// Runs intake on a received file and keeps the file and the outcome. Returns the upload id.
-    pub async fn ingest(&self, file: ReceivedFile, limits: &Limits) -> Result<String, StoreError> {
+    pub async fn ingest(&self, file: ReceivedFile, limits: &Limits, workspace: &Workspace, strict: bool) -> Result<String, StoreError> {
         let id = uuid::Uuid::now_v7();
         let size = file.bytes.as_ref().map(|bytes| bytes.len() as u64).unwrap_or(0);
         let limits = *limits;
@@ -86,7 +88,12 @@ impl Uploads {
         })
         .await
         .map_err(|error| StoreError::Config(format!("intake task failed: {error}")))?;
+        let preview = match &outcome {
+            Outcome::Read(intake) if intake.is_valid() => Some(preview(intake, workspace, strict).await),
+            _ => None,
+        };
         let view = UploadView {
+            preview,
             id: id.to_string(),
             file_name: file.file_name,
             size,
@@ -112,6 +119,28 @@ impl Uploads {
                 .map_err(|error| StoreError::Config(format!("stored upload {id} cannot be read: {error}"))),
             None => Ok(None),
         }
+    }
+}
+
+/// Plans a valid pack against the workspace: what the page shows before anything happens.
+async fn preview(intake: &sharepack_engine::intake::Intake, workspace: &Workspace, strict: bool) -> Preview {
+    let known = intake.findings.len();
+    let run = sharepack_engine::plan::dry_run(intake.clone(), &workspace.client, PlanOptions { strict }).await;
+    let findings = match &run.plan {
+        Some(plan) => plan.findings.clone(),
+        None => run.findings.iter().skip(known).cloned().collect(),
+    };
+    Preview {
+        workspace_name: workspace.name.clone(),
+        workspace_url: workspace.url.clone(),
+        sandbox: workspace.is_sandbox,
+        declared: run.declared,
+        strategy: run.strategy,
+        planned: run.plan.is_some(),
+        summary: run.plan.as_ref().map(|plan| plan.summary).unwrap_or_default(),
+        story: run.plan.as_ref().map(|plan| plan.story.clone()).unwrap_or_default(),
+        actions: run.plan.map(|plan| plan.actions).unwrap_or_default(),
+        findings,
     }
 }
 

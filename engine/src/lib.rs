@@ -18,7 +18,6 @@
 pub mod databricks;
 pub mod finding;
 pub mod model;
-#[cfg(all(feature = "intake", feature = "databricks"))]
 pub mod plan;
 
 pub mod intake;

@@ -66,13 +66,17 @@ impl Workspaces {
         };
         let client =
             |url: &str, credentials| WorkspaceClient::new(url, credentials, retry).map(Arc::new).map_err(|error| error.to_string());
-        let mut all = vec![Workspace {
-            name: "Sandbox".into(),
-            url: normalize(sandbox_url),
-            is_sandbox: true,
-            regions: Vec::new(),
-            client: client(sandbox_url, Credentials::Pat(sandbox_token))?,
-        }];
+        // The sandbox is this portal itself: if it does not answer at once, waiting will not help.
+        let local = RetryPolicy {
+            max_attempts: 3,
+            base_delay: std::time::Duration::from_millis(100),
+            max_delay: std::time::Duration::from_millis(400),
+            deadline: std::time::Duration::from_secs(10),
+        };
+        let sandbox =
+            WorkspaceClient::new(sandbox_url, Credentials::Pat(sandbox_token), local).map(Arc::new).map_err(|error| error.to_string())?;
+        let mut all =
+            vec![Workspace { name: "Sandbox".into(), url: normalize(sandbox_url), is_sandbox: true, regions: Vec::new(), client: sandbox }];
         let mut default = 0;
         for (index, entry) in entries.into_iter().enumerate() {
             let at = format!("workspace {} ({})", index + 1, entry.url);

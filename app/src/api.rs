@@ -56,7 +56,8 @@ pub async fn upload_pack(data: MultipartData) -> Result<String, ServerFnError> {
     let portal = crate::ssr::portal()?;
     let mut multipart = data.into_inner().ok_or_else(|| ServerFnError::new("multipart data missing"))?;
     let upload = crate::ssr::read_file_field(&mut multipart, portal.limits.max_file_bytes).await?;
-    let workspace = portal.workspaces.default_workspace();
+    let workspace =
+        portal.workspaces.select(upload.workspace.as_deref(), None).map_err(|unknown| ServerFnError::new(unknown.to_string()))?;
     let id = portal
         .uploads
         .ingest(upload, &portal.limits, workspace, portal.strict_strategy)
@@ -82,6 +83,8 @@ pub struct PortalInfo {
     pub workspace_name: String,
     pub workspace_url: String,
     pub workspace_is_sandbox: bool,
+    /// Every configured workspace: name, URL, whether it is the sandbox.
+    pub workspaces: Vec<(String, String, bool)>,
 }
 
 #[server(name = GetPortalInfo, prefix = "/api", endpoint = "portal_info")]
@@ -94,5 +97,6 @@ pub async fn portal_info() -> Result<PortalInfo, ServerFnError> {
         workspace_name: workspace.name.clone(),
         workspace_url: workspace.url.clone(),
         workspace_is_sandbox: workspace.is_sandbox,
+        workspaces: portal.workspaces.iter().map(|w| (w.name.clone(), w.url.clone(), w.is_sandbox)).collect(),
     })
 }

@@ -91,6 +91,8 @@ fn DropZone(compact: Signal<bool>) -> impl IntoView {
         let form = form.clone();
         async move { crate::api::upload_pack(form.into()).await }
     });
+    let picker = NodeRef::<leptos::html::Select>::new();
+    let info = Resource::new_blocking(|| (), |_| crate::api::portal_info());
     let navigate = use_navigate();
     Effect::new(move |_| {
         if let Some(Ok(id)) = upload.value().get() {
@@ -99,6 +101,9 @@ fn DropZone(compact: Signal<bool>) -> impl IntoView {
     });
     let send = move |file: File| {
         let Ok(form) = FormData::new() else { return };
+        if let Some(select) = picker.get() {
+            let _ = form.append_with_str("workspace", &select.value());
+        }
         if form.append_with_blob_and_filename("file", &file, &file.name()).is_ok() {
             chosen.set(Some(file.name()));
             upload.dispatch_local(form);
@@ -152,6 +157,22 @@ fn DropZone(compact: Signal<bool>) -> impl IntoView {
             on:drop=on_drop
         >
             <div class="dropzone-icon" aria-hidden="true">"⇪"</div>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    info.await.ok().filter(|info| info.workspaces.len() > 1).map(|info| view! {
+                        <label class="picker">
+                            "Plan against "
+                            <select name="workspace" node_ref=picker>
+                                {info.workspaces.into_iter().map(|(name, url, sandbox)| {
+                                    let selected = url == info.workspace_url;
+                                    let label = if sandbox { format!("{name} (sandbox)") } else { name };
+                                    view! { <option value=url selected=selected>{label}</option> }
+                                }).collect_view()}
+                            </select>
+                        </label>
+                    })
+                })}
+            </Suspense>
             <label for="pack-file" class="dropzone-label">
                 <strong>{move || if compact.get() { "Drop another share pack" } else { "Drop a share pack here" }}</strong>
                 <span>" or choose a file"</span>

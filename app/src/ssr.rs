@@ -26,16 +26,25 @@ pub fn portal() -> Result<Portal, ServerFnError> {
     use_context::<Portal>().ok_or_else(|| ServerFnError::new("portal state missing from the request context"))
 }
 
-/// A file as received, or the reason it was refused on the way in.
+/// A file as received, or the reason it was refused on the way in, and the workspace the form
+/// chose (its URL), if any.
 pub struct ReceivedFile {
     pub file_name: String,
     pub bytes: Result<Vec<u8>, IntakeError>,
+    pub workspace: Option<String>,
 }
 
 /// Reads the `file` field of a multipart body, refusing it once it grows past `limit` bytes
 /// (without reading the rest into memory).
 pub async fn read_file_field(multipart: &mut multer::Multipart<'static>, limit: usize) -> Result<ReceivedFile, ServerFnError> {
+    let mut workspace = None;
     while let Some(mut field) = multipart.next_field().await.map_err(bad_request)? {
+        if field.name() == Some("workspace") {
+            // The picker comes before the file in the form; a URL is short.
+            let text = field.text().await.map_err(bad_request)?;
+            workspace = Some(text.chars().take(2048).collect::<String>()).filter(|url| !url.trim().is_empty());
+            continue;
+        }
         if field.name() != Some("file") {
             continue;
         }
@@ -44,11 +53,11 @@ pub async fn read_file_field(multipart: &mut multer::Multipart<'static>, limit: 
         while let Some(chunk) = field.chunk().await.map_err(bad_request)? {
             if bytes.len() + chunk.len() > limit {
                 let size = bytes.len() + chunk.len();
-                return Ok(ReceivedFile { file_name, bytes: Err(IntakeError::TooLarge { size, limit }) });
+                return Ok(ReceivedFile { file_name, bytes: Err(IntakeError::TooLarge { size, limit }), workspace });
             }
             bytes.extend_from_slice(&chunk);
         }
-        return Ok(ReceivedFile { file_name, bytes: Ok(bytes) });
+        return Ok(ReceivedFile { file_name, bytes: Ok(bytes), workspace });
     }
     Err(ServerFnError::new("The form has no file; choose a share pack to upload"))
 }

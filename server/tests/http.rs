@@ -315,3 +315,40 @@ async fn unknown_uploads_are_404_pages() {
         assert!(String::from_utf8(body).unwrap().contains("<html"), "{uri} renders a page");
     }
 }
+
+/// With several workspaces configured, the page offers a picker and plans against the one chosen.
+#[tokio::test]
+async fn the_upload_form_plans_against_the_chosen_workspace() {
+    let portal =
+        portal(&[("SHAREPACK_WORKSPACES", r#"[{"url": "http://127.0.0.1:9", "auth": "pat", "token": "t", "name": "Finance prod"}]"#)])
+            .await;
+    let (status, _, body) = send(&portal, Request::get("/").body(Body::empty()).unwrap()).await;
+    let html = String::from_utf8(body).unwrap();
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains(r#"<select name="workspace""#) && html.contains("Finance prod") && html.contains("Sandbox (sandbox)"),
+        "the picker lists both"
+    );
+
+    let mut form = format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"workspace\"\r\n\r\nhttp://127.0.0.1:9\r\n").into_bytes();
+    form.extend(format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"minimal.yaml\"\r\n\r\n").into_bytes());
+    form.extend(sample("valid/minimal.yaml"));
+    form.extend(format!("\r\n--{BOUNDARY}--\r\n").into_bytes());
+    let request = Request::post("/api/upload_pack")
+        .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={BOUNDARY}"))
+        .header(header::ACCEPT, "text/html")
+        .body(Body::from(form))
+        .unwrap();
+    let (status, headers, _) = send(&portal, request).await;
+    assert_eq!(status, StatusCode::FOUND);
+    let location = headers[header::LOCATION].to_str().unwrap().to_string();
+    let (_, _, body) = send(&portal, Request::get(&location).body(Body::empty()).unwrap()).await;
+    let html = String::from_utf8(body).unwrap();
+    let plan = html.split(r#"id="plan""#).nth(1).expect("a plan section");
+    let heading = plan.split("</h2>").next().unwrap().replace("<!---->", "").replace("<!>", "");
+    assert!(heading.contains("Plan for Finance prod"), "planned against the chosen workspace: {heading}");
+    assert!(
+        html.contains("could not be read") && html.contains("data-planned=\"false\""),
+        "an unreachable workspace blocks the plan and says so"
+    );
+}

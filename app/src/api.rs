@@ -57,7 +57,7 @@ pub async fn upload_pack(data: MultipartData) -> Result<String, ServerFnError> {
     let mut multipart = data.into_inner().ok_or_else(|| ServerFnError::new("multipart data missing"))?;
     let upload = crate::ssr::read_file_field(&mut multipart, portal.limits.max_file_bytes).await?;
     let workspace =
-        portal.workspaces.select(upload.workspace.as_deref(), None).map_err(|unknown| ServerFnError::new(unknown.to_string()))?;
+        portal.workspaces.select(upload.workspace.as_deref(), None).map_err(|unknown| crate::ssr::bad_input(unknown.to_string()))?;
     let id = portal
         .uploads
         .ingest(upload, &portal.limits, workspace, portal.strict_strategy)

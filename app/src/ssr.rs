@@ -59,11 +59,19 @@ pub async fn read_file_field(multipart: &mut multer::Multipart<'static>, limit: 
         }
         return Ok(ReceivedFile { file_name, bytes: Ok(bytes), workspace });
     }
-    Err(ServerFnError::new("The form has no file; choose a share pack to upload"))
+    Err(bad_input("The form has no file; choose a share pack to upload"))
 }
 
 fn bad_request(error: multer::Error) -> ServerFnError {
-    ServerFnError::new(format!("The upload could not be read: {error}"))
+    bad_input(format!("The upload could not be read: {error}"))
+}
+
+/// An error in what the user sent: answered 400, not 500.
+pub fn bad_input(message: impl Into<String>) -> ServerFnError {
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(http::StatusCode::BAD_REQUEST);
+    }
+    ServerFnError::new(message.into())
 }
 
 /// Uploads and what intake made of them, kept in the store.

@@ -352,3 +352,29 @@ async fn the_upload_form_plans_against_the_chosen_workspace() {
         "an unreachable workspace blocks the plan and says so"
     );
 }
+
+#[tokio::test]
+async fn upload_forms_without_a_file_or_with_an_unknown_workspace_are_400() {
+    let portal = portal(&[]).await;
+    let request = Request::post("/api/upload_pack")
+        .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={BOUNDARY}"))
+        .body(multipart("attachment", "pack.yaml", b"metadata: {}"))
+        .unwrap();
+    let (status, _, body) = send(&portal, request).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{}", String::from_utf8_lossy(&body));
+    assert!(String::from_utf8_lossy(&body).contains("The form has no file"));
+
+    let mut form =
+        format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"workspace\"\r\n\r\nhttps://adb-0.0.azuredatabricks.net\r\n")
+            .into_bytes();
+    form.extend(format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"minimal.yaml\"\r\n\r\n").into_bytes());
+    form.extend(sample("valid/minimal.yaml"));
+    form.extend(format!("\r\n--{BOUNDARY}--\r\n").into_bytes());
+    let request = Request::post("/api/upload_pack")
+        .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={BOUNDARY}"))
+        .body(Body::from(form))
+        .unwrap();
+    let (status, _, body) = send(&portal, request).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(String::from_utf8_lossy(&body).contains("is not configured"), "{}", String::from_utf8_lossy(&body));
+}

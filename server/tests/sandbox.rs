@@ -284,3 +284,22 @@ async fn the_sandbox_survives_a_restart() {
     let (status, body, _) = call_with(&again, "GET", "/recipients/durable", None, "dapi-sandbox").await;
     assert_eq!((status, body["name"].as_str()), (StatusCode::OK, Some("durable")));
 }
+
+#[tokio::test]
+async fn malformed_bodies_are_refused_not_crashed_on() {
+    let ws = workspace(&[]).await;
+    call(&ws, "POST", "/shares", Some(json!({"name": "s"}))).await;
+    call(&ws, "POST", "/recipients", Some(json!({"name": "r", "authentication_type": "TOKEN"}))).await;
+    for (method, path, body) in [
+        ("POST", "/recipients", json!(["not", "an", "object"])),
+        ("PATCH", "/shares/s", json!({"updates": [{"action": "ADD", "data_object": "catalog.schema.revenue_table"}]})),
+        ("PATCH", "/shares/s", json!("just text")),
+    ] {
+        let (status, error) = call(&ws, method, path, Some(body)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{method} {path}: {error}");
+        assert!(error["error_code"].is_string());
+    }
+    let (status, rotated) =
+        call(&ws, "POST", "/recipients/r/rotate-token", Some(json!({"existing_token_expire_in_seconds": i64::MAX}))).await;
+    assert_eq!(status, StatusCode::OK, "a huge expiry keeps the old token as it is: {rotated}");
+}

@@ -134,6 +134,9 @@ impl Sandbox {
         let segments: Vec<String> = request.path.trim_matches('/').split('/').map(percent_decode).collect();
         let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
         let body = request.body.clone().unwrap_or_else(|| json!({}));
+        if !body.is_object() {
+            return Err(Reply::error(400, "MALFORMED_REQUEST", "The request body must be a JSON object"));
+        }
         match (request.method, segments.as_slice()) {
             ("POST", ["recipients"]) => self.create_recipient(body).await,
             ("GET", ["recipients"]) => self.list("recipient", "recipients", request).await,
@@ -398,7 +401,7 @@ impl Sandbox {
         }
         for token in tokens.iter_mut() {
             let current = token["expiration_time"].as_i64().unwrap_or(now);
-            token["expiration_time"] = json!(current.min(now + expire_in * 1000));
+            token["expiration_time"] = json!(current.min(now.saturating_add(expire_in.saturating_mul(1000))));
         }
         tokens.push(self.token(None));
         self.save("recipient", &doc, &recipient).await?;

@@ -50,6 +50,9 @@ pub fn properties(body: &Value) -> Result<Map<String, Value>, Reply> {
 
 /// A data object as stored: name lowercased, type defaulted, options checked.
 pub fn data_object(object: &Value) -> Result<Value, Reply> {
+    if !object.is_object() {
+        return Err(Reply::invalid("data_object must be an object with a name"));
+    }
     let name = object.get("name").and_then(Value::as_str).unwrap_or("").trim().to_lowercase();
     let kind = object.get("data_object_type").and_then(Value::as_str).unwrap_or("TABLE");
     let parsed = DataObjectType::parse(kind).ok_or_else(|| Reply::invalid(format!("Unknown data_object_type '{kind}'")))?;

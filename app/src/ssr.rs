@@ -19,6 +19,10 @@ pub struct Portal {
     pub workspaces: Arc<sharepack_engine::databricks::workspaces::Workspaces>,
     /// Refuse NEW when named resources exist, unless a request says otherwise.
     pub strict_strategy: bool,
+    /// Where submitted runs go for the workers.
+    pub queue: sharepack_engine::queue::Queue,
+    /// How runs are applied (compensation default, concurrency).
+    pub apply: sharepack_engine::apply::ApplySettings,
 }
 
 /// The portal's state from the request context.

@@ -27,7 +27,8 @@ pub struct Settings {
     /// `DATABASE_URL` or `domain_db_connection_string`: PostgreSQL (production); SQLite under the
     /// data directory when unset.
     pub database_url: Option<SecretString>,
-    /// `azure_queue_connection_string`: the production queue (not used yet).
+    /// `azure_queue_connection_string`: Azure Storage Queue (production); the embedded queue (a
+    /// table in the database) when unset.
     pub azure_queue_connection_string: Option<SecretString>,
     /// `azure_queue_name`: the queue's name.
     pub azure_queue_name: String,
@@ -47,6 +48,14 @@ pub struct Settings {
     pub sandbox_tables: Vec<String>,
     /// `SHAREPACK_DB_MIN_CONNECTIONS`, `SHAREPACK_DB_MAX_CONNECTIONS`, `SHAREPACK_DB_ACQUIRE_TIMEOUT_SECS`.
     pub pool: sharepack_engine::store::PoolSettings,
+    /// `SHAREPACK_WORKERS`: workers inside the portal (0: run `sharepack worker` separately).
+    pub workers: u32,
+    /// `SHAREPACK_WORKER_BATCH` (10), `SHAREPACK_WORKER_VISIBILITY_SECS` (300),
+    /// `SHAREPACK_MAX_DELIVERIES` (5), `SHAREPACK_RETRY_DELAY_MS` (5000), `SHAREPACK_IDLE_POLL_MS` (1000).
+    pub worker: sharepack_engine::apply::WorkerSettings,
+    /// `SHAREPACK_STEP_CONCURRENCY` (4) and `SHAREPACK_COMPENSATE` (true: a failed NEW run removes
+    /// what it created).
+    pub apply: sharepack_engine::apply::ApplySettings,
 }
 
 /// A setting that is present but cannot be used.
@@ -119,7 +128,31 @@ impl Settings {
             max_connections: small("SHAREPACK_DB_MAX_CONNECTIONS", 10)?.max(1),
             acquire_timeout: std::time::Duration::from_secs(u64::from(small("SHAREPACK_DB_ACQUIRE_TIMEOUT_SECS", 5)?.max(1))),
         };
+        let flag = |name: &'static str, default: bool| -> Result<bool, SettingError> {
+            match get(name).map(|text| text.to_ascii_lowercase()) {
+                None => Ok(default),
+                Some(text) if matches!(text.as_str(), "true" | "1" | "yes" | "on") => Ok(true),
+                Some(text) if matches!(text.as_str(), "false" | "0" | "no" | "off") => Ok(false),
+                Some(text) => Err(SettingError { name, problem: format!("`{text}` is not true or false") }),
+            }
+        };
+        let millis = |name: &'static str, default: u64| parse_number(name, default).map(std::time::Duration::from_millis);
+        let worker = sharepack_engine::apply::WorkerSettings {
+            batch: small("SHAREPACK_WORKER_BATCH", 10)?.clamp(1, 32),
+            visibility: std::time::Duration::from_secs(parse_number("SHAREPACK_WORKER_VISIBILITY_SECS", 300)?.max(3)),
+            idle_poll: millis("SHAREPACK_IDLE_POLL_MS", 1000)?,
+            max_deliveries: small("SHAREPACK_MAX_DELIVERIES", 5)?.max(1),
+            retry_delay: millis("SHAREPACK_RETRY_DELAY_MS", 5000)?,
+        };
+        let apply = sharepack_engine::apply::ApplySettings {
+            concurrency: small("SHAREPACK_STEP_CONCURRENCY", 4)?.max(1) as usize,
+            compensate_new: flag("SHAREPACK_COMPENSATE", true)?,
+            strict: strict_strategy,
+        };
         Ok(Settings {
+            workers: small("SHAREPACK_WORKERS", 2)?,
+            worker,
+            apply,
             site_addr,
             site_root: get("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into()),
             data_dir: get("SHAREPACK_DATA_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("data")),

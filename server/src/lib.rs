@@ -14,7 +14,9 @@ use axum::Router;
 use config::Settings;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
+use sharepack_engine::apply::{Orchestrator, Worker};
 use sharepack_engine::databricks::retry::RetryPolicy;
+use sharepack_engine::queue::{AzureQueue, ConnectionString, EmbeddedQueue, Queue, QueueError};
 use sharepack_engine::databricks::workspaces::Workspaces;
 use sharepack_engine::sandbox::{Sandbox, SEED_TABLES};
 use sharepack_engine::store::{redact, Store, StoreError};
@@ -38,6 +40,8 @@ pub enum StartupError {
     Io(#[from] std::io::Error),
     #[error("{0}")]
     Workspaces(String),
+    #[error("the work queue: {0}")]
+    Queue(String),
 }
 
 /// Opens the store (PostgreSQL when a connection string is set, SQLite otherwise), migrating it.
@@ -73,8 +77,53 @@ pub fn workspaces(settings: &Settings) -> Result<Workspaces, String> {
     Workspaces::configure(settings.workspaces.expose_secret(), &sandbox_url, settings.sandbox_token.clone(), RetryPolicy::default())
 }
 
-/// Builds the whole application on an open store.
+/// The work queue these settings name: Azure Storage Queue when a connection string is set,
+/// otherwise the embedded queue in the store. Connecting checks the settings only; call
+/// [`Queue::ensure`] before use.
+pub fn queue(settings: &Settings, store: &Store) -> Result<Queue, QueueError> {
+    use secrecy::ExposeSecret;
+    match &settings.azure_queue_connection_string {
+        Some(text) => {
+            let connection = ConnectionString::parse(text.expose_secret())?;
+            Ok(Queue::Azure(AzureQueue::connect(&connection, &settings.azure_queue_name)?))
+        }
+        None => Ok(Queue::Embedded(EmbeddedQueue::new(store.clone(), &settings.azure_queue_name))),
+    }
+}
+
+/// Builds the whole application on an open store, with the queue the settings name.
 pub fn build(settings: &Settings, store: Store, workspaces: Workspaces) -> Router {
+    let queue = queue(settings, &store).unwrap_or_else(|error| {
+        tracing::error!(%error, "the Azure queue setting cannot be used; falling back to the embedded queue");
+        Queue::Embedded(EmbeddedQueue::new(store.clone(), &settings.azure_queue_name))
+    });
+    build_with(settings, store, Arc::new(workspaces), queue)
+}
+
+/// The orchestrator workers use, on these settings.
+pub fn orchestrator(settings: &Settings, store: Store, workspaces: Arc<Workspaces>) -> Arc<Orchestrator> {
+    Arc::new(Orchestrator::new(store, workspaces, settings.limits(), settings.apply))
+}
+
+/// Starts `count` workers; they stop (between steps, handing messages back) when `stop` turns true.
+pub fn spawn_workers(
+    settings: &Settings,
+    count: u32,
+    queue: Queue,
+    orchestrator: Arc<Orchestrator>,
+    stop: tokio::sync::watch::Receiver<bool>,
+) -> tokio::task::JoinSet<()> {
+    let mut set = tokio::task::JoinSet::new();
+    for _ in 0..count {
+        let worker = Worker { queue: queue.clone(), orchestrator: orchestrator.clone(), settings: settings.worker };
+        let stop = stop.clone();
+        set.spawn(async move { worker.run(stop).await });
+    }
+    set
+}
+
+/// Builds the whole application on an open store and queue.
+pub fn build_with(settings: &Settings, store: Store, workspaces: Arc<Workspaces>, queue: Queue) -> Router {
     let leptos_options = LeptosOptions::builder()
         .output_name("sharepack")
         .site_root(settings.site_root.as_str())
@@ -85,8 +134,10 @@ pub fn build(settings: &Settings, store: Store, workspaces: Workspaces) -> Route
         limits: settings.limits(),
         store: store.clone(),
         uploads: Arc::new(Uploads::new(store.clone())),
-        workspaces: Arc::new(workspaces),
+        workspaces,
         strict_strategy: settings.strict_strategy,
+        queue,
+        apply: settings.apply,
     };
     let state = AppState { leptos_options: leptos_options.clone(), portal: portal.clone() };
     let routes = generate_route_list(App);
@@ -119,15 +170,53 @@ pub async fn serve(settings: Settings) -> Result<(), StartupError> {
     for workspace in workspaces.iter() {
         tracing::info!(name = %workspace.name, url = %workspace.url, sandbox = workspace.is_sandbox, "workspace configured");
     }
+    let workspaces = Arc::new(workspaces);
     let store = open_store_patiently(&settings).await?;
-    let router = build(&settings, store, workspaces);
+    let queue = open_queue_patiently(&settings, &store).await?;
+    let router = build_with(&settings, store.clone(), workspaces.clone(), queue.clone());
     let listener = tokio::net::TcpListener::bind(settings.site_addr).await?;
     tracing::info!(address = %settings.site_addr, data_dir = %settings.data_dir.display(), "Sharepack portal listening on http://{}", settings.site_addr);
-    if settings.azure_queue_connection_string.is_some() {
-        tracing::warn!("an Azure queue connection string is set, but this build does not provision yet");
-    }
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let mut workers = spawn_workers(&settings, settings.workers, queue.clone(), orchestrator(&settings, store, workspaces), stopped);
+    tracing::info!(workers = settings.workers, queue = queue.backend(), name = queue.name(), "workers started");
     axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await?;
+    let _ = stop.send(true);
+    while workers.join_next().await.is_some() {}
     Ok(())
+}
+
+/// Runs workers only (`sharepack worker`), beside portals that share the database and queue.
+pub async fn serve_workers(settings: Settings) -> Result<(), StartupError> {
+    let workspaces = Arc::new(workspaces(&settings).map_err(StartupError::Workspaces)?);
+    let store = open_store_patiently(&settings).await?;
+    let queue = open_queue_patiently(&settings, &store).await?;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let count = settings.workers.max(1);
+    let mut workers = spawn_workers(&settings, count, queue.clone(), orchestrator(&settings, store, workspaces), stopped);
+    tracing::info!(workers = count, queue = queue.backend(), name = queue.name(), "Sharepack workers running");
+    shutdown_signal().await;
+    let _ = stop.send(true);
+    while workers.join_next().await.is_some() {}
+    tracing::info!("workers stopped");
+    Ok(())
+}
+
+/// A queue service that is still starting gets a minute, like the database.
+async fn open_queue_patiently(settings: &Settings, store: &Store) -> Result<Queue, StartupError> {
+    let queue = queue(settings, store).map_err(|error| StartupError::Queue(error.to_string()))?;
+    let mut delay = std::time::Duration::from_secs(1);
+    for attempt in 1.. {
+        match queue.ensure().await {
+            Ok(()) => return Ok(queue),
+            Err(QueueError::Unavailable(error)) if attempt < 8 => {
+                tracing::warn!(attempt, %error, "the queue is not reachable yet; retrying in {delay:?}");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(std::time::Duration::from_secs(15));
+            }
+            Err(error) => return Err(StartupError::Queue(error.to_string())),
+        }
+    }
+    unreachable!("the loop returns")
 }
 
 /// Serves the sandbox workspace alone (`sharepack sandbox --addr HOST:PORT`), for other tools.

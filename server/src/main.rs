@@ -11,6 +11,8 @@ const USAGE: &str = "usage:
   sharepack migrate           create or update the database schema, then exit
   sharepack sandbox --addr HOST:PORT
                               run only the sandbox workspace (Unity Catalog sharing API)
+  sharepack worker            run only workers (SHAREPACK_WORKERS of them, at least 1), sharing
+                              the portal's database and queue
   sharepack help              show this text";
 
 fn main() -> ExitCode {
@@ -26,6 +28,7 @@ fn main() -> ExitCode {
         None | Some("serve") => serve(settings),
         Some("validate") if args.len() > 1 => validate(&settings, &args[1..]),
         Some("migrate") => migrate(settings),
+        Some("worker") => run(settings, |settings| Box::pin(server::serve_workers(settings))),
         Some("sandbox") => match args.get(1).map(String::as_str).zip(args.get(2)) {
             Some(("--addr", address)) => match address.parse() {
                 Ok(address) => sandbox(settings, address),

@@ -14,7 +14,14 @@ use sharepack_engine::intake::{read_pack, IntakeError};
 use sharepack_engine::{Finding, FindingCounts, SharePack};
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/health", get(health)).route("/sharepack/validate", post(validate)).route("/sharepack/plan", post(plan))
+    Router::new()
+        .route("/health", get(health))
+        .route("/sharepack/validate", post(validate))
+        .route("/sharepack/plan", post(plan))
+        .route("/sharepack/upload", post(upload))
+        .route("/sharepack/{id}", get(status))
+        .route("/runs/{id}/cancel", post(cancel))
+        .route("/runs/{id}/retry", post(retry))
 }
 
 /// An error answer: what went wrong and what to do.
@@ -283,4 +290,244 @@ fn seed_strings(findings: &[Finding]) -> (Vec<String>, Vec<String>) {
     };
     let pick = |severity| findings.iter().filter(|finding| finding.severity == severity).map(plain).collect();
     (pick(sharepack_engine::Severity::Error), pick(sharepack_engine::Severity::Warning))
+}
+
+/// `POST /workflow/sharepack/upload`'s answer (202), in the seed's shape.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct UploadResponse {
+    pub message: String,
+    pub share_pack_id: uuid::Uuid,
+    pub share_pack_name: String,
+    /// `IN_PROGRESS`, or `VALIDATION_FAILED` (with a 400).
+    pub status: &'static str,
+    pub validation_errors: Vec<String>,
+    pub validation_warnings: Vec<String>,
+    pub strategy: Option<sharepack_engine::model::Strategy>,
+    /// The queued run (`GET /workflow/runs/{id}` shows its steps).
+    pub run_id: Option<uuid::Uuid>,
+    pub findings: Vec<Finding>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct UploadQuery {
+    /// Apply the removals the plan lists (objects leaving shares, revoked grants).
+    #[serde(default)]
+    confirm_removals: bool,
+    /// Remove what a failed run created (default: on for NEW).
+    compensate: Option<bool>,
+    strict: Option<bool>,
+}
+
+/// `POST /workflow/sharepack/upload`: validate, plan, store and queue; 202 while it runs.
+async fn upload(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    axum::extract::Query(query): axum::extract::Query<UploadQuery>,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<(StatusCode, Json<UploadResponse>), ApiError> {
+    let workspace = chosen_workspace(&state, &headers)?;
+    let portal = &state.portal;
+    let upload = read_upload(multipart, portal.limits.max_file_bytes).await?;
+    let file_name = upload.file_name.clone().unwrap_or_else(|| "upload".into());
+    let submission = sharepack_engine::apply::Submission {
+        file_name: &file_name,
+        bytes: upload.bytes,
+        workspace,
+        confirm_removals: query.confirm_removals,
+        compensate: query.compensate,
+        approved: None,
+        limits: portal.limits,
+        options: sharepack_engine::plan::PlanOptions { strict: query.strict.unwrap_or(portal.strict_strategy) },
+        compensate_new: portal.apply.compensate_new,
+    };
+    let submitted = sharepack_engine::apply::submit(&portal.store, &portal.queue, submission).await.map_err(submit_error)?;
+    let (validation_errors, validation_warnings) = seed_strings(&submitted.findings);
+    let accepted = submitted.accepted();
+    let message = match (accepted, submitted.switched()) {
+        (true, true) => "Share pack uploaded and queued. Strategy auto-corrected from NEW to UPDATE based on existing resources.",
+        (true, false) => "Share pack uploaded successfully and queued for provisioning",
+        (false, _) => "Share pack validation failed; nothing was queued",
+    };
+    let body = UploadResponse {
+        message: message.into(),
+        share_pack_id: submitted.share_pack_id,
+        share_pack_name: submitted.share_pack_name,
+        status: if accepted { "IN_PROGRESS" } else { "VALIDATION_FAILED" },
+        validation_errors,
+        validation_warnings,
+        strategy: submitted.strategy,
+        run_id: submitted.run_id,
+        findings: submitted.findings,
+    };
+    Ok((if accepted { StatusCode::ACCEPTED } else { StatusCode::BAD_REQUEST }, Json(body)))
+}
+
+fn submit_error(error: sharepack_engine::apply::SubmitError) -> ApiError {
+    use sharepack_engine::apply::SubmitError;
+    match error {
+        SubmitError::Intake(error) => error.into(),
+        SubmitError::Busy { .. } => ApiError::new(StatusCode::CONFLICT, "run_in_progress", error.to_string())
+            .hint("Follow the current run with GET /workflow/sharepack/{id}, or cancel it first"),
+        SubmitError::Store(error) => store_error(&error),
+        SubmitError::Queue(error) => {
+            tracing::error!(%error, "the queue refused a submission");
+            ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "queue_unavailable", "The work queue is unavailable right now; nothing was queued")
+                .hint("Try again in a moment")
+        }
+    }
+}
+
+fn store_error(error: &sharepack_engine::store::StoreError) -> ApiError {
+    tracing::error!(error = %sharepack_engine::store::redact(&error.to_string()), "store failure");
+    match error {
+        sharepack_engine::store::StoreError::Unavailable(_) => {
+            ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "database_unavailable", "The database is unavailable right now")
+                .hint("Try again in a moment")
+        }
+        _ => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Something went wrong while reading or writing the database"),
+    }
+}
+
+/// `GET /workflow/sharepack/{id}`'s answer, in the seed's shape.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct StatusResponse {
+    pub share_pack_id: uuid::Uuid,
+    pub share_pack_name: String,
+    /// `IN_PROGRESS`, `COMPLETED`, `FAILED` (cancelled runs too) or `VALIDATION_FAILED`.
+    pub status: String,
+    pub strategy: String,
+    /// The current step in words.
+    pub provisioning_status: String,
+    pub error_message: String,
+    pub requested_by: String,
+    pub created_at: String,
+    pub last_updated: String,
+    /// The latest run and its own status (`QUEUED`, `RUNNING`, `COMPLETED`, `FAILED`, `CANCELLED`).
+    pub run_id: Option<uuid::Uuid>,
+    pub run_status: Option<String>,
+}
+
+fn timestamp(time: chrono::DateTime<chrono::Utc>) -> String {
+    time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+fn parse_id(text: &str, what: &str) -> Result<uuid::Uuid, ApiError> {
+    uuid::Uuid::parse_str(text).map_err(|_| {
+        ApiError::new(StatusCode::BAD_REQUEST, "malformed_id", format!("`{}` is not a {what} id", text.chars().take(80).collect::<String>()))
+            .hint("Ids are UUIDs, as returned by POST /workflow/sharepack/upload")
+    })
+}
+
+/// `GET /workflow/sharepack/{id}`: the share pack's status and its latest run's progress.
+async fn status(State(state): State<AppState>, axum::extract::Path(id): axum::extract::Path<String>) -> Result<Json<StatusResponse>, ApiError> {
+    let id = parse_id(&id, "share pack")?;
+    let store = &state.portal.store;
+    let pack = store.current(sharepack_engine::store::Entity::SharePack, id).await.map_err(|error| store_error(&error))?;
+    let Some(pack) = pack else {
+        return Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("No share pack has the id {id}")));
+    };
+    let history = store.history(sharepack_engine::store::Entity::SharePack, id).await.map_err(|error| store_error(&error))?;
+    let created = history.first().map(|first| first.effective_from).unwrap_or(pack.effective_from);
+    let run = match pack.data["run_id"].as_str().and_then(|text| uuid::Uuid::parse_str(text).ok()) {
+        Some(run) => store.load_run(run).await.map_err(|error| store_error(&error))?,
+        None => None,
+    };
+    let text = |field: &str| pack.data[field].as_str().unwrap_or_default().to_string();
+    let mut body = StatusResponse {
+        share_pack_id: id,
+        share_pack_name: pack.name.clone(),
+        status: text("status"),
+        strategy: text("strategy"),
+        provisioning_status: String::new(),
+        error_message: text("error"),
+        requested_by: text("requested_by"),
+        created_at: timestamp(created),
+        last_updated: timestamp(pack.effective_from),
+        run_id: None,
+        run_status: None,
+    };
+    if let Some(run) = run {
+        use sharepack_engine::apply::RunStatus;
+        body.status = match run.status {
+            RunStatus::Queued | RunStatus::Running => "IN_PROGRESS",
+            RunStatus::Completed => "COMPLETED",
+            RunStatus::Failed | RunStatus::Cancelled => "FAILED",
+        }
+        .into();
+        body.strategy = run.strategy.clone();
+        body.provisioning_status = run.progress.clone();
+        body.error_message = match run.status {
+            RunStatus::Cancelled => "Cancelled".into(),
+            _ => run.error.clone().unwrap_or_default(),
+        };
+        body.last_updated = timestamp(run.updated_at.max(pack.effective_from));
+        body.run_id = Some(run.id);
+        body.run_status = Some(run.status.as_str().into());
+    } else if body.status == "VALIDATION_FAILED" {
+        body.provisioning_status = "Not provisioned: the pack did not pass validation".into();
+    }
+    Ok(Json(body))
+}
+
+/// Who asks and why, for cancel and retry.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ActionRequest {
+    #[serde(default)]
+    pub by: Option<String>,
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// `POST /workflow/runs/{id}/cancel` and `/retry`'s answer.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RunActionResponse {
+    pub run_id: uuid::Uuid,
+    pub run_status: String,
+    pub message: String,
+}
+
+async fn cancel(
+    State(state): State<AppState>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    body: Option<Json<ActionRequest>>,
+) -> Result<Json<RunActionResponse>, ApiError> {
+    let id = parse_id(&id, "run")?;
+    let request = body.map(|Json(body)| body).unwrap_or_default();
+    let by = request.by.unwrap_or_else(|| "api".into());
+    let reason = request.reason.unwrap_or_default();
+    let result = sharepack_engine::apply::control::cancel(&state.portal.store, id, &by, &reason).await;
+    run_action(id, result)
+}
+
+async fn retry(
+    State(state): State<AppState>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    body: Option<Json<ActionRequest>>,
+) -> Result<Json<RunActionResponse>, ApiError> {
+    let id = parse_id(&id, "run")?;
+    let request = body.map(|Json(body)| body).unwrap_or_default();
+    let by = request.by.unwrap_or_else(|| "api".into());
+    let reason = request.reason.unwrap_or_default();
+    let result = sharepack_engine::apply::control::retry(&state.portal.store, &state.portal.queue, id, &by, &reason).await;
+    run_action(id, result)
+}
+
+fn run_action(
+    id: uuid::Uuid,
+    result: Result<sharepack_engine::apply::control::Answer, sharepack_engine::apply::control::ControlError>,
+) -> Result<Json<RunActionResponse>, ApiError> {
+    use sharepack_engine::apply::control::ControlError;
+    match result {
+        Ok(answer) => Ok(Json(RunActionResponse { run_id: id, run_status: answer.status.as_str().into(), message: answer.message })),
+        Err(ControlError::NotFound) => Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("No run has the id {id}"))),
+        Err(error @ ControlError::NotAllowed(_)) => Err(ApiError::new(StatusCode::CONFLICT, "not_allowed", error.to_string())),
+        Err(ControlError::Store(error)) => Err(store_error(&error)),
+        Err(ControlError::Queue(error)) => {
+            Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "queue_unavailable", format!("The work queue is unavailable: {error}")))
+        }
+    }
 }

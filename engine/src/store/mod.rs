@@ -192,7 +192,7 @@ pub enum Store {
 
 /// A timestamp as the backend stores it: native on PostgreSQL, fixed-width RFC 3339 text on
 /// SQLite so that text order is time order.
-fn sqlite_time(time: DateTime<Utc>) -> String {
+pub(crate) fn sqlite_time(time: DateTime<Utc>) -> String {
     time.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
 }
 
@@ -494,7 +494,7 @@ fn columns(key_column: &str) -> String {
 }
 
 /// Binds a timestamp the way the backend stores it.
-fn bind_time<'q, DB: sqlx::Database>(
+pub(crate) fn bind_time<'q, DB: sqlx::Database>(
     store: &Store,
     query: sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments>,
     time: DateTime<Utc>,
@@ -519,7 +519,7 @@ where
 }
 
 /// Reads JSON stored natively (PostgreSQL `jsonb`) or as text (SQLite).
-fn json_column<R: Row>(row: &R, index: usize) -> Result<Value, sqlx::Error>
+pub(crate) fn json_column<R: Row>(row: &R, index: usize) -> Result<Value, sqlx::Error>
 where
     usize: sqlx::ColumnIndex<R>,
     for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
@@ -560,7 +560,7 @@ where
     })
 }
 
-fn truncate(text: &str, max: usize) -> &str {
+pub(crate) fn truncate(text: &str, max: usize) -> &str {
     match text.char_indices().nth(max) {
         Some((index, _)) => &text[..index],
         None => text,

@@ -1,0 +1,41 @@
+//! Stable business keys (UUIDv5) for what Sharepack records: the same share pack, recipient,
+//! share, tenant or project gets the same key from every upload, instance and worker.
+
+use crate::model::name_key;
+use uuid::Uuid;
+
+const NAMESPACE: Uuid = Uuid::from_u128(0x5348_4152_4550_4143_4b00_0000_0000_0001);
+
+fn key(parts: &[&str]) -> Uuid {
+    Uuid::new_v5(&NAMESPACE, parts.iter().map(|part| part.trim().to_lowercase()).collect::<Vec<_>>().join("\n").as_bytes())
+}
+
+/// A share pack is its project's pack on one workspace; each upload is a new version of it.
+pub fn share_pack(workspace_url: &str, business_line: &str, project: &str) -> Uuid {
+    key(&["share_pack", workspace_url.trim_end_matches('/'), business_line, project])
+}
+
+pub fn recipient(workspace_url: &str, name: &str) -> Uuid {
+    key(&["recipient", workspace_url.trim_end_matches('/'), &name_key(name)])
+}
+
+pub fn share(workspace_url: &str, name: &str) -> Uuid {
+    key(&["share", workspace_url.trim_end_matches('/'), &name_key(name)])
+}
+
+pub fn tenant(business_line: &str) -> Uuid {
+    key(&["tenant", business_line])
+}
+
+pub fn project(business_line: &str, project: &str) -> Uuid {
+    key(&["project", business_line, project])
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn keys_ignore_case_and_trailing_slashes() {
+        assert_eq!(super::share("https://w/", "Sales"), super::share("https://W", "sales"));
+        assert_ne!(super::share("https://w", "sales"), super::recipient("https://w", "sales"));
+    }
+}

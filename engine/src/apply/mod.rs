@@ -1,0 +1,23 @@
+//! Applying approved plans: submission ([`submit`]), the persisted steps a plan becomes
+//! ([`steps`], pure), the orchestrator that carries them out against a workspace
+//! ([`orchestrator`], with [`execute`] for one step), their records in the store ([`records`]),
+//! and the workers that take runs from the queue ([`worker`]).
+//!
+//! A run is idempotent end to end: the queue may deliver its message twice, a worker may die
+//! mid-step, and resuming never creates a resource twice (a resumed create that finds its
+//! resource reads it back; a resumed batch skips what is already there).
+
+pub mod control;
+pub mod execute;
+pub mod keys;
+pub mod orchestrator;
+pub mod records;
+pub mod steps;
+pub mod submit;
+pub mod worker;
+
+pub use orchestrator::{ApplySettings, Orchestrator, Outcome};
+pub use records::{Run, RunStatus, StepRecord, StepStatus};
+pub use steps::{Work, WorkStep};
+pub use submit::{submit, SubmitError, Submission, Submitted};
+pub use worker::{Worker, WorkerSettings};

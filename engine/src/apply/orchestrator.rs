@@ -1,0 +1,393 @@
+//! The orchestrator: takes one run from wherever it stopped to a result. It re-reads the
+//! workspace before the first step (recomputing the plan and recording any difference from the
+//! preview), stores the steps, runs them phase by phase (steps of a phase concurrently, within a
+//! limit), stops between steps when cancelled or shutting down, removes what a failed run
+//! created when compensation is on, and on success records recipients and shares in their SCD2
+//! tables and every action in the audit trail.
+
+use super::execute::{execute, undo};
+use super::keys;
+use super::records::{AuditEntry, Run, RunStatus, StepRecord, StepStatus};
+use super::steps::{steps, Work};
+use crate::databricks::error::ApiError;
+use crate::databricks::workspaces::{Workspace, Workspaces};
+use crate::intake::{read_pack, Limits};
+use crate::model::{name_key, SharePack};
+use crate::plan::{self, Plan, PlanOptions};
+use crate::store::{Change, Entity, Store, StoreError};
+use futures::StreamExt;
+use serde_json::{json, Value};
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use tokio::sync::watch;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Copy)]
+pub struct ApplySettings {
+    /// Steps of one phase run at most this many at a time.
+    pub concurrency: usize,
+    /// Remove what a failed NEW run created (UPDATE runs never remove what existed).
+    pub compensate_new: bool,
+    /// Refuse NEW when named resources exist (see `PlanOptions`).
+    pub strict: bool,
+}
+
+impl Default for ApplySettings {
+    fn default() -> Self {
+        ApplySettings { concurrency: 4, compensate_new: true, strict: false }
+    }
+}
+
+/// How handling a delivery ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// The run reached (or already had) this final status: the message is done.
+    Finished(RunStatus),
+    /// Shutting down: the run stopped between steps and continues on another delivery.
+    Interrupted,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApplyError {
+    /// Worth another delivery later: the workspace or database is unavailable right now.
+    #[error("{0}")]
+    Transient(String),
+    /// The message names a run that does not exist.
+    #[error("run {0} does not exist")]
+    UnknownRun(Uuid),
+}
+
+impl From<StoreError> for ApplyError {
+    fn from(error: StoreError) -> Self {
+        ApplyError::Transient(crate::store::redact(&error.to_string()))
+    }
+}
+
+pub struct Orchestrator {
+    store: Store,
+    workspaces: Arc<Workspaces>,
+    limits: Limits,
+    settings: ApplySettings,
+}
+
+/// A step that failed, and whether trying again later may help.
+struct StepFailure {
+    step: i32,
+    description: String,
+    error: ApiError,
+}
+
+impl Orchestrator {
+    pub fn new(store: Store, workspaces: Arc<Workspaces>, limits: Limits, settings: ApplySettings) -> Self {
+        Orchestrator { store, workspaces, limits, settings }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Takes run `id` as far as it goes. `stop` turns true when the worker shuts down.
+    pub async fn process(&self, id: Uuid, stop: &watch::Receiver<bool>) -> Result<Outcome, ApplyError> {
+        let run = self.store.load_run(id).await?.ok_or(ApplyError::UnknownRun(id))?;
+        if run.status.is_terminal() {
+            return Ok(Outcome::Finished(run.status));
+        }
+        if run.cancel_requested {
+            return self.cancelled(&run).await;
+        }
+        if !self.store.start_delivery(id).await? {
+            let now = self.store.load_run(id).await?.ok_or(ApplyError::UnknownRun(id))?;
+            return Ok(Outcome::Finished(now.status));
+        }
+        let Ok(workspace) = self.workspaces.select(Some(&run.workspace_url), None) else {
+            return self.fail(&run, None, &format!("Workspace {} is no longer configured", run.workspace_url)).await;
+        };
+        let pack = match self.pack(&run).await? {
+            Ok(pack) => pack,
+            Err(reason) => return self.fail(&run, None, &reason).await,
+        };
+        let mut stored = self.store.load_steps(id).await?;
+        if stored.is_empty() {
+            if let Err(reason) = self.prepare(&run, &pack, workspace).await? {
+                return self.fail(&run, None, &reason).await;
+            }
+            stored = self.store.load_steps(id).await?;
+        }
+        let phases: BTreeSet<i32> = stored.iter().map(|step| step.phase).collect();
+        for phase in phases {
+            if *stop.borrow() {
+                self.store.set_progress(id, "Paused: the worker is shutting down; another worker continues").await?;
+                return Ok(Outcome::Interrupted);
+            }
+            let now = self.store.load_run(id).await?.ok_or(ApplyError::UnknownRun(id))?;
+            if now.status.is_terminal() {
+                return Ok(Outcome::Finished(now.status));
+            }
+            if now.cancel_requested {
+                return self.cancelled(&now).await;
+            }
+            let todo: Vec<&StepRecord> =
+                stored.iter().filter(|step| step.phase == phase && !matches!(step.status, StepStatus::Done | StepStatus::Undone)).collect();
+            let running: Vec<_> = todo.into_iter().map(|step| Box::pin(self.step(&now, &pack, workspace, step))).collect();
+            let results: Vec<Result<(), StepFailure>> =
+                futures::stream::iter(running).buffer_unordered(self.settings.concurrency.max(1)).collect().await;
+            let failures: Vec<StepFailure> = results.into_iter().filter_map(Result::err).collect();
+            if let Some(failure) = failures.iter().find(|failure| !failure.error.kind.is_transient()) {
+                let reason = format!("Step {} ({}) failed: {}", failure.step, failure.description, failure.error);
+                return self.fail(&now, Some(workspace), &reason).await;
+            }
+            if let Some(failure) = failures.first() {
+                let message = format!("Step {} ({}) will be tried again: {}", failure.step, failure.description, failure.error);
+                self.store.set_progress(id, &message).await?;
+                return Err(ApplyError::Transient(message));
+            }
+        }
+        if self.store.set_run_status(id, RunStatus::Completed, "All resources provisioned successfully", None).await? {
+            self.pack_status(&run, "COMPLETED", None).await?;
+            self.audit(&run, "run_completed", "provisioning_run", Some(run.id), "", json!({"upload": run.upload})).await?;
+            tracing::info!(run = %id, "run completed");
+        }
+        Ok(Outcome::Finished(RunStatus::Completed))
+    }
+
+    /// The pack the run applies, read again from the stored upload (one parser for everything).
+    async fn pack(&self, run: &Run) -> Result<Result<SharePack, String>, ApplyError> {
+        let Some((name, bytes)) = self.store.pack_file_content(run.share_pack_id, run.upload).await? else {
+            return Ok(Err(format!("The uploaded file (version {}) is missing", run.upload)));
+        };
+        let limits = self.limits;
+        let intake = tokio::task::spawn_blocking(move || read_pack(&bytes, Some(&name), &limits))
+            .await
+            .map_err(|error| ApplyError::Transient(error.to_string()))?;
+        Ok(match intake {
+            Ok(intake) if intake.is_valid() => intake.pack.ok_or_else(|| "The stored pack cannot be read".to_string()),
+            Ok(_) | Err(_) => Err("The stored pack is no longer valid".to_string()),
+        })
+    }
+
+    /// Re-reads the workspace, recomputes the plan (recording how it differs from the approved
+    /// one) and stores the steps. `Err(reason)` when the plan can no longer be applied.
+    async fn prepare(&self, run: &Run, pack: &SharePack, workspace: &Workspace) -> Result<Result<(), String>, ApplyError> {
+        self.store.set_progress(run.id, "Re-reading the workspace").await?;
+        let snapshot = match plan::read::read(&workspace.client, pack).await {
+            Ok(snapshot) => snapshot,
+            Err(error) if error.kind.is_transient() => {
+                return Err(ApplyError::Transient(format!("The workspace could not be read: {error}")));
+            }
+            Err(error) => return Ok(Err(format!("The workspace could not be read: {error}"))),
+        };
+        let fresh = plan::plan(pack, &snapshot, PlanOptions { strict: self.settings.strict });
+        if let Some(error) = fresh.findings.iter().find(|finding| finding.is_error()) {
+            return Ok(Err(format!("The workspace changed since the preview and the pack can no longer be applied: {}", error.message)));
+        }
+        let approved: Option<Plan> = run.plan.clone().and_then(|plan| serde_json::from_value(plan).ok());
+        let (added, dropped) = plan_difference(approved.as_ref(), &fresh);
+        if !added.is_empty() || !dropped.is_empty() {
+            let details = json!({"added": added, "dropped": dropped});
+            self.audit(run, "plan_recomputed", "provisioning_run", Some(run.id), "the workspace changed since the preview", details).await?;
+        }
+        let plan_json = serde_json::to_value(&fresh).unwrap_or_default();
+        self.store.set_run_plan(run.id, &plan_json, fresh.strategy.as_str()).await?;
+        self.store.insert_steps(run.id, &steps(&fresh, run.confirm_removals)).await?;
+        Ok(Ok(()))
+    }
+
+    /// Runs one step and records how it went.
+    async fn step(&self, run: &Run, pack: &SharePack, workspace: &Workspace, step: &StepRecord) -> Result<(), StepFailure> {
+        let Some(work) = step.work() else {
+            let error = ApiError::transport(crate::databricks::error::ErrorKind::Invalid, "the stored step cannot be read".to_string());
+            return Err(StepFailure { step: step.step_no, description: step.kind.clone(), error });
+        };
+        let description = work.describe();
+        let failure = |error: ApiError| StepFailure { step: step.step_no, description: description.clone(), error };
+        let store_failure = |error: StoreError| {
+            failure(ApiError::transport(crate::databricks::error::ErrorKind::Unavailable, crate::store::redact(&error.to_string())))
+        };
+        let before = self.store.step_started(run.id, step.step_no).await.map_err(store_failure)?;
+        self.store.set_progress(run.id, &description).await.map_err(store_failure)?;
+        let result = match &work {
+            Work::Resolve => self.resolve(run, pack).await.map_err(store_failure),
+            Work::Record => self.record(run, pack).await.map_err(store_failure),
+            other => match execute(other, &workspace.client, before > 0).await {
+                Ok(effect) => {
+                    if let Some((recipient, url)) = effect.activation_link {
+                        self.store.save_activation_link(run.id, &recipient, &url).await.map_err(store_failure)?;
+                    }
+                    Ok(())
+                }
+                Err(error) => Err(failure(error)),
+            },
+        };
+        match &result {
+            Ok(()) => self.store.step_finished(run.id, step.step_no, StepStatus::Done, None).await.map_err(store_failure)?,
+            Err(failed) => {
+                let message = failed.error.to_string();
+                tracing::warn!(run = %run.id, step = step.step_no, error = %message, "step failed");
+                self.store.step_finished(run.id, step.step_no, StepStatus::Failed, Some(&message)).await.map_err(store_failure)?;
+            }
+        }
+        result
+    }
+
+    /// The tenant (business line), project and request behind the run, in their SCD2 tables.
+    async fn resolve(&self, run: &Run, pack: &SharePack) -> Result<(), StoreError> {
+        let meta = &pack.metadata;
+        let change = Change { by: &run.requested_by, reason: "resolved for a share-pack run" };
+        let tenant = keys::tenant(&meta.business_line);
+        self.write_if_changed(Entity::Tenant, tenant, &meta.business_line, json!({"name": meta.business_line}), &change).await?;
+        let project = keys::project(&meta.business_line, &meta.project_name);
+        let data = json!({"name": meta.project_name, "tenant_id": tenant});
+        self.write_if_changed(Entity::Project, project, &meta.project_name, data, &change).await?;
+        let data = json!({
+            "share_pack_id": run.share_pack_id, "upload": run.upload, "project_id": project, "requested_by": run.requested_by,
+            "workspace_url": run.workspace_url, "run_id": run.id,
+        });
+        self.write_if_changed(Entity::Request, run.id, &format!("{} v{}", meta.project_name, run.upload), data, &change).await
+    }
+
+    /// On success: recipients and shares as the workspace now has them, and every action in
+    /// the audit trail under the run's correlation id.
+    async fn record(&self, run: &Run, pack: &SharePack) -> Result<(), StoreError> {
+        let reason = format!("provisioned by run {} (upload {})", run.id, run.upload);
+        let change = Change { by: &run.requested_by, reason: &reason };
+        for recipient in &pack.recipients {
+            let mut data = serde_json::to_value(plan::desired_recipient(recipient)).unwrap_or_default();
+            data["email"] = json!(recipient.email);
+            data["workspace_url"] = json!(run.workspace_url);
+            data["share_pack_id"] = json!(run.share_pack_id);
+            let key = keys::recipient(&run.workspace_url, &recipient.name);
+            self.write_if_changed(Entity::Recipient, key, &name_key(&recipient.name), data, &change).await?;
+        }
+        for share in &pack.shares {
+            let mut objects: Vec<String> = share.data_objects.iter().map(|object| name_key(&object.name)).collect();
+            objects.sort();
+            let mut recipients: Vec<String> = share.recipients.iter().map(|name| name_key(name)).collect();
+            recipients.sort();
+            let data = json!({
+                "name": name_key(&share.name), "comment": share.comment, "objects": objects, "recipients": recipients,
+                "workspace_url": run.workspace_url, "share_pack_id": run.share_pack_id,
+            });
+            self.write_if_changed(Entity::Share, keys::share(&run.workspace_url, &share.name), &name_key(&share.name), data, &change)
+                .await?;
+        }
+        let plan: Option<Plan> = self.store.load_run(run.id).await?.and_then(|now| now.plan).and_then(|plan| serde_json::from_value(plan).ok());
+        for action in plan.iter().flat_map(|plan| plan.changes()) {
+            if action.needs_confirmation && !run.confirm_removals {
+                continue;
+            }
+            let details = json!({"name": action.name, "share": action.share, "changes": action.changes});
+            let action_name = format!("{:?}", action.action).to_lowercase();
+            let entity = format!("{:?}", action.resource_type).to_lowercase();
+            self.audit(run, &action_name, &entity, None, &action.reason, details).await?;
+        }
+        Ok(())
+    }
+
+    async fn write_if_changed(&self, entity: Entity, key: Uuid, name: &str, data: Value, change: &Change<'_>) -> Result<(), StoreError> {
+        match self.store.current(entity, key).await? {
+            Some(current) if current.data == data && !current.is_deleted => Ok(()),
+            _ => self.store.write(entity, key, name, &data, change).await.map(|_| ()),
+        }
+    }
+
+    /// Fails the run, first removing what it created when compensation is on.
+    async fn fail(&self, run: &Run, workspace: Option<&Workspace>, reason: &str) -> Result<Outcome, ApplyError> {
+        let mut reason = reason.to_string();
+        if let (true, Some(workspace)) = (run.compensate, workspace) {
+            self.store.set_progress(run.id, "Failed; removing what this run created").await?;
+            let (removed, left) = self.compensate(run, workspace).await?;
+            if !removed.is_empty() {
+                reason.push_str(&format!(". Removed again what this run had created: {}", removed.join(", ")));
+            }
+            if !left.is_empty() {
+                reason.push_str(&format!(". Could not remove: {}", left.join(", ")));
+            }
+        }
+        let progress = reason.split(". ").next().unwrap_or(&reason).to_string();
+        if self.store.set_run_status(run.id, RunStatus::Failed, &progress, Some(&reason)).await? {
+            self.pack_status(run, "FAILED", Some(&reason)).await?;
+            self.audit(run, "run_failed", "provisioning_run", Some(run.id), &reason, json!({"upload": run.upload})).await?;
+            tracing::warn!(run = %run.id, %reason, "run failed");
+        }
+        Ok(Outcome::Finished(RunStatus::Failed))
+    }
+
+    /// Deletes the recipients and shares this run created, newest first.
+    async fn compensate(&self, run: &Run, workspace: &Workspace) -> Result<(Vec<String>, Vec<String>), ApplyError> {
+        let steps = self.store.load_steps(run.id).await?;
+        let (mut removed, mut left) = (Vec::new(), Vec::new());
+        for step in steps.iter().rev() {
+            let Some(work) = step.work() else { continue };
+            let creates = matches!(work, Work::CreateRecipient { .. } | Work::CreateShare { .. });
+            if !creates || !(step.status == StepStatus::Done || (step.status == StepStatus::Failed && step.attempts > 0)) {
+                continue;
+            }
+            let what = format!("{} {}", if matches!(work, Work::CreateShare { .. }) { "share" } else { "recipient" }, work.target());
+            match undo(&work, &workspace.client).await {
+                Ok(true) => {
+                    self.store.step_finished(run.id, step.step_no, StepStatus::Undone, None).await?;
+                    self.audit(run, "compensated", "provisioning_step", None, &format!("removed {what}"), json!({"step": step.step_no}))
+                        .await?;
+                    removed.push(what);
+                }
+                Ok(false) => {}
+                Err(error) => left.push(format!("{what} ({error})")),
+            }
+        }
+        Ok((removed, left))
+    }
+
+    async fn cancelled(&self, run: &Run) -> Result<Outcome, ApplyError> {
+        if self.store.set_run_status(run.id, RunStatus::Cancelled, "Cancelled between steps; finished steps stay applied", None).await? {
+            self.pack_status(run, "CANCELLED", Some("Cancelled")).await?;
+        }
+        Ok(Outcome::Finished(RunStatus::Cancelled))
+    }
+
+    /// A new version of the share pack with the run's result.
+    async fn pack_status(&self, run: &Run, status: &str, error: Option<&str>) -> Result<(), ApplyError> {
+        record_pack_status(&self.store, run, status, error).await.map_err(ApplyError::from)
+    }
+
+    async fn audit(&self, run: &Run, action: &str, entity: &str, id: Option<Uuid>, reason: &str, details: Value) -> Result<(), StoreError> {
+        self.store
+            .audit(&AuditEntry {
+                actor: "worker",
+                action,
+                entity_type: entity,
+                entity_id: id,
+                version: None,
+                correlation_id: Some(run.correlation_id),
+                reason,
+                details,
+            })
+            .await
+    }
+}
+
+/// Writes the share pack's new status as a new SCD2 version (history keeps every outcome).
+pub async fn record_pack_status(store: &Store, run: &Run, status: &str, error: Option<&str>) -> Result<(), StoreError> {
+    let Some(current) = store.current(Entity::SharePack, run.share_pack_id).await? else { return Ok(()) };
+    let mut data = current.data.clone();
+    data["status"] = json!(status);
+    data["error"] = json!(error.unwrap_or(""));
+    data["run_id"] = json!(run.id);
+    data["strategy"] = json!(run.strategy);
+    let reason = format!("run {} {}", run.id, status.to_lowercase());
+    store.write(Entity::SharePack, run.share_pack_id, &current.name, &data, &Change { by: "worker", reason: &reason }).await.map(|_| ())
+}
+
+/// Changes in the recomputed plan that the approved one did not have, and the reverse.
+fn plan_difference(approved: Option<&Plan>, fresh: &Plan) -> (Vec<String>, Vec<String>) {
+    let describe = |plan: &Plan| -> BTreeSet<String> {
+        plan.changes()
+            .map(|action| {
+                let share = action.share.as_deref().map(|share| format!(" in {share}")).unwrap_or_default();
+                format!("{:?} {:?} {}{share}", action.action, action.resource_type, action.name)
+            })
+            .collect()
+    };
+    let before = approved.map(describe).unwrap_or_default();
+    let after = describe(fresh);
+    (after.difference(&before).cloned().collect(), before.difference(&after).cloned().collect())
+}

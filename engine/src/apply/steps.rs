@@ -1,0 +1,163 @@
+//! From a plan to the steps a run carries out, in phases: resolve the tenant, project and
+//! request; create or change recipients; create or change shares; add, change and remove
+//! objects in batches of at most 100; grant and revoke; record the result. Steps of one phase
+//! are independent of each other (they touch different resources) and may run concurrently.
+//! Pure: no IO.
+
+use crate::databricks::client::MAX_UPDATES_PER_PATCH;
+use crate::plan::{ActionKind, Plan, ResourceType};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// What one step does. Stored as the step's `data`, so a resumed run does exactly the same.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Work {
+    Resolve,
+    CreateRecipient { recipient: Value },
+    UpdateRecipient { name: String, changes: Value },
+    CreateShare { name: String, comment: Option<String> },
+    UpdateShare { name: String, comment: Option<String> },
+    /// Object updates (`{"action": "ADD", "data_object": {...}}`), at most 100.
+    ShareObjects { share: String, updates: Vec<Value> },
+    Grants { share: String, grant: Vec<String>, revoke: Vec<String> },
+    Record,
+}
+
+impl Work {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Work::Resolve => "resolve",
+            Work::CreateRecipient { .. } => "create_recipient",
+            Work::UpdateRecipient { .. } => "update_recipient",
+            Work::CreateShare { .. } => "create_share",
+            Work::UpdateShare { .. } => "update_share",
+            Work::ShareObjects { .. } => "share_objects",
+            Work::Grants { .. } => "grants",
+            Work::Record => "record",
+        }
+    }
+
+    /// The phase: steps run phase by phase, in any order within one.
+    pub fn phase(&self) -> i32 {
+        match self {
+            Work::Resolve => 0,
+            Work::CreateRecipient { .. } | Work::UpdateRecipient { .. } => 1,
+            Work::CreateShare { .. } | Work::UpdateShare { .. } => 2,
+            Work::ShareObjects { .. } => 3,
+            Work::Grants { .. } => 4,
+            Work::Record => 5,
+        }
+    }
+
+    /// The step in words, as the progress page and `ProvisioningStatus` show it.
+    pub fn describe(&self) -> String {
+        match self {
+            Work::Resolve => "Resolve tenant, project and request".into(),
+            Work::CreateRecipient { recipient } => format!("Create recipient {}", recipient["name"].as_str().unwrap_or("?")),
+            Work::UpdateRecipient { name, .. } => format!("Update recipient {name}"),
+            Work::CreateShare { name, .. } => format!("Create share {name}"),
+            Work::UpdateShare { name, .. } => format!("Update share {name}"),
+            Work::ShareObjects { share, updates } => {
+                let count = |action: &str| updates.iter().filter(|u| u["action"] == action).count();
+                let parts: Vec<String> = [("ADD", "add"), ("UPDATE", "update"), ("REMOVE", "remove")]
+                    .into_iter()
+                    .filter(|(action, _)| count(action) > 0)
+                    .map(|(action, verb)| format!("{verb} {}", count(action)))
+                    .collect();
+                format!("Share {share}: {} object{}", parts.join(", "), if updates.len() == 1 { "" } else { "s" })
+            }
+            Work::Grants { share, grant, revoke } => {
+                let mut parts = Vec::new();
+                if !grant.is_empty() {
+                    parts.push(format!("grant {}", grant.join(", ")));
+                }
+                if !revoke.is_empty() {
+                    parts.push(format!("revoke {}", revoke.join(", ")));
+                }
+                format!("Share {share}: {}", parts.join("; "))
+            }
+            Work::Record => "Record the result".into(),
+        }
+    }
+
+    /// The resource the step is about (for the steps table).
+    pub fn target(&self) -> String {
+        match self {
+            Work::Resolve | Work::Record => String::new(),
+            Work::CreateRecipient { recipient } => recipient["name"].as_str().unwrap_or_default().to_string(),
+            Work::UpdateRecipient { name, .. } | Work::CreateShare { name, .. } | Work::UpdateShare { name, .. } => name.clone(),
+            Work::ShareObjects { share, .. } | Work::Grants { share, .. } => share.clone(),
+        }
+    }
+}
+
+/// A step before it is stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkStep {
+    pub phase: i32,
+    pub work: Work,
+}
+
+/// The fields a create sends, from the planner's desired recipient.
+fn new_recipient(desired: &Value) -> Value {
+    let mut out = serde_json::Map::new();
+    for field in ["name", "authentication_type", "comment", "data_recipient_global_metastore_id", "ip_access_list", "properties_kvpairs"] {
+        if let Some(value) = desired.get(field).filter(|value| !value.is_null()) {
+            out.insert(field.to_string(), value.clone());
+        }
+    }
+    Value::Object(out)
+}
+
+/// The steps that carry out `plan`. Removals (objects leaving a share, revoked grants) are
+/// included only when the submitter confirmed them.
+pub fn steps(plan: &Plan, confirm_removals: bool) -> Vec<WorkStep> {
+    let mut works = vec![Work::Resolve];
+    let mut objects: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    let mut grants: BTreeMap<String, (Vec<String>, Vec<String>)> = BTreeMap::new();
+    for action in &plan.actions {
+        let share = action.share.clone().unwrap_or_default();
+        match (action.resource_type, action.action) {
+            (ResourceType::Recipient, ActionKind::Create) => works.push(Work::CreateRecipient { recipient: new_recipient(&action.payload) }),
+            (ResourceType::Recipient, ActionKind::Update) => {
+                works.push(Work::UpdateRecipient { name: action.name.clone(), changes: action.payload.clone() })
+            }
+            (ResourceType::Share, ActionKind::Create) => works.push(Work::CreateShare {
+                name: action.name.clone(),
+                comment: action.payload["comment"].as_str().map(str::to_string),
+            }),
+            (ResourceType::Share, ActionKind::Update) => works.push(Work::UpdateShare {
+                name: action.name.clone(),
+                comment: action.payload["comment"].as_str().map(str::to_string),
+            }),
+            (ResourceType::DataObject, ActionKind::AddObject | ActionKind::UpdateObject) => {
+                objects.entry(share).or_default().push(action.payload.clone())
+            }
+            (ResourceType::DataObject, ActionKind::RemoveObject) if confirm_removals => {
+                objects.entry(share).or_default().push(action.payload.clone())
+            }
+            (ResourceType::Grant, ActionKind::Grant) => grants.entry(share).or_default().0.push(action.name.clone()),
+            (ResourceType::Grant, ActionKind::Revoke) if confirm_removals => grants.entry(share).or_default().1.push(action.name.clone()),
+            _ => {}
+        }
+    }
+    for (share, updates) in objects {
+        for batch in updates.chunks(MAX_UPDATES_PER_PATCH) {
+            works.push(Work::ShareObjects { share: share.clone(), updates: batch.to_vec() });
+        }
+    }
+    for (share, (grant, revoke)) in grants {
+        works.push(Work::Grants { share, grant, revoke });
+    }
+    works.push(Work::Record);
+    works.sort_by_key(Work::phase);
+    works.into_iter().map(|work| WorkStep { phase: work.phase(), work }).collect()
+}
+
+/// Removals in a plan, which need the submitter's confirmation.
+pub fn removals(plan: &Plan) -> usize {
+    plan.actions.iter().filter(|action| action.needs_confirmation).count()
+}
+

@@ -1,0 +1,179 @@
+//! Submission: the one path from an uploaded file to a queued run, used by the page's server
+//! function and by `POST /workflow/sharepack/upload`. Intake, a dry run against the workspace,
+//! then (if nothing blocks) the file as the share pack's next version, the share pack's new
+//! SCD2 version, the run, and a queue message carrying the run id only.
+
+use super::keys;
+use super::records::{AuditEntry, NewRun};
+use crate::databricks::workspaces::Workspace;
+use crate::finding::Finding;
+use crate::intake::{read_pack, IntakeError, Limits};
+use crate::model::Strategy;
+use crate::plan::{dry_run, Plan, PlanOptions};
+use crate::queue::{Message, Queue, QueueError};
+use crate::store::{Change, Entity, Store, StoreError};
+use chrono::Utc;
+use serde_json::json;
+use uuid::Uuid;
+
+pub struct Submission<'a> {
+    pub file_name: &'a str,
+    pub bytes: Vec<u8>,
+    pub workspace: &'a Workspace,
+    /// Apply the removals the plan lists (objects leaving shares, revoked grants).
+    pub confirm_removals: bool,
+    /// Remove what a failed run created; `None`: the default for the strategy.
+    pub compensate: Option<bool>,
+    /// The plan the submitter saw, when they saw one; otherwise the dry run's plan is approved.
+    pub approved: Option<Plan>,
+    pub limits: Limits,
+    pub options: PlanOptions,
+    pub compensate_new: bool,
+}
+
+/// What became of a submission.
+#[derive(Debug, Clone)]
+pub struct Submitted {
+    pub share_pack_id: Uuid,
+    pub share_pack_name: String,
+    /// The queued run; `None` when the pack did not pass validation or planning.
+    pub run_id: Option<Uuid>,
+    pub declared: Option<Strategy>,
+    pub strategy: Option<Strategy>,
+    pub findings: Vec<Finding>,
+    pub requested_by: String,
+    /// The submitter's claim on activation links (kept in their browser).
+    pub claim: Option<Uuid>,
+}
+
+impl Submitted {
+    pub fn accepted(&self) -> bool {
+        self.run_id.is_some()
+    }
+
+    pub fn switched(&self) -> bool {
+        matches!((self.declared, self.strategy), (Some(Strategy::New), Some(Strategy::Update)))
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SubmitError {
+    #[error(transparent)]
+    Intake(#[from] IntakeError),
+    /// Only one run per share pack at a time: two runs racing on the same resources would fail.
+    #[error("share pack {share_pack_name} already has a run in progress ({run_id}); wait for it to finish or cancel it")]
+    Busy { share_pack_name: String, run_id: Uuid },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("the work queue is unavailable: {0}")]
+    Queue(#[from] QueueError),
+}
+
+/// `SharePack_<requestor>_<YYYYMMDD_HHMMSS>`, the seed's naming.
+pub fn share_pack_name(requestor: &str, at: chrono::DateTime<Utc>) -> String {
+    format!("SharePack_{}_{}", requestor.trim(), at.format("%Y%m%d_%H%M%S"))
+}
+
+pub async fn submit(store: &Store, queue: &Queue, submission: Submission<'_>) -> Result<Submitted, SubmitError> {
+    let limits = submission.limits;
+    let bytes = submission.bytes;
+    let file_name = submission.file_name.to_string();
+    let (intake, bytes) = tokio::task::spawn_blocking(move || read_pack(&bytes, Some(&file_name), &limits).map(|intake| (intake, bytes)))
+        .await
+        .map_err(|error| StoreError::Config(format!("intake task failed: {error}")))??;
+    let format = intake.format.to_string();
+    let meta = intake.pack.as_ref().map(|pack| pack.metadata.clone());
+    let requested_by = meta.as_ref().map(|meta| meta.requestor.trim().to_string()).filter(|r| !r.is_empty()).unwrap_or_else(|| "unknown".into());
+    let workspace = submission.workspace;
+    let share_pack_id = match &meta {
+        Some(meta) => keys::share_pack(&workspace.url, &meta.business_line, &meta.project_name),
+        None => keys::share_pack(&workspace.url, "", submission.file_name),
+    };
+    let now = crate::store::now();
+    let name = share_pack_name(&requested_by, now);
+    let parsed = serde_json::to_value(&intake.pack).unwrap_or_default();
+    let outcome = dry_run(intake, &workspace.client, submission.options).await;
+    let mut submitted = Submitted {
+        share_pack_id,
+        share_pack_name: name.clone(),
+        run_id: None,
+        declared: outcome.declared,
+        strategy: outcome.strategy,
+        findings: outcome.findings.clone(),
+        requested_by: requested_by.clone(),
+        claim: None,
+    };
+    let blocked = outcome.findings.iter().any(Finding::is_error) || outcome.plan.is_none();
+    if !blocked {
+        if let Some(active) = store.runs_of_pack(share_pack_id).await?.into_iter().find(|run| !run.status.is_terminal()) {
+            let current = store.current(Entity::SharePack, share_pack_id).await?.map(|v| v.name).unwrap_or(name);
+            return Err(SubmitError::Busy { share_pack_name: current, run_id: active.id });
+        }
+    }
+    // Every upload is kept as a version of the pack, accepted or not, so its history is complete.
+    let upload = store.save_pack_file(share_pack_id, submission.file_name, &format, &bytes, &parsed).await?;
+    let status = if blocked { "VALIDATION_FAILED" } else { "IN_PROGRESS" };
+    let errors: Vec<String> = outcome.findings.iter().filter(|f| f.is_error()).map(|f| f.message.clone()).collect();
+    let strategy = outcome.strategy.map(Strategy::as_str).unwrap_or("");
+    let run_id = Uuid::now_v7();
+    let data = json!({
+        "status": status, "strategy": strategy, "requested_by": requested_by, "workspace_url": workspace.url,
+        "upload": upload, "file_name": submission.file_name, "run_id": if blocked { None } else { Some(run_id) },
+        "error": errors.first().cloned().unwrap_or_default(),
+        "business_line": meta.as_ref().map(|m| m.business_line.clone()), "project_name": meta.as_ref().map(|m| m.project_name.clone()),
+    });
+    let reason = format!("upload {upload} ({})", submission.file_name);
+    store.write(Entity::SharePack, share_pack_id, &name, &data, &Change { by: &requested_by, reason: &reason }).await?;
+    let Some(plan) = outcome.plan.filter(|_| !blocked) else {
+        return Ok(submitted);
+    };
+    let approved = submission.approved.unwrap_or(plan);
+    let compensate = submission.compensate.unwrap_or(submission.compensate_new && approved.strategy == Strategy::New);
+    let claim = Uuid::new_v4();
+    let plan_json = serde_json::to_value(&approved).unwrap_or_default();
+    store
+        .insert_run(&NewRun {
+            id: run_id,
+            share_pack_id,
+            upload,
+            workspace_url: &workspace.url,
+            strategy,
+            requested_by: &requested_by,
+            plan: &plan_json,
+            confirm_removals: submission.confirm_removals,
+            compensate,
+            claim,
+        })
+        .await?;
+    store
+        .audit(&AuditEntry {
+            actor: &requested_by,
+            action: "run_submitted",
+            entity_type: "provisioning_run",
+            entity_id: Some(run_id),
+            version: Some(upload),
+            correlation_id: Some(run_id),
+            reason: &reason,
+            details: json!({"summary": approved.summary, "confirm_removals": submission.confirm_removals, "compensate": compensate}),
+        })
+        .await?;
+    if let Err(error) = queue.send(&Message { run_id }).await {
+        // Nothing will pick the run up: say so on the run rather than leave it queued forever.
+        let why = format!("The work queue could not be reached, so the run was not queued: {error}");
+        store.set_run_status(run_id, super::RunStatus::Failed, &why, Some(&why)).await?;
+        return Err(error.into());
+    }
+    tracing::info!(run = %run_id, share_pack = %share_pack_id, upload, "share pack submitted");
+    submitted.run_id = Some(run_id);
+    submitted.claim = Some(claim);
+    Ok(submitted)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn names_follow_the_seed() {
+        let at = chrono::DateTime::parse_from_rfc3339("2024-01-30T14:30:22Z").unwrap().with_timezone(&chrono::Utc);
+        assert_eq!(super::share_pack_name("john.doe@jll.com", at), "SharePack_john.doe@jll.com_20240130_143022");
+    }
+}

@@ -1,0 +1,188 @@
+//! Workers: take runs from the queue in batches and hand them to the orchestrator. A message's
+//! lease is renewed while its run is worked on; a run that hits a transient fault goes back to
+//! the queue with a growing delay; after `max_deliveries` the message goes to the poison queue
+//! and its run is marked failed with the reason. Shutting down stops runs between steps and
+//! hands their messages back at once.
+
+use super::orchestrator::{ApplyError, Orchestrator, Outcome};
+use super::records::{Run, RunStatus};
+use crate::queue::{Delivery, Message, Queue, QueueError};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+
+#[derive(Debug, Clone, Copy)]
+pub struct WorkerSettings {
+    /// Messages taken per poll (the seed's 10).
+    pub batch: u32,
+    /// How long a received message stays hidden (the seed's 300 s); renewed at a third of it.
+    pub visibility: Duration,
+    /// Pause between polls of an empty queue.
+    pub idle_poll: Duration,
+    /// Deliveries after which a message is poison.
+    pub max_deliveries: u32,
+    /// First delay before a run that hit a transient fault is tried again (doubles each time).
+    pub retry_delay: Duration,
+}
+
+impl Default for WorkerSettings {
+    fn default() -> Self {
+        WorkerSettings {
+            batch: 10,
+            visibility: Duration::from_secs(300),
+            idle_poll: Duration::from_secs(1),
+            max_deliveries: 5,
+            retry_delay: Duration::from_secs(5),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Worker {
+    pub queue: Queue,
+    pub orchestrator: Arc<Orchestrator>,
+    pub settings: WorkerSettings,
+}
+
+impl Worker {
+    /// Polls until `stop` turns true, then returns once every message in hand is finished or
+    /// handed back.
+    pub async fn run(&self, mut stop: watch::Receiver<bool>) {
+        let mut failures = 0u32;
+        while !*stop.borrow() {
+            match self.queue.receive(self.settings.batch, self.settings.visibility).await {
+                Ok(deliveries) if deliveries.is_empty() => {
+                    failures = 0;
+                    sleep_or_stop(self.settings.idle_poll, &mut stop).await;
+                }
+                Ok(deliveries) => {
+                    failures = 0;
+                    let handling: Vec<_> = deliveries.into_iter().map(|delivery| Box::pin(self.handle(delivery, stop.clone()))).collect();
+                    futures::future::join_all(handling).await;
+                }
+                Err(error) => {
+                    failures += 1;
+                    let pause = Duration::from_millis(200 * 2u64.pow(failures.min(6)));
+                    tracing::warn!(%error, ?pause, "the queue cannot be read; trying again");
+                    sleep_or_stop(pause, &mut stop).await;
+                }
+            }
+        }
+    }
+
+    /// Handles one delivery to the end: done, handed back, or poisoned.
+    pub async fn handle(&self, mut delivery: Delivery, stop: watch::Receiver<bool>) {
+        let message = match Message::decode(&delivery.body) {
+            Ok(message) => message,
+            Err(error) => {
+                tracing::error!(message = %delivery.id, %error, "not a Sharepack message; moving it to the poison queue");
+                self.settle(self.queue.poison(&delivery).await, &delivery);
+                return;
+            }
+        };
+        if delivery.dequeue_count > self.settings.max_deliveries {
+            let reason = format!("Gave up after {} deliveries", delivery.dequeue_count - 1);
+            self.give_up(message, &delivery, &reason).await;
+            return;
+        }
+        let (done_tx, mut done_rx) = watch::channel(false);
+        let renewer = {
+            let queue = self.queue.clone();
+            let mut lease = delivery.clone();
+            let every = self.settings.visibility / 3;
+            let visibility = self.settings.visibility;
+            tokio::spawn(async move {
+                loop {
+                    tokio::select! {
+                        _ = tokio::time::sleep(every) => {}
+                        _ = done_rx.changed() => return lease,
+                    }
+                    if let Err(error) = queue.renew(&mut lease, visibility).await {
+                        tracing::warn!(message = %lease.id, %error, "could not renew the message's lease");
+                    }
+                }
+            })
+        };
+        let outcome = self.orchestrator.process(message.run_id, &stop).await;
+        let _ = done_tx.send(true);
+        if let Ok(lease) = renewer.await {
+            delivery.receipt = lease.receipt;
+        }
+        match outcome {
+            Ok(Outcome::Finished(status)) => {
+                tracing::info!(run = %message.run_id, status = status.as_str(), "message done");
+                self.settle(self.queue.delete(&delivery).await, &delivery);
+            }
+            Ok(Outcome::Interrupted) => self.settle(self.queue.release(&mut delivery, Duration::ZERO).await, &delivery),
+            Err(ApplyError::UnknownRun(run)) => {
+                tracing::error!(%run, "the message names an unknown run; moving it to the poison queue");
+                self.settle(self.queue.poison(&delivery).await, &delivery);
+            }
+            Err(ApplyError::Transient(reason)) => {
+                if delivery.dequeue_count >= self.settings.max_deliveries {
+                    let reason = format!("Gave up after {} deliveries; last error: {reason}", delivery.dequeue_count);
+                    self.give_up(message, &delivery, &reason).await;
+                    return;
+                }
+                let delay = self.settings.retry_delay * 2u32.saturating_pow(delivery.dequeue_count.saturating_sub(1).min(6));
+                tracing::warn!(run = %message.run_id, %reason, ?delay, "run hit a transient fault; it will be tried again");
+                self.settle(self.queue.release(&mut delivery, delay).await, &delivery);
+            }
+        }
+    }
+
+    /// Poison: the message goes to the poison queue, the run fails with the reason.
+    async fn give_up(&self, message: Message, delivery: &Delivery, reason: &str) {
+        let store = self.orchestrator.store();
+        match store.load_run(message.run_id).await {
+            Ok(Some(run)) if !run.status.is_terminal() => {
+                if let Err(error) = fail_run(store, &run, reason).await {
+                    tracing::error!(run = %run.id, %error, "could not mark the run failed; leaving the message for another try");
+                    return;
+                }
+            }
+            Ok(_) => {}
+            Err(error) => {
+                tracing::error!(run = %message.run_id, %error, "could not read the run; leaving the message for another try");
+                return;
+            }
+        }
+        tracing::error!(run = %message.run_id, %reason, "moving the message to the poison queue");
+        self.settle(self.queue.poison(delivery).await, delivery);
+    }
+
+    fn settle(&self, result: Result<(), QueueError>, delivery: &Delivery) {
+        match result {
+            Ok(()) => {}
+            // Someone else holds the message now (the lease ran out); they will settle it.
+            Err(QueueError::LeaseLost) => tracing::warn!(message = %delivery.id, "lease lost before the message was settled"),
+            Err(error) => tracing::error!(message = %delivery.id, %error, "could not settle the message; it will be delivered again"),
+        }
+    }
+}
+
+async fn fail_run(store: &crate::store::Store, run: &Run, reason: &str) -> Result<(), crate::store::StoreError> {
+    if store.set_run_status(run.id, RunStatus::Failed, reason, Some(reason)).await? {
+        super::orchestrator::record_pack_status(store, run, "FAILED", Some(reason)).await?;
+        store
+            .audit(&super::records::AuditEntry {
+                actor: "worker",
+                action: "run_poisoned",
+                entity_type: "provisioning_run",
+                entity_id: Some(run.id),
+                version: None,
+                correlation_id: Some(run.correlation_id),
+                reason,
+                details: serde_json::json!({"upload": run.upload}),
+            })
+            .await?;
+    }
+    Ok(())
+}
+
+async fn sleep_or_stop(pause: Duration, stop: &mut watch::Receiver<bool>) {
+    tokio::select! {
+        _ = tokio::time::sleep(pause) => {}
+        _ = stop.changed() => {}
+    }
+}

@@ -1,0 +1,163 @@
+//! The work queue between the portal and the workers, with two backends behind one API: the
+//! embedded default (a table in the Sharepack database) and Azure Storage Queue. Both give
+//! at-least-once delivery with visibility timeouts, dequeue counts and lease renewal; a message
+//! that keeps failing goes to the poison queue (`<name>-poison`).
+//!
+//! A message carries ids only ([`Message`]): never pack content or secrets. Handlers must be
+//! idempotent, since a message can be delivered again after a crash or an expired lease.
+
+mod azure;
+mod embedded;
+mod shared_key;
+
+pub use azure::{AzureQueue, ConnectionString};
+pub use embedded::EmbeddedQueue;
+
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+use uuid::Uuid;
+
+/// What the portal asks the workers to do: apply one run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Message {
+    pub run_id: Uuid,
+}
+
+impl Message {
+    pub fn encode(&self) -> String {
+        serde_json::json!({"run_id": self.run_id}).to_string()
+    }
+
+    pub fn decode(text: &str) -> Result<Self, QueueError> {
+        serde_json::from_str(text).map_err(|error| QueueError::Malformed(error.to_string()))
+    }
+}
+
+/// A message received from the queue, leased until its visibility timeout.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    pub id: String,
+    /// Proof of the current lease; renewing it gives a new one.
+    pub receipt: String,
+    pub body: String,
+    /// How often the message has been received, this time included.
+    pub dequeue_count: u32,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum QueueError {
+    #[error("the queue cannot be reached: {0}")]
+    Unavailable(String),
+    #[error("the queue refused the request: {0}")]
+    Refused(String),
+    /// The lease expired and someone else received the message (or it was deleted).
+    #[error("the message's lease was lost")]
+    LeaseLost,
+    #[error("the message is not a Sharepack message: {0}")]
+    Malformed(String),
+    #[error("the queue setting is invalid: {0}")]
+    Config(String),
+}
+
+impl From<crate::store::StoreError> for QueueError {
+    fn from(error: crate::store::StoreError) -> Self {
+        match error {
+            crate::store::StoreError::Unavailable(_) => QueueError::Unavailable(crate::store::redact(&error.to_string())),
+            other => QueueError::Refused(crate::store::redact(&other.to_string())),
+        }
+    }
+}
+
+/// The queue a portal and its workers share.
+#[derive(Clone)]
+pub enum Queue {
+    Embedded(EmbeddedQueue),
+    Azure(AzureQueue),
+}
+
+impl std::fmt::Debug for Queue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Queue({} {})", self.backend(), self.name())
+    }
+}
+
+impl Queue {
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Queue::Embedded(_) => "embedded",
+            Queue::Azure(_) => "azure",
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        match self {
+            Queue::Embedded(queue) => queue.name(),
+            Queue::Azure(queue) => queue.name(),
+        }
+    }
+
+    /// Creates the queue and its poison queue when missing.
+    pub async fn ensure(&self) -> Result<(), QueueError> {
+        match self {
+            Queue::Embedded(_) => Ok(()),
+            Queue::Azure(queue) => queue.ensure().await,
+        }
+    }
+
+    pub async fn send(&self, message: &Message) -> Result<(), QueueError> {
+        match self {
+            Queue::Embedded(queue) => queue.send(&message.encode()).await,
+            Queue::Azure(queue) => queue.send(&message.encode()).await,
+        }
+    }
+
+    /// Up to `max` visible messages, each hidden from other receivers for `visibility`.
+    pub async fn receive(&self, max: u32, visibility: Duration) -> Result<Vec<Delivery>, QueueError> {
+        match self {
+            Queue::Embedded(queue) => queue.receive(max, visibility).await,
+            Queue::Azure(queue) => queue.receive(max, visibility).await,
+        }
+    }
+
+    /// Extends a lease while the message is being worked on; updates `delivery.receipt`.
+    pub async fn renew(&self, delivery: &mut Delivery, visibility: Duration) -> Result<(), QueueError> {
+        match self {
+            Queue::Embedded(queue) => queue.renew(delivery, visibility).await,
+            Queue::Azure(queue) => queue.renew(delivery, visibility).await,
+        }
+    }
+
+    /// Done with a message.
+    pub async fn delete(&self, delivery: &Delivery) -> Result<(), QueueError> {
+        match self {
+            Queue::Embedded(queue) => queue.delete(delivery).await,
+            Queue::Azure(queue) => queue.delete(delivery).await,
+        }
+    }
+
+    /// Hands a message back for another worker after `delay` (shutting down, or backing off).
+    pub async fn release(&self, delivery: &mut Delivery, delay: Duration) -> Result<(), QueueError> {
+        self.renew(delivery, delay).await
+    }
+
+    /// Moves a message to the poison queue.
+    pub async fn poison(&self, delivery: &Delivery) -> Result<(), QueueError> {
+        match self {
+            Queue::Embedded(queue) => queue.poison(delivery).await,
+            Queue::Azure(queue) => queue.poison(delivery).await,
+        }
+    }
+
+    /// Messages waiting (visible or leased) and messages in the poison queue.
+    pub async fn depth(&self) -> Result<(u64, u64), QueueError> {
+        match self {
+            Queue::Embedded(queue) => queue.depth().await,
+            Queue::Azure(queue) => queue.depth().await,
+        }
+    }
+}
+
+/// The poison queue's name for a queue.
+pub fn poison_name(queue: &str) -> String {
+    format!("{queue}-poison")
+}

@@ -78,7 +78,8 @@ pub async fn execute(work: &Work, client: &WorkspaceClient, resumed: bool) -> Re
     }
 }
 
-/// Removes what a create made (compensation). Already gone counts as done.
+/// Removes what a create made (compensation). `Ok(false)` when there was nothing to remove
+/// (never created, or already gone).
 pub async fn undo(work: &Work, client: &WorkspaceClient) -> Result<bool, ApiError> {
     let result = match work {
         Work::CreateRecipient { recipient } => client.delete_recipient(recipient["name"].as_str().unwrap_or_default()).await,
@@ -87,7 +88,7 @@ pub async fn undo(work: &Work, client: &WorkspaceClient) -> Result<bool, ApiErro
     };
     match result {
         Ok(()) => Ok(true),
-        Err(error) if error.kind == ErrorKind::NotFound => Ok(true),
+        Err(error) if error.kind == ErrorKind::NotFound => Ok(false),
         Err(error) => Err(error),
     }
 }

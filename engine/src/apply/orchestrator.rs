@@ -330,6 +330,9 @@ impl Orchestrator {
                         .await?;
                     removed.push(what);
                 }
+                Ok(false) if step.status == StepStatus::Done => {
+                    self.store.step_finished(run.id, step.step_no, StepStatus::Undone, None).await?;
+                }
                 Ok(false) => {}
                 Err(error) => left.push(format!("{what} ({error})")),
             }

@@ -66,12 +66,13 @@ impl Workspaces {
         };
         let client =
             |url: &str, credentials| WorkspaceClient::new(url, credentials, retry).map(Arc::new).map_err(|error| error.to_string());
-        // The sandbox is this portal itself: if it does not answer at once, waiting will not help.
+        // The sandbox is this portal itself: short pauses, but enough tries that the faults it
+        // injects for tests and demos (a share of calls answered 429 or 503) pass.
         let local = RetryPolicy {
-            max_attempts: 3,
-            base_delay: std::time::Duration::from_millis(100),
+            max_attempts: 6,
+            base_delay: std::time::Duration::from_millis(50),
             max_delay: std::time::Duration::from_millis(400),
-            deadline: std::time::Duration::from_secs(10),
+            deadline: std::time::Duration::from_secs(20),
         };
         let sandbox =
             WorkspaceClient::new(sandbox_url, Credentials::Pat(sandbox_token), local).map(Arc::new).map_err(|error| error.to_string())?;

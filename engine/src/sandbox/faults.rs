@@ -1,7 +1,7 @@
 //! Fault injection for the sandbox, for tests and demos: added latency, a share of calls
 //! answered 429 (with `Retry-After`) or 503, calls that hang past a client's timeout, and named
 //! calls made to fail. Configured by a string such as
-//! `latency_ms=50, rate_429=0.1, rate_503=0.05, timeout_rate=0.01, fail=POST /shares`.
+//! `latency_ms=50, rate_429=0.1, rate_503=0.05, timeout_rate=0.01, fail=POST /shares, down=POST /recipients`.
 
 use std::time::Duration;
 
@@ -17,6 +17,8 @@ pub struct Faults {
     pub hang: Duration,
     /// Calls (`METHOD /path-prefix`) always answered 500.
     pub fail: Vec<(String, String)>,
+    /// Calls (`METHOD /path-prefix`) always answered 503: an outage that outlasts any retry.
+    pub down: Vec<(String, String)>,
 }
 
 /// What to do to one call.
@@ -49,9 +51,14 @@ impl Faults {
                 "rate_503" => faults.rate_503 = rate()?,
                 "timeout_rate" => faults.timeout_rate = rate()?,
                 "hang_ms" => faults.hang = millis()?,
-                "fail" => {
-                    let (method, path) = value.split_once(' ').ok_or_else(|| format!("`{part}`: fail=METHOD /path"))?;
-                    faults.fail.push((method.trim().to_ascii_uppercase(), path.trim().to_string()));
+                "fail" | "down" => {
+                    let (method, path) = value.split_once(' ').ok_or_else(|| format!("`{part}`: {key}=METHOD /path"))?;
+                    let call = (method.trim().to_ascii_uppercase(), path.trim().to_string());
+                    if key == "fail" {
+                        faults.fail.push(call);
+                    } else {
+                        faults.down.push(call);
+                    }
                 }
                 other => return Err(format!("unknown fault `{other}`")),
             }
@@ -67,6 +74,9 @@ impl Faults {
     pub fn decide(&self, method: &str, path: &str, random: f64) -> Option<Fault> {
         if self.fail.iter().any(|(m, prefix)| m == method && path.starts_with(prefix.as_str())) {
             return Some(Fault::Fail);
+        }
+        if self.down.iter().any(|(m, prefix)| m == method && path.starts_with(prefix.as_str())) {
+            return Some(Fault::Unavailable);
         }
         let mut threshold = self.rate_429;
         if random < threshold {
@@ -94,6 +104,9 @@ mod tests {
         assert_eq!(faults.decide("GET", "/shares", 0.25), Some(Fault::Unavailable));
         assert_eq!(faults.decide("GET", "/shares", 0.35), Some(Fault::Hang(Duration::from_millis(5000))));
         assert_eq!(faults.decide("GET", "/shares", 0.45), None);
+        let down = Faults::parse("down=POST /recipients").unwrap();
+        assert_eq!(down.decide("POST", "/recipients", 0.99), Some(Fault::Unavailable));
+        assert_eq!(down.decide("GET", "/recipients", 0.0), None);
         assert!(Faults::parse("").unwrap().is_empty());
         assert!(Faults::parse("rate_429=2").unwrap_err().contains("rate_429"));
         assert!(Faults::parse("explode=1").is_err());

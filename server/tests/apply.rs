@@ -1,0 +1,361 @@
+//! Submission to result, end to end in-process: the portal (REST API and its sandbox workspace)
+//! on a real port, workers on the queue, and the sandbox checked afterwards. Runs on SQLite with
+//! the embedded queue, and on PostgreSQL with Azurite when the test command provides them
+//! (`SHAREPACK_TEST_PG_URL`, `SHAREPACK_TEST_AZURITE`).
+
+use serde_json::Value;
+use server::config::Settings;
+use sharepack_engine::apply::{RunStatus, StepStatus};
+use sharepack_engine::databricks::auth::Credentials;
+use sharepack_engine::databricks::client::WorkspaceClient;
+use sharepack_engine::databricks::retry::RetryPolicy;
+use sharepack_engine::plan::{plan, read::read, PlanOptions};
+use sharepack_engine::queue::Queue;
+use sharepack_engine::store::{Entity, Store};
+use std::time::Duration;
+
+#[derive(Clone, Copy, PartialEq)]
+enum Backend {
+    /// SQLite and the embedded queue.
+    Embedded,
+    /// PostgreSQL and Azurite.
+    Production,
+}
+
+struct Stack {
+    url: String,
+    dir: std::path::PathBuf,
+    store: Store,
+    queue: Queue,
+    settings: Settings,
+    stop: tokio::sync::watch::Sender<bool>,
+    _workers: tokio::task::JoinSet<()>,
+}
+
+impl Drop for Stack {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// The production services, or `None` to skip (failing instead when the test command asked for them).
+async fn production_vars() -> Option<Vec<(String, String)>> {
+    let pg = sharepack_engine::store::testing::pg_server();
+    let azurite = std::env::var("SHAREPACK_TEST_AZURITE").ok().filter(|text| !text.is_empty());
+    match (pg, azurite) {
+        (Some(pg), Some(azurite)) => {
+            let url = sharepack_engine::store::testing::create_database(&pg).await.unwrap();
+            let queue = format!("sp-{}", uuid::Uuid::new_v4().simple());
+            Some(vec![
+                ("DATABASE_URL".into(), url),
+                ("azure_queue_connection_string".into(), azurite),
+                ("azure_queue_name".into(), queue[..30].to_string()),
+            ])
+        }
+        _ => {
+            assert!(std::env::var("SHAREPACK_REQUIRE_PG").is_err(), "the test command promised PostgreSQL and Azurite");
+            eprintln!("skipped: set SHAREPACK_TEST_PG_URL and SHAREPACK_TEST_AZURITE to run on PostgreSQL with Azurite");
+            None
+        }
+    }
+}
+
+async fn stack(backend: Backend, extra: &[(&str, &str)], workers: u32) -> Option<Stack> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let dir = std::env::temp_dir().join(format!("sharepack-apply-{}", uuid::Uuid::new_v4()));
+    let mut vars = vec![
+        ("SHAREPACK_DATA_DIR".to_string(), dir.display().to_string()),
+        ("LEPTOS_SITE_ADDR".to_string(), address.to_string()),
+        ("SHAREPACK_IDLE_POLL_MS".to_string(), "50".to_string()),
+        ("SHAREPACK_RETRY_DELAY_MS".to_string(), "100".to_string()),
+        ("SHAREPACK_WORKER_VISIBILITY_SECS".to_string(), "30".to_string()),
+    ];
+    if backend == Backend::Production {
+        vars.extend(production_vars().await?);
+    }
+    vars.extend(extra.iter().map(|(name, value)| (name.to_string(), value.to_string())));
+    let settings = Settings::from_vars(vars).unwrap();
+    let store = server::open_store(&settings).await.unwrap();
+    let queue = server::queue(&settings, &store).unwrap();
+    queue.ensure().await.unwrap();
+    let workspaces = std::sync::Arc::new(server::workspaces(&settings).unwrap());
+    let router = server::build_with(&settings, store.clone(), workspaces.clone(), queue.clone());
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let orchestrator = server::orchestrator(&settings, store.clone(), workspaces);
+    let workers = server::spawn_workers(&settings, workers, queue.clone(), orchestrator, stopped);
+    Some(Stack { url: format!("http://{address}"), dir, store, queue, settings, stop, _workers: workers })
+}
+
+fn sample(name: &str) -> Vec<u8> {
+    std::fs::read(format!("{}/../samples/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+}
+
+async fn upload(stack: &Stack, file: &str, query: &str) -> (u16, Value) {
+    let form = reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(sample(file)).file_name(file.to_string()));
+    let response =
+        reqwest::Client::new().post(format!("{}/workflow/sharepack/upload{query}", stack.url)).multipart(form).send().await.unwrap();
+    (response.status().as_u16(), response.json().await.unwrap())
+}
+
+async fn status(stack: &Stack, id: &str) -> (u16, Value) {
+    let response = reqwest::get(format!("{}/workflow/sharepack/{id}", stack.url)).await.unwrap();
+    (response.status().as_u16(), response.json().await.unwrap())
+}
+
+/// Polls like the seed's client until a final status.
+async fn finished(stack: &Stack, id: &str, within: Duration) -> Value {
+    let start = std::time::Instant::now();
+    loop {
+        let (code, body) = status(stack, id).await;
+        assert_eq!(code, 200, "{body}");
+        if matches!(body["Status"].as_str(), Some("COMPLETED" | "FAILED" | "VALIDATION_FAILED")) {
+            return body;
+        }
+        assert!(start.elapsed() < within, "still {} after {within:?}: {body}", body["Status"]);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn sandbox_client(stack: &Stack) -> WorkspaceClient {
+    WorkspaceClient::new(&format!("{}/sandbox", stack.url), Credentials::Pat("dapi-sandbox".to_string().into()), RetryPolicy::default())
+        .unwrap()
+}
+
+/// The sandbox holds exactly what the pack describes: planning the pack again changes nothing.
+async fn converged(stack: &Stack, file: &str) {
+    let intake = sharepack_engine::intake::read_pack(&sample(file), Some(file), &Default::default()).unwrap();
+    let pack = intake.pack.unwrap();
+    let snapshot = read(&sandbox_client(stack), &pack).await.unwrap();
+    let again = plan(&pack, &snapshot, PlanOptions::default());
+    let changes: Vec<_> = again.changes().map(|action| format!("{:?} {}", action.action, action.name)).collect();
+    assert!(changes.is_empty(), "{file}: the workspace differs from the pack: {changes:?}");
+    for share in &pack.shares {
+        let state = snapshot.share(&share.name).unwrap_or_else(|| panic!("share {} exists", share.name));
+        assert_eq!(state.info.objects.len(), share.data_objects.len(), "{}: objects", share.name);
+        assert_eq!(state.grants.len(), share.recipients.len(), "{}: grants", share.name);
+    }
+}
+
+async fn happy_path(backend: Backend) {
+    let Some(stack) = stack(backend, &[], 2).await else { return };
+    let (code, body) = upload(&stack, "valid/finance.yaml", "").await;
+    assert_eq!(code, 202, "{body}");
+    assert_eq!(body["Status"], "IN_PROGRESS");
+    assert_eq!(body["ValidationErrors"], serde_json::json!([]));
+    let name = body["SharePackName"].as_str().unwrap();
+    assert!(name.starts_with("SharePack_"), "{name}");
+    let stamp = name.rsplit('_').take(2).collect::<Vec<_>>();
+    assert!(stamp[0].len() == 6 && stamp[1].len() == 8, "SharePack_<requestor>_<YYYYMMDD_HHMMSS>: {name}");
+    let id = body["SharePackId"].as_str().unwrap().to_string();
+    let done = finished(&stack, &id, Duration::from_secs(60)).await;
+    assert_eq!(done["Status"], "COMPLETED", "{done}");
+    assert_eq!(done["ProvisioningStatus"], "All resources provisioned successfully");
+    assert_eq!(done["ErrorMessage"], "");
+    assert_eq!(done["Strategy"], "NEW");
+    for field in ["RequestedBy", "CreatedAt", "LastUpdated", "SharePackName"] {
+        assert!(done[field].as_str().is_some_and(|text| !text.is_empty()), "{field}: {done}");
+    }
+    converged(&stack, "valid/finance.yaml").await;
+
+    // Every step done once; recipients and shares in their SCD2 tables; the audit trail.
+    let run = uuid::Uuid::parse_str(done["RunId"].as_str().unwrap()).unwrap();
+    let steps = stack.store.load_steps(run).await.unwrap();
+    assert!(steps.len() >= 6, "{steps:?}");
+    assert!(steps.iter().all(|step| step.status == StepStatus::Done && step.attempts == 1), "{steps:?}");
+    assert!(steps.iter().filter(|step| step.kind == "create_recipient").count() == 2);
+    let recipient = sharepack_engine::apply::keys::recipient(&format!("{}/sandbox", stack.url), "external-auditor");
+    let version = stack.store.current(Entity::Recipient, recipient).await.unwrap().expect("the recipient is recorded");
+    assert_eq!(version.created_by, done["RequestedBy"].as_str().unwrap());
+    assert!(version.change_reason.contains(&run.to_string()), "{}", version.change_reason);
+    let stored = stack.store.load_run(run).await.unwrap().unwrap();
+    let audit = stack.store.audit_of(stored.correlation_id).await.unwrap();
+    let actions: Vec<&str> = audit.iter().map(|entry| entry.action.as_str()).collect();
+    assert!(actions.contains(&"run_submitted") && actions.contains(&"create") && actions.contains(&"run_completed"), "{actions:?}");
+
+    // The token recipient's activation link waits for its submitter only, once, and is nowhere else.
+    let links = stack.store.pending_activation_links(run).await.unwrap();
+    assert_eq!(links, 1, "one D2O recipient in the finance pack");
+    assert!(stack.store.take_activation_links(run, uuid::Uuid::new_v4()).await.unwrap().is_empty(), "a wrong claim gets nothing");
+    let taken = stack.store.take_activation_links(run, stored.claim.unwrap()).await.unwrap();
+    assert_eq!(taken.len(), 1);
+    let link = &taken[0].1;
+    assert!(link.contains("/delta_sharing/"), "{link}");
+    assert!(stack.store.take_activation_links(run, stored.claim.unwrap()).await.unwrap().is_empty(), "shown once");
+    let history = format!("{:?}{:?}", audit, stack.store.history(Entity::Recipient, recipient).await.unwrap());
+    assert!(!history.contains(link.as_str()), "activation links stay out of history and the audit trail");
+    assert_eq!(stack.queue.depth().await.unwrap(), (0, 0), "the message is gone, nothing poisoned");
+
+    // The same pack again: UPDATE with nothing to change, and a second version of the share pack.
+    let (code, body) = upload(&stack, "valid/finance.yaml", "").await;
+    assert_eq!(code, 202, "{body}");
+    assert_eq!(body["SharePackId"].as_str().unwrap(), id, "same project, same share pack");
+    let again = finished(&stack, &id, Duration::from_secs(60)).await;
+    assert_eq!(again["Status"], "COMPLETED", "{again}");
+    assert_eq!(stack.store.pack_files(uuid::Uuid::parse_str(&id).unwrap()).await.unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn upload_to_completed_on_sqlite_with_the_embedded_queue() {
+    happy_path(Backend::Embedded).await;
+}
+
+#[tokio::test]
+async fn upload_to_completed_on_postgres_with_azurite() {
+    happy_path(Backend::Production).await;
+}
+
+#[tokio::test]
+async fn invalid_packs_are_refused_with_their_errors_and_unknown_ids_are_404() {
+    let stack = stack(Backend::Embedded, &[], 1).await.unwrap();
+    let (code, body) = upload(&stack, "invalid/recipients.yaml", "").await;
+    assert_eq!(code, 400, "{body}");
+    assert_eq!(body["Status"], "VALIDATION_FAILED");
+    assert!(!body["ValidationErrors"].as_array().unwrap().is_empty(), "{body}");
+    let (code, later) = status(&stack, body["SharePackId"].as_str().unwrap()).await;
+    assert_eq!((code, later["Status"].as_str()), (200, Some("VALIDATION_FAILED")), "{later}");
+    let (code, body) = status(&stack, &uuid::Uuid::new_v4().to_string()).await;
+    assert_eq!((code, body["Code"].as_str()), (404, Some("not_found")), "{body}");
+    let (code, body) = status(&stack, "not-a-uuid").await;
+    assert_eq!((code, body["Code"].as_str()), (400, Some("malformed_id")), "{body}");
+    let form = reqwest::multipart::Form::new().text("other", "x");
+    let response = reqwest::Client::new().post(format!("{}/workflow/sharepack/upload", stack.url)).multipart(form).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 400);
+    assert_eq!(stack.queue.depth().await.unwrap(), (0, 0), "nothing was queued");
+}
+
+async fn under_faults(backend: Backend) {
+    let faults = [("SHAREPACK_SANDBOX_FAULTS", "rate_429=0.1, rate_503=0.1"), ("SHAREPACK_MAX_DELIVERIES", "20")];
+    let Some(stack) = stack(backend, &faults, 2).await else { return };
+    let mut ids = Vec::new();
+    for file in ["valid/finance.yaml", "valid/sales.yaml", "valid/minimal.yaml"] {
+        let (code, body) = upload(&stack, file, "").await;
+        assert_eq!(code, 202, "{file}: {body}");
+        ids.push((file, body["SharePackId"].as_str().unwrap().to_string()));
+    }
+    for (file, id) in &ids {
+        let done = finished(&stack, id, Duration::from_secs(120)).await;
+        assert_eq!(done["Status"], "COMPLETED", "{file}: {done}");
+    }
+    for (file, _) in &ids {
+        converged(&stack, file).await;
+    }
+}
+
+#[tokio::test]
+async fn with_a_fifth_of_calls_failing_every_run_completes() {
+    under_faults(Backend::Embedded).await;
+}
+
+#[tokio::test]
+async fn with_a_fifth_of_calls_failing_every_run_completes_on_postgres_with_azurite() {
+    under_faults(Backend::Production).await;
+}
+
+async fn poison(backend: Backend) {
+    // Creating recipients is down for good: every delivery fails, transiently, until the worker gives up.
+    let extra = [("SHAREPACK_SANDBOX_FAULTS", "down=POST /recipients"), ("SHAREPACK_MAX_DELIVERIES", "3")];
+    let Some(stack) = stack(backend, &extra, 1).await else { return };
+    let (code, body) = upload(&stack, "valid/minimal.yaml", "").await;
+    assert_eq!(code, 202, "{body}");
+    let id = body["SharePackId"].as_str().unwrap().to_string();
+    let done = finished(&stack, &id, Duration::from_secs(90)).await;
+    assert_eq!(done["Status"], "FAILED", "{done}");
+    let error = done["ErrorMessage"].as_str().unwrap();
+    assert!(error.contains("Gave up after 3 deliveries") && error.contains("partner"), "{error}");
+    let start = std::time::Instant::now();
+    while stack.queue.depth().await.unwrap() != (0, 1) {
+        assert!(start.elapsed() < Duration::from_secs(10), "the message ends in the poison queue: {:?}", stack.queue.depth().await);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let run = uuid::Uuid::parse_str(done["RunId"].as_str().unwrap()).unwrap();
+    let stored = stack.store.load_run(run).await.unwrap().unwrap();
+    assert_eq!((stored.status, stored.deliveries), (RunStatus::Failed, 3));
+}
+
+#[tokio::test]
+async fn a_message_that_always_fails_ends_in_the_poison_queue_and_a_failed_run() {
+    poison(Backend::Embedded).await;
+}
+
+#[tokio::test]
+async fn poison_on_postgres_with_azurite() {
+    poison(Backend::Production).await;
+}
+
+#[tokio::test]
+async fn a_permanent_failure_removes_what_a_new_run_created_and_retry_resumes() {
+    // Shares cannot be created (500): the run fails at that step, after creating its recipient.
+    let stack = stack(Backend::Embedded, &[("SHAREPACK_SANDBOX_FAULTS", "fail=POST /shares")], 1).await.unwrap();
+    let (code, body) = upload(&stack, "valid/minimal.yaml", "").await;
+    assert_eq!(code, 202, "{body}");
+    let id = body["SharePackId"].as_str().unwrap().to_string();
+    let done = finished(&stack, &id, Duration::from_secs(60)).await;
+    assert_eq!(done["Status"], "FAILED", "{done}");
+    let error = done["ErrorMessage"].as_str().unwrap();
+    assert!(error.contains("Create share minimal_share") && error.contains("Removed again what this run had created: recipient partner"), "{error}");
+    let client = sandbox_client(&stack);
+    assert!(client.list_recipients().await.unwrap().iter().all(|r| r.name != "partner"), "compensation removed the recipient");
+    let run = uuid::Uuid::parse_str(done["RunId"].as_str().unwrap()).unwrap();
+    let steps = stack.store.load_steps(run).await.unwrap();
+    assert!(steps.iter().any(|step| step.kind == "create_recipient" && step.status == StepStatus::Undone), "{steps:?}");
+
+    // Retrying a failed run is allowed (and recorded); cancelling a finished one is not.
+    let client = reqwest::Client::new();
+    let response = client
+        .post(format!("{}/workflow/runs/{run}/cancel", stack.url))
+        .json(&serde_json::json!({"By": "ops@example.com"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 409);
+    let response = client
+        .post(format!("{}/workflow/runs/{run}/retry", stack.url))
+        .json(&serde_json::json!({"By": "ops@example.com", "Reason": "share creation fixed"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let retried = finished(&stack, &id, Duration::from_secs(60)).await;
+    assert_eq!(retried["Status"], "FAILED", "still failing: the fault is still there: {retried}");
+    let stored = stack.store.load_run(run).await.unwrap().unwrap();
+    let audit = stack.store.audit_of(stored.correlation_id).await.unwrap();
+    let retry = audit.iter().find(|entry| entry.action == "run_retried").expect("the retry is recorded");
+    assert_eq!((retry.actor.as_str(), retry.reason.as_str()), ("ops@example.com", "share creation fixed"));
+    let response = client.post(format!("{}/workflow/runs/{}/retry", stack.url, uuid::Uuid::new_v4())).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 404);
+}
+
+#[tokio::test]
+async fn a_queued_run_can_be_cancelled_and_is_never_applied() {
+    let stack = stack(Backend::Embedded, &[], 0).await.unwrap();
+    let (code, body) = upload(&stack, "valid/minimal.yaml", "").await;
+    assert_eq!(code, 202, "{body}");
+    let run = body["RunId"].as_str().unwrap().to_string();
+    let response = reqwest::Client::new()
+        .post(format!("{}/workflow/runs/{run}/cancel", stack.url))
+        .json(&serde_json::json!({"By": "ann@example.com", "Reason": "wrong table"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let answer: Value = response.json().await.unwrap();
+    assert_eq!(answer["RunStatus"], "CANCELLED");
+    let (_, now) = status(&stack, body["SharePackId"].as_str().unwrap()).await;
+    assert_eq!((now["Status"].as_str(), now["ErrorMessage"].as_str()), (Some("FAILED"), Some("Cancelled")), "{now}");
+    // A worker now takes the message and drops it without touching the workspace.
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let workspaces = std::sync::Arc::new(server::workspaces(&stack.settings).unwrap());
+    let orchestrator = server::orchestrator(&stack.settings, stack.store.clone(), workspaces);
+    let mut workers = server::spawn_workers(&stack.settings, 1, stack.queue.clone(), orchestrator, stopped);
+    let start = std::time::Instant::now();
+    while stack.queue.depth().await.unwrap() != (0, 0) {
+        assert!(start.elapsed() < Duration::from_secs(10), "the message is settled");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(sandbox_client(&stack).list_recipients().await.unwrap().iter().all(|r| r.name != "partner"));
+    let _ = stop.send(true);
+    while workers.join_next().await.is_some() {}
+}

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Command two: runs every test. Installs what the tests need when it is missing (the wasm
-# target and wasm-bindgen CLI, Debian's PostgreSQL and Chromium, the end2end node modules),
-# builds, starts a throwaway PostgreSQL server, runs the Rust tests with nextest (the store's
-# contract on SQLite and PostgreSQL), then starts the portal on a free port with a fresh data
-# directory and drives it in Chromium.
+# target and wasm-bindgen CLI, Debian's PostgreSQL and Chromium, the end2end node modules with
+# Playwright and Azurite), builds, starts a throwaway PostgreSQL server and the Azurite queue
+# emulator, runs the Rust tests with nextest (store and queue contracts, apply end to end on
+# SQLite with the embedded queue and on PostgreSQL with Azurite, a worker killed mid-run), then
+# starts the portal on a free port with a fresh data directory and drives it in Chromium: once
+# on SQLite with the embedded queue, once on PostgreSQL with Azurite.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 source scripts/postgres.sh
+source scripts/azurite.sh
 # Incremental caches of the workspace crates add gigabytes and buy nothing on a test run.
 export CARGO_INCREMENTAL=0
 
@@ -22,7 +25,7 @@ if ! command -v cargo-nextest >/dev/null; then
   log "installing cargo-nextest"
   cargo install cargo-nextest --locked
 fi
-if [[ ! -d end2end/node_modules/playwright-core ]]; then
+if [[ ! -d end2end/node_modules/playwright-core || ! -d end2end/node_modules/azurite ]]; then
   log "installing the end2end node modules"
   (cd end2end && npm ci --no-audit --no-fund --silent)
 fi
@@ -34,10 +37,12 @@ portal=""
 cleanup() {
   [[ -n "$portal" ]] && { kill "$portal" 2>/dev/null || true; wait "$portal" 2>/dev/null || true; }
   stop_postgres
+  stop_azurite
   rm -rf "$workdir"
 }
 trap cleanup EXIT
 start_postgres
+start_azurite
 
 log "Rust tests"
 cargo nextest run --workspace --no-fail-fast
@@ -47,11 +52,14 @@ for backend in sqlite postgres; do
   log "browser tests ($backend)"
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   database_url=""
+  queue=""
   if [[ $backend == postgres ]]; then
     database_url="postgres://postgres@127.0.0.1:$PGPORT/sharepack_e2e"
+    queue="$SHAREPACK_TEST_AZURITE"
     "${PG_RUN[@]}" "$PGBIN/createdb" -h 127.0.0.1 -p "$PGPORT" -U postgres sharepack_e2e
   fi
-  DATABASE_URL="$database_url" LEPTOS_SITE_ADDR="127.0.0.1:$port" LEPTOS_SITE_ROOT="$SITE_DIR" \
+  DATABASE_URL="$database_url" azure_queue_connection_string="$queue" azure_queue_name=sharepack-e2e \
+    SHAREPACK_IDLE_POLL_MS=100 LEPTOS_SITE_ADDR="127.0.0.1:$port" LEPTOS_SITE_ROOT="$SITE_DIR" \
     SHAREPACK_DATA_DIR="$workdir/data-$backend" RUST_LOG=warn \
     "$CARGO_TARGET_DIR/debug/sharepack" >"$workdir/portal-$backend.log" 2>&1 &
   portal=$!

@@ -176,8 +176,12 @@ pub struct Health {
     pub tables_count: u32,
     /// `postgres` or `sqlite`.
     pub database: &'static str,
-    /// The embedded queue lives in the database until an Azure queue is configured.
+    /// `embedded` (a table in the database) or `azure` (Azure Storage Queue).
     pub queue: &'static str,
+    pub queue_name: String,
+    /// Messages waiting or being worked on, and messages in the poison queue.
+    pub queue_depth: Option<u64>,
+    pub poison_depth: Option<u64>,
     pub workspace: WorkspaceInfo,
     pub version: &'static str,
 }
@@ -213,17 +217,27 @@ async fn health(State(state): State<AppState>, headers: HeaderMap) -> Result<(St
             None
         }
     };
-    let (status, message) = match tables {
-        Some(_) => (StatusCode::OK, "Workflow system healthy"),
-        None => (StatusCode::SERVICE_UNAVAILABLE, "Workflow system unhealthy"),
+    let depth = match state.portal.queue.depth().await {
+        Ok(depth) => Some(depth),
+        Err(error) => {
+            tracing::warn!(%error, "health: the queue does not answer");
+            None
+        }
+    };
+    let (status, message) = match (tables, depth) {
+        (Some(_), Some(_)) => (StatusCode::OK, "Workflow system healthy"),
+        _ => (StatusCode::SERVICE_UNAVAILABLE, "Workflow system unhealthy"),
     };
     let body = Health {
         message: message.into(),
         database_connected: tables.is_some(),
-        queue_connected: tables.is_some(),
+        queue_connected: depth.is_some(),
         tables_count: tables.unwrap_or(0),
         database: store.backend(),
-        queue: "embedded",
+        queue: state.portal.queue.backend(),
+        queue_name: state.portal.queue.name().to_string(),
+        queue_depth: depth.map(|(waiting, _)| waiting),
+        poison_depth: depth.map(|(_, poisoned)| poisoned),
         workspace,
         version: env!("CARGO_PKG_VERSION"),
     };

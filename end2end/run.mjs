@@ -40,8 +40,44 @@ async function hydratedHome(page) {
 
 /** Drags a file onto the drop zone, as a user dragging it from their desktop would. */
 async function dropFile(page, relative, type = '') {
-  const bytes = readFileSync(join(samples, relative));
-  const name = relative.split('/').pop();
+  await dropBytes(page, relative.split('/').pop(), readFileSync(join(samples, relative)), type);
+}
+
+/** A small valid pack with names of its own, so that runs of different tests never meet. */
+function uniquePack(shareName) {
+  const tag = Math.random().toString(36).slice(2, 8);
+  const recipient = `e2e-partner-${tag}`;
+  const share = `${shareName}_${tag}`;
+  const yaml = `metadata:
+  requestor: e2e@example.com
+  project_name: E2E ${shareName} ${tag}
+  business_line: Testing
+recipient:
+  - name: ${recipient}
+    type: D2O
+    email: partner@example.org
+share:
+  - name: ${share}
+    recipients: [${recipient}]
+    data_objects: [catalog.schema.revenue_table]
+`;
+  return { name: `${share}.yaml`, bytes: Buffer.from(yaml), recipient, share };
+}
+
+/** Drops a unique pack and submits it from the preview; resolves on the run page. */
+async function submitUniquePack(page, shareName) {
+  const pack = uniquePack(shareName);
+  await dropBytes(page, pack.name, pack.bytes);
+  await waitForReport(page);
+  await page.waitForSelector('#submit button:not([disabled])', { timeout: 20_000 });
+  await page.click('#submit button');
+  await page.waitForURL(/\/runs\/[0-9a-f-]{36}/, { timeout: 20_000 });
+  await page.waitForSelector('#run', { timeout: 20_000 });
+  await page.waitForSelector('.app[data-hydrated="true"]', { timeout: 20_000 });
+  return pack;
+}
+
+async function dropBytes(page, name, bytes, type = '') {
   const dataTransfer = await page.evaluateHandle(({ name, b64, type }) => {
     const binary = atob(b64);
     const bytes = new Uint8Array(binary.length);
@@ -258,6 +294,102 @@ test('template downloads open and read back as valid packs', async ({ browser })
     const body = await response.json();
     assert(response.status === 200 && body.Valid === true, `${name} validates: ${JSON.stringify(body.Summary)}`);
   }
+  await context.close();
+});
+
+test('a pack with errors cannot be submitted', async ({ browser }) => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await hydratedHome(page);
+  await dropFile(page, 'invalid/recipients.yaml');
+  await waitForReport(page);
+  assert(await page.locator('#submit button[disabled]').count() === 1, 'the submit button is there and disabled');
+  assert((await text(page, '#submit')).includes('cannot be submitted until the errors above are fixed'), 'it says why');
+  await context.close();
+});
+
+test('submit, then watch every step reach DONE live; activation links are shown once', async ({ browser }) => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await hydratedHome(page);
+  const pack = await submitUniquePack(page, 'e2e_ok');
+  await page.waitForSelector('#run[data-status="COMPLETED"]', { timeout: 30_000 });
+  const statuses = await page.locator('tr[data-step-status]').evaluateAll((rows) => rows.map((row) => row.dataset.stepStatus));
+  assert(statuses.length >= 5 && statuses.every((status) => status === 'DONE'), `every step done: ${statuses}`);
+  const steps = await text(page, '#steps');
+  assert(steps.includes(`Create recipient ${pack.recipient}`) && steps.includes(`Create share ${pack.share}`), `steps in words: ${steps}`);
+  await page.waitForSelector('#activation-links code.secret', { timeout: 10_000 });
+  const link = await text(page, '#activation-links code.secret');
+  assert(link.includes('/delta_sharing/'), `an activation link: ${link}`);
+  assert((await text(page, '#run .progress')) === 'All resources provisioned successfully', 'progress in words');
+  await page.screenshot({ path: join(results, 'run-completed.png'), fullPage: true });
+  await page.reload();
+  await page.waitForSelector('#run[data-status="COMPLETED"]');
+  assert(await page.locator('#activation-links').count() === 0, 'the link is not shown a second time');
+  // The share pack's page lists the run; the list of share packs lists the pack.
+  await page.click('#run h1 a');
+  await page.waitForSelector('#share-pack[data-status="COMPLETED"]', { timeout: 10_000 });
+  assert(await page.locator('#runs tbody tr').count() === 1 && await page.locator('#uploads tbody tr').count() === 1, 'one run, one version');
+  await page.goto(`${base}/sharepacks`);
+  assert((await text(page, '#share-packs')).includes(`E2E e2e_ok`), 'the pack is listed');
+  await context.close();
+});
+
+test('submitting works without JavaScript, and a refresh shows progress', async ({ browser }) => {
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  await page.goto(`${base}/`);
+  const pack = uniquePack('e2e_nojs');
+  await page.setInputFiles('#pack-file', { name: pack.name, mimeType: 'application/yaml', buffer: pack.bytes });
+  await Promise.all([page.waitForURL(/\/uploads\//), page.click('form.dropzone button[type="submit"]')]);
+  await page.click('#submit button');
+  await page.waitForURL(/\/runs\/[0-9a-f-]{36}/, { timeout: 20_000 });
+  const deadline = Date.now() + 30_000;
+  while ((await page.getAttribute('#run', 'data-status')) !== 'COMPLETED') {
+    assert(Date.now() < deadline, `still ${await page.getAttribute('#run', 'data-status')}`);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await page.reload();
+  }
+  assert(await page.locator('#activation-links code.secret').count() === 1, 'the link is shown to the submitter without JavaScript too');
+  await context.close();
+});
+
+test('a failed run removes what it created and can be retried, with who and why recorded', async ({ browser }) => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await hydratedHome(page);
+  await submitUniquePack(page, 'e2e_broken');
+  await page.waitForSelector('#run[data-status="FAILED"]', { timeout: 30_000 });
+  const error = await text(page, '#run .run-error');
+  assert(error.includes('Removed again what this run had created'), `compensation is reported: ${error}`);
+  assert(await page.locator('tr[data-step-status="UNDONE"]').count() >= 1, 'undone steps are marked');
+  await page.fill('form.run-action.retry input[name=by]', 'ops@example.com');
+  await page.fill('form.run-action.retry input[name=reason]', 'try once more');
+  await page.click('form.run-action.retry button');
+  await page.waitForSelector('#events', { timeout: 20_000 });
+  await page.waitForSelector('.app[data-hydrated="true"]', { timeout: 20_000 });
+  await page.waitForFunction(() => document.querySelector('#events')?.innerText.includes('run retried'), null, { timeout: 20_000 });
+  await page.waitForSelector('#run[data-status="FAILED"]', { timeout: 30_000 });
+  const events = await text(page, '#events');
+  assert(events.includes('ops@example.com') && events.includes('try once more'), `retry recorded with who and why: ${events}`);
+  await context.close();
+});
+
+test('a run that keeps hitting an outage can be cancelled and the page follows it live', async ({ browser }) => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await hydratedHome(page);
+  await submitUniquePack(page, 'e2e_stuck');
+  await page.waitForSelector('form.run-action.cancel', { timeout: 20_000 });
+  await page.waitForSelector('tr[data-step-status="FAILED"]', { timeout: 30_000 });
+  assert((await text(page, '#run .progress')).includes('will be tried again'), 'the run says it retries');
+  await page.fill('form.run-action.cancel input[name=by]', 'ann@example.com');
+  await page.fill('form.run-action.cancel input[name=reason]', 'outage');
+  await page.click('form.run-action.cancel button');
+  await page.waitForSelector('.app[data-hydrated="true"]', { timeout: 20_000 });
+  // No reload from here: the status changes on the page as the worker stops.
+  await page.waitForSelector('#run[data-status="CANCELLED"]', { timeout: 40_000 });
+  assert((await text(page, '#events')).includes('run cancel requested'), 'the cancel is recorded');
   await context.close();
 });
 

@@ -59,7 +59,8 @@ for backend in sqlite postgres; do
     "${PG_RUN[@]}" "$PGBIN/createdb" -h 127.0.0.1 -p "$PGPORT" -U postgres sharepack_e2e
   fi
   DATABASE_URL="$database_url" azure_queue_connection_string="$queue" azure_queue_name=sharepack-e2e \
-    SHAREPACK_IDLE_POLL_MS=100 LEPTOS_SITE_ADDR="127.0.0.1:$port" LEPTOS_SITE_ROOT="$SITE_DIR" \
+    SHAREPACK_IDLE_POLL_MS=100 SHAREPACK_RETRY_DELAY_MS=1000 SHAREPACK_MAX_DELIVERIES=30 \
+    SHAREPACK_SANDBOX_FAULTS="fail=PATCH /shares/e2e_broken, down=PATCH /shares/e2e_stuck" LEPTOS_SITE_ADDR="127.0.0.1:$port" LEPTOS_SITE_ROOT="$SITE_DIR" \
     SHAREPACK_DATA_DIR="$workdir/data-$backend" RUST_LOG=warn \
     "$CARGO_TARGET_DIR/debug/sharepack" >"$workdir/portal-$backend.log" 2>&1 &
   portal=$!

@@ -6,6 +6,8 @@
 pub mod api;
 pub mod intake_page;
 pub mod report;
+pub mod runs;
+pub mod runs_api;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 
@@ -51,6 +53,9 @@ pub fn App() -> impl IntoView {
                     <Routes fallback=NotFound>
                         <Route path=path!("/") view=intake_page::IntakePage ssr=SsrMode::Async/>
                         <Route path=path!("/uploads/:id") view=intake_page::IntakePage ssr=SsrMode::Async/>
+                        <Route path=path!("/runs/:id") view=runs::RunPage ssr=SsrMode::Async/>
+                        <Route path=path!("/sharepacks") view=runs::SharePacksPage ssr=SsrMode::Async/>
+                        <Route path=path!("/sharepacks/:id") view=runs::SharePackPage ssr=SsrMode::Async/>
                     </Routes>
                 </main>
                 <footer class="footer">
@@ -74,6 +79,7 @@ fn Header() -> impl IntoView {
             </A>
             <nav class="topnav">
                 <A href="/">"Validate a pack"</A>
+                <A href="/sharepacks">"Share packs"</A>
                 <a href="/#templates">"Templates"</a>
                 <WorkspaceBadge/>
             </nav>

@@ -54,6 +54,7 @@ pub fn Report(upload: UploadView, only_errors: Memo<bool>, #[prop(optional)] pla
                             <Count n=pack.data_object_count() label="data objects" class="plain"/>
                         })}
                     </div>
+                    {(counts.errors > 0).then(|| view! { <SubmitForm id=id.clone() blocked=true removals=0/> })}
                 </section>
                 {upload.preview.clone().map(|preview| view! { <PlanPreview preview id=upload.id.clone() filter=plan_filter/> })}
                 <Findings groups excerpts only_errors id total=intake.findings.len()/>
@@ -466,6 +467,7 @@ fn PlanPreview(preview: Preview, id: String, filter: Memo<Option<String>>) -> im
                 <h2>"Plan for " {preview.workspace_name.clone()} {preview.sandbox.then(|| view! { <span class="badge sandbox-badge">"sandbox"</span> })}</h2>
                 <span class="strategy" class:switched=switched>"Strategy " <strong>{strategy}</strong> {(preview.declared.is_none() || switched).then(|| format!(" (declared: {declared})"))}</span>
             </div>
+            {(!preview.planned).then(|| view! { <SubmitForm id=id.clone() blocked=true removals=0/> })}
             {(!findings.is_empty()).then(|| view! {
                 <ul class="finding-list plan-findings">
                     {findings.into_iter().map(|finding| view! { <FindingItem finding excerpt=None/> }).collect_view()}
@@ -479,8 +481,7 @@ fn PlanPreview(preview: Preview, id: String, filter: Memo<Option<String>>) -> im
                     <Count n=preview.summary.unchanged label="unchanged" class="plain"/>
                 </div>
                 <ul class="story">{preview.story.iter().map(|line| view! { <li>{line.clone()}</li> }).collect_view()}</ul>
-                {(removals > 0).then(|| view! { <p class="hint">"Removals and revoked grants happen only if you confirm them when you submit; otherwise they are kept and reported."</p> })}
-                {blocked.then(|| view! { <p class="status error" role="alert">"This plan has errors; fix them before the pack can be submitted."</p> })}
+                <SubmitForm id=id.clone() blocked removals/>
                 <div class="filters" role="group" aria-label="Filter the plan">
                     {filters.into_iter().map(|(label, value)| {
                         let href = match value { Some(value) => format!("/uploads/{id}?plan={value}#plan"), None => format!("/uploads/{id}#plan") };
@@ -518,5 +519,29 @@ fn PlanPreview(preview: Preview, id: String, filter: Memo<Option<String>>) -> im
                 </div>
             })}
         </section>
+    }
+}
+
+/// Submits the previewed pack. Disabled while the plan has errors; removals (objects leaving a
+/// share, revoked grants) are applied only when the box is ticked. A plain form, so it works
+/// without JavaScript.
+#[component]
+fn SubmitForm(id: String, blocked: bool, removals: usize) -> impl IntoView {
+    view! {
+        <form class="submit-form" method="post" action="/api/submit_upload" id="submit" data-blocked=blocked.to_string()>
+            <input type="hidden" name="id" value=id/>
+            {(removals > 0 && !blocked).then(|| view! {
+                <label class="confirm-removals">
+                    <input type="checkbox" name="confirm_removals" value="true"/>
+                    {format!(" Also remove the {removals} item{} marked Remove (objects leaving shares, revoked grants). Unticked, they are kept.", plural(removals))}
+                </label>
+            })}
+            <button type="submit" class="button primary" disabled=blocked>"Submit for provisioning"</button>
+            {if blocked {
+                view! { <p class="status error" role="alert">"This pack cannot be submitted until the errors above are fixed."</p> }.into_any()
+            } else {
+                view! { <p class="hint">"Workers apply the plan step by step; you can follow each step, and cancel, on the next page."</p> }.into_any()
+            }}
+        </form>
     }
 }

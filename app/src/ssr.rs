@@ -191,3 +191,242 @@ fn excerpts(intake: &sharepack_engine::intake::Intake, bytes: &[u8]) -> BTreeMap
         })
         .collect()
 }
+
+/// Runs, share packs and submission, for the run pages (see `runs_api`).
+mod runs {
+    use super::*;
+    use crate::runs_api::*;
+    use sharepack_engine::apply::{self, SubmitError};
+    use sharepack_engine::store::Entity;
+    use uuid::Uuid;
+
+    fn time(value: chrono::DateTime<chrono::Utc>) -> String {
+        value.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    }
+
+    /// The cookie that holds a submitter's claim on a run's activation links.
+    fn claim_cookie(run: &Uuid) -> String {
+        format!("sharepack_claim_{}", run.simple())
+    }
+
+    pub async fn submit_upload(id: &str, confirm_removals: bool) -> Result<String, ServerFnError> {
+        let portal = portal()?;
+        let Ok(upload_id) = Uuid::parse_str(id) else { return Err(bad_input("No such upload")) };
+        let view = portal.uploads.load(id).await.map_err(|error| store_failure("Reading the upload", &error))?;
+        let bytes = portal.store.load_upload_content(upload_id).await.map_err(|error| store_failure("Reading the upload", &error))?;
+        let (Some(view), Some(bytes)) = (view, bytes) else { return Err(bad_input("No such upload, or it could not be read")) };
+        let workspace_url = view.preview.as_ref().map(|preview| preview.workspace_url.clone());
+        let workspace = portal.workspaces.select(workspace_url.as_deref(), None).map_err(|unknown| bad_input(unknown.to_string()))?;
+        let submission = apply::Submission {
+            file_name: &view.file_name,
+            bytes,
+            workspace,
+            confirm_removals,
+            compensate: None,
+            approved: None,
+            limits: portal.limits,
+            options: PlanOptions { strict: portal.strict_strategy },
+            compensate_new: portal.apply.compensate_new,
+        };
+        match apply::submit(&portal.store, &portal.queue, submission).await {
+            Ok(submitted) => match (submitted.run_id, submitted.claim) {
+                (Some(run), Some(claim)) => {
+                    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+                        let cookie = format!("{}={claim}; Path=/; Max-Age=604800; HttpOnly; SameSite=Lax", claim_cookie(&run));
+                        if let Ok(value) = http::HeaderValue::from_str(&cookie) {
+                            response.append_header(http::header::SET_COOKIE, value);
+                        }
+                    }
+                    leptos_axum::redirect(&format!("/runs/{run}"));
+                    Ok(run.to_string())
+                }
+                // The workspace changed since the preview and the pack no longer passes: the
+                // share pack's page says why.
+                _ => {
+                    leptos_axum::redirect(&format!("/sharepacks/{}", submitted.share_pack_id));
+                    Ok(submitted.share_pack_id.to_string())
+                }
+            },
+            Err(SubmitError::Busy { run_id, .. }) => {
+                leptos_axum::redirect(&format!("/runs/{run_id}?busy=1"));
+                Ok(run_id.to_string())
+            }
+            Err(SubmitError::Intake(error)) => Err(bad_input(error.sentence())),
+            Err(SubmitError::Store(error)) => Err(store_failure("Submitting the pack", &error)),
+            Err(SubmitError::Queue(error)) => {
+                tracing::error!(%error, "the queue refused a submission");
+                if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+                    response.set_status(http::StatusCode::SERVICE_UNAVAILABLE);
+                }
+                Err(ServerFnError::new("The work queue is unavailable right now; nothing was submitted. Please try again in a moment"))
+            }
+        }
+    }
+
+    pub async fn run_view(store: &Store, id: &str) -> Result<Option<RunView>, StoreError> {
+        let Ok(id) = Uuid::parse_str(id) else { return Ok(None) };
+        let Some(run) = store.load_run(id).await? else { return Ok(None) };
+        let steps = store.load_steps(id).await?;
+        let events = store.audit_of(run.correlation_id).await?;
+        let pack = store.current(Entity::SharePack, run.share_pack_id).await?;
+        let links_waiting = store.pending_activation_links(id).await?;
+        Ok(Some(RunView {
+            id: run.id.to_string(),
+            share_pack_id: run.share_pack_id.to_string(),
+            share_pack_name: pack.map(|pack| pack.name).unwrap_or_default(),
+            upload: run.upload,
+            status: run.status.as_str().into(),
+            strategy: run.strategy.clone(),
+            workspace_url: run.workspace_url.clone(),
+            requested_by: run.requested_by.clone(),
+            created_at: time(run.created_at),
+            finished_at: run.finished_at.map(time),
+            progress: run.progress.clone(),
+            error: run.error.clone(),
+            cancel_requested: run.cancel_requested,
+            confirm_removals: run.confirm_removals,
+            compensate: run.compensate,
+            steps: steps
+                .iter()
+                .map(|step| StepView {
+                    no: step.step_no,
+                    phase: step.phase,
+                    description: step.work().map(|work| work.describe()).unwrap_or_else(|| step.kind.clone()),
+                    status: step.status.as_str().into(),
+                    attempts: step.attempts,
+                    duration_ms: match (step.started_at, step.finished_at) {
+                        (Some(start), Some(end)) => Some((end - start).num_milliseconds()),
+                        _ => None,
+                    },
+                    error: step.last_error.clone(),
+                })
+                .collect(),
+            events: events
+                .iter()
+                .map(|entry| {
+                    // "add_object" on "dataobject" `sales.q1` in `share` reads "add object sales.q1 in share".
+                    let mut action = entry.action.replace('_', " ");
+                    if let Some(name) = entry.details["name"].as_str() {
+                        action = format!("{action} {}", name);
+                        if let Some(share) = entry.details["share"].as_str() {
+                            action = format!("{action} in {share}");
+                        }
+                    }
+                    EventView { at: time(entry.at), actor: entry.actor.clone(), action, reason: entry.reason.clone() }
+                })
+                .collect(),
+            revision: run.revision,
+            links_waiting,
+        }))
+    }
+
+    pub async fn control_run(id: &str, by: &str, reason: &str, retry: bool) -> Result<String, ServerFnError> {
+        let portal = portal()?;
+        let Ok(run) = Uuid::parse_str(id) else { return Err(bad_input("No such run")) };
+        if by.trim().is_empty() {
+            return Err(bad_input("Say who you are (name or e-mail): cancel and retry are recorded with who and why"));
+        }
+        let by: String = by.trim().chars().take(255).collect();
+        let reason: String = reason.trim().chars().take(500).collect();
+        let result = if retry {
+            apply::control::retry(&portal.store, &portal.queue, run, &by, &reason).await
+        } else {
+            apply::control::cancel(&portal.store, run, &by, &reason).await
+        };
+        match result {
+            Ok(_) | Err(apply::control::ControlError::NotAllowed(_)) => {
+                leptos_axum::redirect(&format!("/runs/{run}"));
+                Ok(run.to_string())
+            }
+            Err(apply::control::ControlError::NotFound) => Err(bad_input("No such run")),
+            Err(apply::control::ControlError::Store(error)) => Err(store_failure("Changing the run", &error)),
+            Err(apply::control::ControlError::Queue(error)) => {
+                tracing::error!(%error, "the queue refused a retry");
+                Err(ServerFnError::new("The work queue is unavailable right now; please try again in a moment"))
+            }
+        }
+    }
+
+    pub async fn claim_links(id: &str) -> Result<Vec<(String, String)>, ServerFnError> {
+        let portal = portal()?;
+        let Ok(run) = Uuid::parse_str(id) else { return Ok(Vec::new()) };
+        let Some(parts) = use_context::<http::request::Parts>() else { return Ok(Vec::new()) };
+        let wanted = claim_cookie(&run);
+        let claim = parts
+            .headers
+            .get_all(http::header::COOKIE)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|header| header.split(';'))
+            .filter_map(|pair| pair.trim().split_once('='))
+            .find(|(name, _)| *name == wanted)
+            .and_then(|(_, value)| Uuid::parse_str(value).ok());
+        let Some(claim) = claim else { return Ok(Vec::new()) };
+        portal.store.take_activation_links(run, claim).await.map_err(|error| store_failure("Reading the activation links", &error))
+    }
+
+    pub async fn share_pack_view(store: &Store, id: &str) -> Result<Option<SharePackView>, StoreError> {
+        let Ok(id) = Uuid::parse_str(id) else { return Ok(None) };
+        let Some(pack) = store.current(Entity::SharePack, id).await? else { return Ok(None) };
+        let uploads = store.pack_files(id).await?;
+        let runs = store.runs_of_pack(id).await?;
+        let text = |field: &str| pack.data[field].as_str().unwrap_or_default().to_string();
+        Ok(Some(SharePackView {
+            id: id.to_string(),
+            name: pack.name.clone(),
+            status: text("status"),
+            strategy: text("strategy"),
+            requested_by: text("requested_by"),
+            project: text("project_name"),
+            business_line: text("business_line"),
+            workspace_url: text("workspace_url"),
+            error: text("error"),
+            updated_at: time(pack.effective_from),
+            uploads: uploads.into_iter().map(|file| (file.version, file.file_name, file.format, time(file.uploaded_at))).collect(),
+            runs: runs
+                .into_iter()
+                .map(|run| RunSummary {
+                    id: run.id.to_string(),
+                    upload: run.upload,
+                    status: run.status.as_str().into(),
+                    strategy: run.strategy,
+                    created_at: time(run.created_at),
+                    progress: run.progress,
+                })
+                .collect(),
+        }))
+    }
+
+    pub async fn share_pack_rows(store: &Store) -> Result<Vec<SharePackRow>, StoreError> {
+        let mut rows = Vec::new();
+        let mut after: Option<(String, Uuid)> = None;
+        loop {
+            let page = store.current_page(Entity::SharePack, after.as_ref().map(|(name, key)| (name.as_str(), *key)), 200).await?;
+            let Some(last) = page.last() else { break };
+            after = Some((last.name.clone(), last.key));
+            let full = page.len() == 200;
+            rows.extend(page.into_iter().map(|version| {
+                let text = |field: &str| version.data[field].as_str().unwrap_or_default().to_string();
+                (
+                    version.effective_from,
+                    SharePackRow {
+                        id: version.key.to_string(),
+                        name: version.name.clone(),
+                        project: text("project_name"),
+                        status: text("status"),
+                        strategy: text("strategy"),
+                        requested_by: text("requested_by"),
+                        updated_at: time(version.effective_from),
+                    },
+                )
+            }));
+            if !full || rows.len() >= 2000 {
+                break;
+            }
+        }
+        rows.sort_by(|a, b| b.0.cmp(&a.0));
+        Ok(rows.into_iter().take(200).map(|(_, row)| row).collect())
+    }
+}
+
+pub use runs::{claim_links, control_run, run_view, share_pack_rows, share_pack_view, submit_upload};

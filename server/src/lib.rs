@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod downloads;
+pub mod live;
 pub mod rest;
 pub mod sandbox;
 
@@ -147,6 +148,7 @@ pub fn build_with(settings: &Settings, store: Store, workspaces: Arc<Workspaces>
 
     let mut router = Router::new()
         .nest_service("/sandbox", sandbox::router(sandbox_state(settings, &store)))
+        .route("/runs/{id}/events", get(live::run_events))
         .route("/templates/{file}", get(downloads::template))
         .route("/samples/{*path}", get(downloads::sample));
     if settings.enable_workflow {

@@ -276,7 +276,7 @@ impl Orchestrator {
                 continue;
             }
             let details = json!({"name": action.name, "share": action.share, "changes": action.changes});
-            let action_name = format!("{:?}", action.action).to_lowercase();
+            let action_name = serde_json::to_value(action.action).ok().and_then(|v| v.as_str().map(str::to_lowercase)).unwrap_or_default();
             let entity = format!("{:?}", action.resource_type).to_lowercase();
             self.audit(run, &action_name, &entity, None, &action.reason, details).await?;
         }

@@ -50,3 +50,14 @@ impl Store {
         })
     }
 }
+
+impl Store {
+    /// The bytes of an upload that was readable (`None` for unknown or refused uploads).
+    pub async fn load_upload_content(&self, id: Uuid) -> Result<Option<Vec<u8>>> {
+        let sql = "SELECT content FROM uploads WHERE upload_id = $1";
+        on_pool!(self, pool => {
+            let content: Option<Option<Vec<u8>>> = sqlx::query_scalar(sql).bind(id).fetch_optional(pool).await?;
+            Ok(content.flatten())
+        })
+    }
+}

@@ -1,0 +1,60 @@
+//! Live progress: `GET /runs/{id}/events` streams a run as server-sent events, one message
+//! (the whole run, as the run page shows it) whenever its revision changes, until it ends.
+//! It polls the store, so browsers on any portal instance see every worker's progress.
+
+use crate::AppState;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use std::time::Duration;
+
+/// How often the stream looks for changes: the bound on step latency to the browser.
+pub const POLL: Duration = Duration::from_millis(200);
+
+pub async fn run_events(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+    let store = state.portal.store.clone();
+    match app::ssr::run_view(&store, &id).await {
+        Ok(Some(_)) => {}
+        Ok(None) => return (StatusCode::NOT_FOUND, "no such run").into_response(),
+        Err(error) => {
+            tracing::warn!(error = %sharepack_engine::store::redact(&error.to_string()), "live: the run cannot be read");
+            return (StatusCode::SERVICE_UNAVAILABLE, "the database is unavailable").into_response();
+        }
+    }
+    // (last revision sent, finished)
+    let stream = futures::stream::unfold((None::<i64>, false), move |(last, finished)| {
+        let store = store.clone();
+        let id = id.clone();
+        async move {
+            if finished {
+                return None;
+            }
+            loop {
+                if last.is_some() {
+                    tokio::time::sleep(POLL).await;
+                }
+                let revision = match uuid::Uuid::parse_str(&id) {
+                    Ok(run) => store.run_revision(run).await,
+                    Err(_) => return None,
+                };
+                match revision {
+                    Ok(Some(revision)) if Some(revision) == last => continue,
+                    Ok(Some(_)) => match app::ssr::run_view(&store, &id).await {
+                        Ok(Some(view)) => {
+                            let done = view.is_terminal();
+                            let event = Event::default().json_data(&view).unwrap_or_else(|_| Event::default().comment("unserializable"));
+                            return Some((Ok::<_, std::convert::Infallible>(event), (Some(view.revision), done)));
+                        }
+                        Ok(None) => return None,
+                        Err(_) => tokio::time::sleep(POLL * 5).await,
+                    },
+                    Ok(None) => return None,
+                    // The database is away for a moment: keep the stream, try again.
+                    Err(_) => tokio::time::sleep(POLL * 5).await,
+                }
+            }
+        }
+    });
+    Sse::new(stream).keep_alive(KeepAlive::default()).into_response()
+}

@@ -42,6 +42,8 @@ pub struct RunView {
     pub requested_by: String,
     pub created_at: String,
     pub finished_at: Option<String>,
+    /// RFC 3339 with milliseconds: when the run or a step last changed.
+    pub updated_at: String,
     pub progress: String,
     pub error: Option<String>,
     pub cancel_requested: bool,

@@ -281,6 +281,7 @@ mod runs {
             requested_by: run.requested_by.clone(),
             created_at: time(run.created_at),
             finished_at: run.finished_at.map(time),
+            updated_at: run.updated_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
             progress: run.progress.clone(),
             error: run.error.clone(),
             cancel_requested: run.cancel_requested,

@@ -10,7 +10,7 @@ use sharepack_engine::store::{testing, Change, Entity, PoolSettings, Store, Stor
 use std::path::PathBuf;
 use uuid::Uuid;
 
-const TABLES: u32 = 22;
+const TABLES: u32 = 23;
 
 /// A fresh database on one backend; the SQLite file is removed afterwards.
 struct Fresh {

@@ -1,0 +1,144 @@
+//! Apply benchmark: 100 share packs submitted over the REST API and applied end to end by the
+//! portal's workers against the sandbox, every sandbox call delayed by 50 ms (a real workspace's
+//! latency). Prints runs per minute, workspace calls per pack against the fewest possible, and
+//! step latency to the browser (from a run's change in the store to its server-sent event).
+//! Run with `cargo bench -p server --bench apply`.
+
+use server::config::Settings;
+use std::fmt::Write as _;
+use std::time::{Duration, Instant};
+
+const PACKS: usize = 100;
+const RECIPIENTS: usize = 2;
+const OBJECTS: usize = 5;
+const WATCHED: usize = 10;
+
+fn pack(index: usize) -> String {
+    let mut yaml = format!("metadata: {{requestor: bench@example.com, project_name: Bench {index}, business_line: Performance}}\nrecipient:\n");
+    for r in 0..RECIPIENTS {
+        let _ = writeln!(yaml, "  - {{name: bench-{index}-{r}, type: D2O, email: p{r}@example.org}}");
+    }
+    let recipients: Vec<String> = (0..RECIPIENTS).map(|r| format!("bench-{index}-{r}")).collect();
+    let _ = writeln!(yaml, "share:\n  - name: bench_share_{index}\n    recipients: [{}]\n    data_objects:", recipients.join(", "));
+    for object in 0..OBJECTS {
+        let _ = writeln!(yaml, "      - catalog.bench.table_{object}");
+    }
+    yaml
+}
+
+/// Fewest calls for one NEW pack: read what it names (metastore summary, recipients, shares, one
+/// table list for its one schema), create each recipient and the share, one PATCH for its
+/// objects, one for its grants. Planning at submission reads the same again.
+fn minimum_apply_calls() -> usize {
+    4 + RECIPIENTS + 1 + OBJECTS.div_ceil(100) + 1
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let dir = std::env::temp_dir().join(format!("sharepack-bench-apply-{}", uuid::Uuid::new_v4()));
+        let tables: Vec<String> = (0..OBJECTS).map(|object| format!("catalog.bench.table_{object}")).collect();
+        let vars = [
+            ("SHAREPACK_DATA_DIR", dir.display().to_string()),
+            ("LEPTOS_SITE_ADDR", address.to_string()),
+            ("SHAREPACK_SANDBOX_FAULTS", "latency_ms=50".to_string()),
+            ("SHAREPACK_SANDBOX_TABLES", tables.join(",")),
+            ("SHAREPACK_IDLE_POLL_MS", "100".to_string()),
+        ];
+        let settings = Settings::from_vars(vars.iter().map(|(name, value)| (name.to_string(), value.clone()))).unwrap();
+        let store = server::open_store(&settings).await.unwrap();
+        let queue = server::queue(&settings, &store).unwrap();
+        let workspaces = std::sync::Arc::new(server::workspaces(&settings).unwrap());
+        let router = server::build_with(&settings, store.clone(), workspaces.clone(), queue.clone());
+        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        let sandbox = workspaces.default_workspace().client.clone();
+        let http = reqwest::Client::new();
+
+        // Submit every pack first (workers stopped), so the apply phase is measured alone.
+        let started = Instant::now();
+        let mut runs = Vec::new();
+        for index in 0..PACKS {
+            let form = reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(pack(index).into_bytes()).file_name("pack.yaml"));
+            let response = http.post(format!("http://{address}/workflow/sharepack/upload")).multipart(form).send().await.unwrap();
+            assert_eq!(response.status().as_u16(), 202);
+            let body: serde_json::Value = response.json().await.unwrap();
+            runs.push(body["RunId"].as_str().unwrap().to_string());
+        }
+        let submitted = started.elapsed();
+        let submit_calls = sandbox.calls();
+
+        // Browsers following some of the runs, as the run page does.
+        let mut watchers = Vec::new();
+        for run in runs.iter().take(WATCHED) {
+            let url = format!("http://{address}/runs/{run}/events");
+            let http = http.clone();
+            watchers.push(tokio::spawn(async move {
+                let mut response = http.get(url).send().await.unwrap();
+                let mut latencies = Vec::new();
+                let mut buffer = String::new();
+                let mut first = true;
+                while let Ok(Some(chunk)) = response.chunk().await {
+                    let received = chrono::Utc::now();
+                    buffer.push_str(&String::from_utf8_lossy(&chunk));
+                    while let Some(end) = buffer.find("\n\n") {
+                        let event: String = buffer.drain(..end + 2).collect();
+                        let Some(data) = event.lines().find_map(|line| line.strip_prefix("data: ")) else { continue };
+                        let view: serde_json::Value = serde_json::from_str(data).unwrap();
+                        // The first message is the state the browser found, not a change.
+                        if std::mem::replace(&mut first, false) {
+                            continue;
+                        }
+                        let changed = chrono::DateTime::parse_from_rfc3339(view["updated_at"].as_str().unwrap()).unwrap();
+                        latencies.push((received - changed.with_timezone(&chrono::Utc)).num_microseconds().unwrap() as f64 / 1000.0);
+                    }
+                }
+                latencies
+            }));
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let orchestrator = server::orchestrator(&settings, store.clone(), workspaces.clone());
+        let started = Instant::now();
+        let mut workers = server::spawn_workers(&settings, 2, queue.clone(), orchestrator, stopped);
+        for run in &runs {
+            let id = uuid::Uuid::parse_str(run).unwrap();
+            loop {
+                let state = store.load_run(id).await.unwrap().unwrap();
+                if state.status.is_terminal() {
+                    assert_eq!(state.status, sharepack_engine::apply::RunStatus::Completed, "{state:?}");
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+        let applied = started.elapsed();
+        let apply_calls = sandbox.calls() - submit_calls;
+        let _ = stop.send(true);
+        while workers.join_next().await.is_some() {}
+        let mut latencies: Vec<f64> = Vec::new();
+        for watcher in watchers {
+            latencies.extend(watcher.await.unwrap());
+        }
+        latencies.sort_by(f64::total_cmp);
+
+        println!("apply benchmark: {PACKS} packs ({RECIPIENTS} recipients, 1 share, {OBJECTS} objects each), 50 ms per sandbox call, 2 workers, SQLite and the embedded queue");
+        println!("submission: {:.1} s for {PACKS} packs ({:.0} ms each, dry run included), {:.1} workspace calls per pack", submitted.as_secs_f64(), submitted.as_secs_f64() * 1000.0 / PACKS as f64, submit_calls as f64 / PACKS as f64);
+        println!("apply: {:.1} s, {:.0} runs per minute", applied.as_secs_f64(), PACKS as f64 / applied.as_secs_f64() * 60.0);
+        println!("workspace calls per pack while applying: {:.1} (fewest possible: {})", apply_calls as f64 / PACKS as f64, minimum_apply_calls());
+        println!(
+            "step latency to the browser ({} events on {WATCHED} runs): median {:.0} ms, p95 {:.0} ms, max {:.0} ms",
+            latencies.len(),
+            percentile(&latencies, 0.5),
+            percentile(&latencies, 0.95),
+            latencies.last().copied().unwrap_or_default()
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    });
+}

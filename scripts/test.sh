@@ -21,6 +21,10 @@ if ((${#need_apt[@]})); then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
 fi
+if ! python3 -c 'import requests' 2>/dev/null; then
+  log "installing Python requests (for the seed's polling client)"
+  python3 -m pip install --quiet requests
+fi
 if ! command -v cargo-nextest >/dev/null; then
   log "installing cargo-nextest"
   cargo install cargo-nextest --locked
@@ -65,6 +69,11 @@ for backend in sqlite postgres; do
     "$CARGO_TARGET_DIR/debug/sharepack" >"$workdir/portal-$backend.log" 2>&1 &
   portal=$!
   if ! SHAREPACK_URL="http://127.0.0.1:$port" SHAREPACK_BACKEND="$backend" node end2end/run.mjs; then
+    echo "--- portal log ($backend) ---"; tail -50 "$workdir/portal-$backend.log"
+    exit 1
+  fi
+  log "the seed's Python polling client ($backend)"
+  if ! SHAREPACK_URL="http://127.0.0.1:$port" python3 end2end/seed_client.py; then
     echo "--- portal log ($backend) ---"; tail -50 "$workdir/portal-$backend.log"
     exit 1
   fi

@@ -36,10 +36,10 @@ pub mod model;
 pub mod plan;
 
 pub mod intake;
-#[cfg(all(feature = "store", feature = "intake", feature = "databricks"))]
-pub mod sandbox;
 #[cfg(feature = "queue")]
 pub mod queue;
+#[cfg(all(feature = "store", feature = "intake", feature = "databricks"))]
+pub mod sandbox;
 #[cfg(feature = "store")]
 pub mod store;
 #[cfg(feature = "intake")]

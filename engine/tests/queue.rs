@@ -40,7 +40,10 @@ async fn leases_hide_messages_renewals_extend_them_and_expiry_redelivers() {
         let old = got[0].clone();
         queue.renew(&mut got[0], Duration::from_secs(1)).await.unwrap();
         assert_ne!(old.receipt, got[0].receipt, "{backend}: a renewal gives a new receipt");
-        assert!(matches!(queue.delete(&old).await, Err(QueueError::LeaseLost | QueueError::Refused(_))), "{backend}: old receipts are void");
+        assert!(
+            matches!(queue.delete(&old).await, Err(QueueError::LeaseLost | QueueError::Refused(_))),
+            "{backend}: old receipts are void"
+        );
         tokio::time::sleep(Duration::from_millis(1600)).await;
         let again = queue.receive(10, Duration::from_secs(30)).await.unwrap();
         assert_eq!(again.len(), 1, "{backend}: delivered again after the lease ran out");

@@ -14,7 +14,8 @@ const OBJECTS: usize = 5;
 const WATCHED: usize = 10;
 
 fn pack(index: usize) -> String {
-    let mut yaml = format!("metadata: {{requestor: bench@example.com, project_name: Bench {index}, business_line: Performance}}\nrecipient:\n");
+    let mut yaml =
+        format!("metadata: {{requestor: bench@example.com, project_name: Bench {index}, business_line: Performance}}\nrecipient:\n");
     for r in 0..RECIPIENTS {
         let _ = writeln!(yaml, "  - {{name: bench-{index}-{r}, type: D2O, email: p{r}@example.org}}");
     }

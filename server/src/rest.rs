@@ -386,8 +386,12 @@ fn submit_error(error: sharepack_engine::apply::SubmitError) -> ApiError {
         SubmitError::Store(error) => store_error(&error),
         SubmitError::Queue(error) => {
             tracing::error!(%error, "the queue refused a submission");
-            ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "queue_unavailable", "The work queue is unavailable right now; nothing was queued")
-                .hint("Try again in a moment")
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "queue_unavailable",
+                "The work queue is unavailable right now; nothing was queued",
+            )
+            .hint("Try again in a moment")
         }
     }
 }
@@ -429,13 +433,20 @@ fn timestamp(time: chrono::DateTime<chrono::Utc>) -> String {
 
 fn parse_id(text: &str, what: &str) -> Result<uuid::Uuid, ApiError> {
     uuid::Uuid::parse_str(text).map_err(|_| {
-        ApiError::new(StatusCode::BAD_REQUEST, "malformed_id", format!("`{}` is not a {what} id", text.chars().take(80).collect::<String>()))
-            .hint("Ids are UUIDs, as returned by POST /workflow/sharepack/upload")
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_id",
+            format!("`{}` is not a {what} id", text.chars().take(80).collect::<String>()),
+        )
+        .hint("Ids are UUIDs, as returned by POST /workflow/sharepack/upload")
     })
 }
 
 /// `GET /workflow/sharepack/{id}`: the share pack's status and its latest run's progress.
-async fn status(State(state): State<AppState>, axum::extract::Path(id): axum::extract::Path<String>) -> Result<Json<StatusResponse>, ApiError> {
+async fn status(
+    State(state): State<AppState>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Result<Json<StatusResponse>, ApiError> {
     let id = parse_id(&id, "share pack")?;
     let store = &state.portal.store;
     let pack = store.current(sharepack_engine::store::Entity::SharePack, id).await.map_err(|error| store_error(&error))?;

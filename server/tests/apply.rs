@@ -295,7 +295,10 @@ async fn a_permanent_failure_removes_what_a_new_run_created_and_retry_resumes() 
     let done = finished(&stack, &id, Duration::from_secs(60)).await;
     assert_eq!(done["Status"], "FAILED", "{done}");
     let error = done["ErrorMessage"].as_str().unwrap();
-    assert!(error.contains("Create share minimal_share") && error.contains("Removed again what this run had created: recipient partner"), "{error}");
+    assert!(
+        error.contains("Create share minimal_share") && error.contains("Removed again what this run had created: recipient partner"),
+        "{error}"
+    );
     let client = sandbox_client(&stack);
     assert!(client.list_recipients().await.unwrap().iter().all(|r| r.name != "partner"), "compensation removed the recipient");
     let run = uuid::Uuid::parse_str(done["RunId"].as_str().unwrap()).unwrap();

@@ -95,9 +95,12 @@ async fn a_run_survives_its_worker_being_killed() {
     assert!(steps.iter().all(|step| step.status == StepStatus::Done), "{steps:?}");
 
     // Nothing twice: the workspace holds exactly the pack, each object once.
-    let client =
-        WorkspaceClient::new(&format!("http://{address}/sandbox"), Credentials::Pat("dapi-sandbox".to_string().into()), RetryPolicy::default())
-            .unwrap();
+    let client = WorkspaceClient::new(
+        &format!("http://{address}/sandbox"),
+        Credentials::Pat("dapi-sandbox".to_string().into()),
+        RetryPolicy::default(),
+    )
+    .unwrap();
     let recipients: Vec<String> = client.list_recipients().await.unwrap().into_iter().map(|r| r.name).collect();
     assert_eq!(recipients.len(), 2, "{recipients:?}");
     for share in ["finance_q1_share", "audit_log_share"] {

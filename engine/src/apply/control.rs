@@ -39,7 +39,10 @@ fn who(by: &str) -> &str {
 pub async fn cancel(store: &Store, run: Uuid, by: &str, reason: &str) -> Result<Answer, ControlError> {
     let before = store.load_run(run).await?.ok_or(ControlError::NotFound)?;
     if before.status.is_terminal() {
-        return Err(ControlError::NotAllowed(format!("The run is already {}; only queued or running runs can be cancelled", before.status.as_str().to_lowercase())));
+        return Err(ControlError::NotAllowed(format!(
+            "The run is already {}; only queued or running runs can be cancelled",
+            before.status.as_str().to_lowercase()
+        )));
     }
     let status = store.request_cancel(run).await?.ok_or(ControlError::NotFound)?;
     if status == RunStatus::Cancelled {
@@ -56,7 +59,10 @@ pub async fn cancel(store: &Store, run: Uuid, by: &str, reason: &str) -> Result<
 pub async fn retry(store: &Store, queue: &Queue, run: Uuid, by: &str, reason: &str) -> Result<Answer, ControlError> {
     let before = store.load_run(run).await?.ok_or(ControlError::NotFound)?;
     if before.status != RunStatus::Failed {
-        return Err(ControlError::NotAllowed(format!("The run is {}; only failed runs can be retried", before.status.as_str().to_lowercase())));
+        return Err(ControlError::NotAllowed(format!(
+            "The run is {}; only failed runs can be retried",
+            before.status.as_str().to_lowercase()
+        )));
     }
     if !store.reset_for_retry(run).await? {
         return Err(ControlError::NotAllowed("The run changed meanwhile; reload and try again".into()));

@@ -44,7 +44,9 @@ pub async fn execute(work: &Work, client: &WorkspaceClient, resumed: bool) -> Re
         Work::UpdateRecipient { name, changes } => client.update_recipient(name, changes).await.map(|_| Effect::default()),
         Work::CreateShare { name, comment } => match client.create_share(name, comment.as_deref()).await {
             Ok(_) => Ok(Effect::default()),
-            Err(error) if error.kind == ErrorKind::AlreadyExists && resumed => client.get_share(name, false).await.map(|_| Effect::default()),
+            Err(error) if error.kind == ErrorKind::AlreadyExists && resumed => {
+                client.get_share(name, false).await.map(|_| Effect::default())
+            }
             Err(error) => Err(error),
         },
         Work::UpdateShare { name, comment } => {
@@ -70,9 +72,11 @@ pub async fn execute(work: &Work, client: &WorkspaceClient, resumed: bool) -> Re
                 .iter()
                 .map(|principal| PermissionChange { principal: principal.clone(), add: vec!["SELECT".into()], remove: Vec::new() })
                 .collect();
-            changes.extend(
-                revoke.iter().map(|principal| PermissionChange { principal: principal.clone(), add: Vec::new(), remove: vec!["SELECT".into()] }),
-            );
+            changes.extend(revoke.iter().map(|principal| PermissionChange {
+                principal: principal.clone(),
+                add: Vec::new(),
+                remove: vec!["SELECT".into()],
+            }));
             client.update_share_permissions(share, &changes).await.map(|_| Effect::default())
         }
     }

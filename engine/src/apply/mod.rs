@@ -19,5 +19,5 @@ pub mod worker;
 pub use orchestrator::{ApplySettings, Orchestrator, Outcome};
 pub use records::{Run, RunStatus, StepRecord, StepStatus};
 pub use steps::{Work, WorkStep};
-pub use submit::{submit, SubmitError, Submission, Submitted};
+pub use submit::{submit, Submission, SubmitError, Submitted};
 pub use worker::{Worker, WorkerSettings};

@@ -184,7 +184,8 @@ impl Orchestrator {
         let (added, dropped) = plan_difference(approved.as_ref(), &fresh);
         if !added.is_empty() || !dropped.is_empty() {
             let details = json!({"added": added, "dropped": dropped});
-            self.audit(run, "plan_recomputed", "provisioning_run", Some(run.id), "the workspace changed since the preview", details).await?;
+            self.audit(run, "plan_recomputed", "provisioning_run", Some(run.id), "the workspace changed since the preview", details)
+                .await?;
         }
         let plan_json = serde_json::to_value(&fresh).unwrap_or_default();
         self.store.set_run_plan(run.id, &plan_json, fresh.strategy.as_str()).await?;
@@ -270,7 +271,8 @@ impl Orchestrator {
             self.write_if_changed(Entity::Share, keys::share(&run.workspace_url, &share.name), &name_key(&share.name), data, &change)
                 .await?;
         }
-        let plan: Option<Plan> = self.store.load_run(run.id).await?.and_then(|now| now.plan).and_then(|plan| serde_json::from_value(plan).ok());
+        let plan: Option<Plan> =
+            self.store.load_run(run.id).await?.and_then(|now| now.plan).and_then(|plan| serde_json::from_value(plan).ok());
         for action in plan.iter().flat_map(|plan| plan.changes()) {
             if action.needs_confirmation && !run.confirm_removals {
                 continue;

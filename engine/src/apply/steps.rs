@@ -15,13 +15,31 @@ use std::collections::BTreeMap;
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Work {
     Resolve,
-    CreateRecipient { recipient: Value },
-    UpdateRecipient { name: String, changes: Value },
-    CreateShare { name: String, comment: Option<String> },
-    UpdateShare { name: String, comment: Option<String> },
+    CreateRecipient {
+        recipient: Value,
+    },
+    UpdateRecipient {
+        name: String,
+        changes: Value,
+    },
+    CreateShare {
+        name: String,
+        comment: Option<String>,
+    },
+    UpdateShare {
+        name: String,
+        comment: Option<String>,
+    },
     /// Object updates (`{"action": "ADD", "data_object": {...}}`), at most 100.
-    ShareObjects { share: String, updates: Vec<Value> },
-    Grants { share: String, grant: Vec<String>, revoke: Vec<String> },
+    ShareObjects {
+        share: String,
+        updates: Vec<Value>,
+    },
+    Grants {
+        share: String,
+        grant: Vec<String>,
+        revoke: Vec<String>,
+    },
     Record,
 }
 
@@ -120,18 +138,18 @@ pub fn steps(plan: &Plan, confirm_removals: bool) -> Vec<WorkStep> {
     for action in &plan.actions {
         let share = action.share.clone().unwrap_or_default();
         match (action.resource_type, action.action) {
-            (ResourceType::Recipient, ActionKind::Create) => works.push(Work::CreateRecipient { recipient: new_recipient(&action.payload) }),
+            (ResourceType::Recipient, ActionKind::Create) => {
+                works.push(Work::CreateRecipient { recipient: new_recipient(&action.payload) })
+            }
             (ResourceType::Recipient, ActionKind::Update) => {
                 works.push(Work::UpdateRecipient { name: action.name.clone(), changes: action.payload.clone() })
             }
-            (ResourceType::Share, ActionKind::Create) => works.push(Work::CreateShare {
-                name: action.name.clone(),
-                comment: action.payload["comment"].as_str().map(str::to_string),
-            }),
-            (ResourceType::Share, ActionKind::Update) => works.push(Work::UpdateShare {
-                name: action.name.clone(),
-                comment: action.payload["comment"].as_str().map(str::to_string),
-            }),
+            (ResourceType::Share, ActionKind::Create) => {
+                works.push(Work::CreateShare { name: action.name.clone(), comment: action.payload["comment"].as_str().map(str::to_string) })
+            }
+            (ResourceType::Share, ActionKind::Update) => {
+                works.push(Work::UpdateShare { name: action.name.clone(), comment: action.payload["comment"].as_str().map(str::to_string) })
+            }
             (ResourceType::DataObject, ActionKind::AddObject | ActionKind::UpdateObject) => {
                 objects.entry(share).or_default().push(action.payload.clone())
             }
@@ -160,4 +178,3 @@ pub fn steps(plan: &Plan, confirm_removals: bool) -> Vec<WorkStep> {
 pub fn removals(plan: &Plan) -> usize {
     plan.actions.iter().filter(|action| action.needs_confirmation).count()
 }
-

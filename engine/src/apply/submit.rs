@@ -83,7 +83,8 @@ pub async fn submit(store: &Store, queue: &Queue, submission: Submission<'_>) ->
         .map_err(|error| StoreError::Config(format!("intake task failed: {error}")))??;
     let format = intake.format.to_string();
     let meta = intake.pack.as_ref().map(|pack| pack.metadata.clone());
-    let requested_by = meta.as_ref().map(|meta| meta.requestor.trim().to_string()).filter(|r| !r.is_empty()).unwrap_or_else(|| "unknown".into());
+    let requested_by =
+        meta.as_ref().map(|meta| meta.requestor.trim().to_string()).filter(|r| !r.is_empty()).unwrap_or_else(|| "unknown".into());
     let workspace = submission.workspace;
     let share_pack_id = match &meta {
         Some(meta) => keys::share_pack(&workspace.url, &meta.business_line, &meta.project_name),

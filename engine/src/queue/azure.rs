@@ -132,8 +132,7 @@ impl AzureQueue {
     }
 
     pub async fn renew(&self, delivery: &mut Delivery, visibility: Duration) -> Result<(), QueueError> {
-        let response =
-            self.queue.update_message(&delivery.id, &delivery.receipt, seconds(visibility), None).await.map_err(failure)?;
+        let response = self.queue.update_message(&delivery.id, &delivery.receipt, seconds(visibility), None).await.map_err(failure)?;
         let receipt = response
             .headers()
             .get_optional_string(&azure_core::http::headers::HeaderName::from_static("x-ms-popreceipt"))

@@ -41,7 +41,8 @@ impl EmbeddedQueue {
     }
 
     async fn insert(&self, queue: &str, body: &str) -> Result<(), QueueError> {
-        let sql = "INSERT INTO queue_messages (message_id, queue, body, enqueued_at, visible_at, dequeue_count) VALUES ($1, $2, $3, $4, $5, 0)";
+        let sql =
+            "INSERT INTO queue_messages (message_id, queue, body, enqueued_at, visible_at, dequeue_count) VALUES ($1, $2, $3, $4, $5, 0)";
         let at = now();
         on_store!(&self.store, pool => {
             let query = sqlx::query(sql).bind(Uuid::now_v7()).bind(queue).bind(body);

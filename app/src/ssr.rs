@@ -425,7 +425,7 @@ mod runs {
                 break;
             }
         }
-        rows.sort_by(|a, b| b.0.cmp(&a.0));
+        rows.sort_by_key(|row| std::cmp::Reverse(row.0));
         Ok(rows.into_iter().take(200).map(|(_, row)| row).collect())
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::AppState;
 use axum::extract::multipart::{Multipart, MultipartRejection};
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -517,27 +517,33 @@ pub struct RunActionResponse {
 
 async fn cancel(
     State(state): State<AppState>,
-    axum::extract::Path(id): axum::extract::Path<String>,
+    Path(id): Path<String>,
     body: Option<Json<ActionRequest>>,
 ) -> Result<Json<RunActionResponse>, ApiError> {
-    let id = parse_id(&id, "run")?;
-    let request = body.map(|Json(body)| body).unwrap_or_default();
-    let by = request.by.unwrap_or_else(|| "api".into());
-    let reason = request.reason.unwrap_or_default();
-    let result = sharepack_engine::apply::control::cancel(&state.portal.store, id, &by, &reason).await;
-    run_action(id, result)
+    control(&state, &id, body, false).await
 }
 
 async fn retry(
     State(state): State<AppState>,
-    axum::extract::Path(id): axum::extract::Path<String>,
+    Path(id): Path<String>,
     body: Option<Json<ActionRequest>>,
 ) -> Result<Json<RunActionResponse>, ApiError> {
-    let id = parse_id(&id, "run")?;
+    control(&state, &id, body, true).await
+}
+
+/// Cancel or retry, recorded with who (`By`, default `api`) and why.
+async fn control(state: &AppState, id: &str, body: Option<Json<ActionRequest>>, retry: bool) -> Result<Json<RunActionResponse>, ApiError> {
+    use sharepack_engine::apply::control;
+    let id = parse_id(id, "run")?;
     let request = body.map(|Json(body)| body).unwrap_or_default();
     let by = request.by.unwrap_or_else(|| "api".into());
     let reason = request.reason.unwrap_or_default();
-    let result = sharepack_engine::apply::control::retry(&state.portal.store, &state.portal.queue, id, &by, &reason).await;
+    let store = &state.portal.store;
+    let result = if retry {
+        control::retry(store, &state.portal.queue, id, &by, &reason).await
+    } else {
+        control::cancel(store, id, &by, &reason).await
+    };
     run_action(id, result)
 }
 

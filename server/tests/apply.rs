@@ -362,3 +362,102 @@ async fn a_queued_run_can_be_cancelled_and_is_never_applied() {
     let _ = stop.send(true);
     while workers.join_next().await.is_some() {}
 }
+
+#[tokio::test]
+async fn a_workspace_that_changed_since_the_preview_is_planned_again_and_the_difference_recorded() {
+    let stack = stack(Backend::Embedded, &[], 0).await.unwrap();
+    let (code, body) = upload(&stack, "valid/minimal.yaml", "").await;
+    assert_eq!(code, 202, "{body}");
+    let run = uuid::Uuid::parse_str(body["RunId"].as_str().unwrap()).unwrap();
+    // Someone creates the recipient by hand before a worker gets to the run.
+    let client = sandbox_client(&stack);
+    client
+        .create_recipient(&sharepack_engine::databricks::client::NewRecipient {
+            name: "partner".into(),
+            authentication_type: "TOKEN".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let workspaces = std::sync::Arc::new(server::workspaces(&stack.settings).unwrap());
+    let orchestrator = server::orchestrator(&stack.settings, stack.store.clone(), workspaces);
+    let mut workers = server::spawn_workers(&stack.settings, 1, stack.queue.clone(), orchestrator, stopped);
+    let done = finished(&stack, body["SharePackId"].as_str().unwrap(), Duration::from_secs(60)).await;
+    assert_eq!(done["Status"], "COMPLETED", "{done}");
+    let stored = stack.store.load_run(run).await.unwrap().unwrap();
+    let audit = stack.store.audit_of(stored.correlation_id).await.unwrap();
+    let replanned = audit.iter().find(|entry| entry.action == "plan_recomputed").expect("the difference is recorded");
+    assert_eq!(replanned.details["dropped"], serde_json::json!(["Create Recipient partner"]), "{:?}", replanned.details);
+    let steps = stack.store.load_steps(run).await.unwrap();
+    assert!(steps.iter().all(|step| step.kind != "create_recipient"), "the recipient is not created again: {steps:?}");
+    let _ = stop.send(true);
+    while workers.join_next().await.is_some() {}
+}
+
+#[tokio::test]
+async fn a_worker_shutting_down_stops_between_steps_and_hands_the_message_back() {
+    let slow = [("SHAREPACK_SANDBOX_FAULTS", "latency_ms=100"), ("SHAREPACK_STEP_CONCURRENCY", "1")];
+    let stack = stack(Backend::Embedded, &slow, 0).await.unwrap();
+    let (code, body) = upload(&stack, "valid/finance.yaml", "").await;
+    assert_eq!(code, 202, "{body}");
+    let run = uuid::Uuid::parse_str(body["RunId"].as_str().unwrap()).unwrap();
+    let workspaces = std::sync::Arc::new(server::workspaces(&stack.settings).unwrap());
+    let orchestrator = server::orchestrator(&stack.settings, stack.store.clone(), workspaces);
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let mut workers = server::spawn_workers(&stack.settings, 1, stack.queue.clone(), orchestrator.clone(), stopped);
+    let start = std::time::Instant::now();
+    while !stack.store.load_steps(run).await.unwrap().iter().any(|step| step.status == StepStatus::Done && step.phase == 1) {
+        assert!(start.elapsed() < Duration::from_secs(30), "the worker makes progress");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let _ = stop.send(true);
+    while workers.join_next().await.is_some() {}
+    let paused = stack.store.load_run(run).await.unwrap().unwrap();
+    assert_eq!(paused.status, RunStatus::Running, "stopped between steps, not failed");
+    assert!(paused.progress.contains("shutting down"), "{}", paused.progress);
+    // The message is visible again at once (its 30 s lease was handed back).
+    let handed_back = stack.queue.receive(10, Duration::from_secs(30)).await.unwrap();
+    assert_eq!(handed_back.len(), 1);
+    let mut delivery = handed_back.into_iter().next().unwrap();
+    stack.queue.release(&mut delivery, Duration::ZERO).await.unwrap();
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let mut workers = server::spawn_workers(&stack.settings, 1, stack.queue.clone(), orchestrator, stopped);
+    let done = finished(&stack, body["SharePackId"].as_str().unwrap(), Duration::from_secs(60)).await;
+    assert_eq!(done["Status"], "COMPLETED", "{done}");
+    converged(&stack, "valid/finance.yaml").await;
+    let _ = stop.send(true);
+    while workers.join_next().await.is_some() {}
+}
+
+#[tokio::test]
+async fn progress_reaches_a_browser_connected_to_another_portal_instance() {
+    let stack = stack(Backend::Embedded, &[("SHAREPACK_SANDBOX_FAULTS", "latency_ms=30")], 1).await.unwrap();
+    // A second portal on the same database, as behind a load balancer.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let other = listener.local_addr().unwrap();
+    let workspaces = std::sync::Arc::new(server::workspaces(&stack.settings).unwrap());
+    let router = server::build_with(&stack.settings, stack.store.clone(), workspaces, stack.queue.clone());
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    let (code, body) = upload(&stack, "valid/finance.yaml", "").await;
+    assert_eq!(code, 202, "{body}");
+    let run = body["RunId"].as_str().unwrap();
+    let mut response = reqwest::get(format!("http://{other}/runs/{run}/events")).await.unwrap();
+    assert_eq!(response.headers()["content-type"], "text/event-stream");
+    let mut text = String::new();
+    let mut statuses = Vec::new();
+    while let Ok(Some(chunk)) = tokio::time::timeout(Duration::from_secs(30), response.chunk()).await.expect("events keep coming") {
+        text.push_str(&String::from_utf8_lossy(&chunk));
+        while let Some(end) = text.find("\n\n") {
+            let event: String = text.drain(..end + 2).collect();
+            if let Some(data) = event.lines().find_map(|line| line.strip_prefix("data: ")) {
+                let view: Value = serde_json::from_str(data).unwrap();
+                statuses.push(view["status"].as_str().unwrap().to_string());
+            }
+        }
+    }
+    assert_eq!(statuses.last().map(String::as_str), Some("COMPLETED"), "the stream ends with the result: {statuses:?}");
+    assert!(statuses.len() >= 3, "steps arrive as they happen: {statuses:?}");
+    let missing = reqwest::get(format!("http://{other}/runs/{}/events", uuid::Uuid::new_v4())).await.unwrap();
+    assert_eq!(missing.status().as_u16(), 404);
+}

@@ -178,3 +178,109 @@ pub fn steps(plan: &Plan, confirm_removals: bool) -> Vec<WorkStep> {
 pub fn removals(plan: &Plan) -> usize {
     plan.actions.iter().filter(|action| action.needs_confirmation).count()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{Action, Summary};
+    use crate::Location;
+    use serde_json::json;
+
+    fn action(action: ActionKind, resource_type: ResourceType, name: &str, share: Option<&str>, payload: Value) -> Action {
+        Action {
+            action,
+            resource_type,
+            name: name.into(),
+            share: share.map(str::to_string),
+            changes: Vec::new(),
+            reason: String::new(),
+            location: String::new(),
+            at: Location::file(),
+            needs_confirmation: matches!(action, ActionKind::RemoveObject | ActionKind::Revoke),
+            payload,
+        }
+    }
+
+    fn plan_with(objects: usize) -> Plan {
+        let mut actions = vec![
+            action(
+                ActionKind::Create,
+                ResourceType::Recipient,
+                "p",
+                None,
+                json!({"name": "p", "authentication_type": "TOKEN", "tokens": []}),
+            ),
+            action(ActionKind::Create, ResourceType::Share, "s", None, json!({"name": "s", "comment": "c"})),
+            action(ActionKind::Grant, ResourceType::Grant, "p", Some("s"), Value::Null),
+            action(ActionKind::Revoke, ResourceType::Grant, "old", Some("s"), Value::Null),
+            action(
+                ActionKind::RemoveObject,
+                ResourceType::DataObject,
+                "c.s.gone",
+                Some("s"),
+                json!({"action": "REMOVE", "data_object": {"name": "c.s.gone"}}),
+            ),
+            action(ActionKind::Unchanged, ResourceType::Recipient, "q", None, Value::Null),
+        ];
+        for index in 0..objects {
+            let name = format!("c.s.t{index}");
+            actions.push(action(
+                ActionKind::AddObject,
+                ResourceType::DataObject,
+                &name,
+                Some("s"),
+                json!({"action": "ADD", "data_object": {"name": name}}),
+            ));
+        }
+        Plan {
+            declared: None,
+            strategy: crate::model::Strategy::New,
+            actions,
+            findings: Vec::new(),
+            summary: Summary::default(),
+            story: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn phases_run_in_order_and_objects_go_in_batches_of_at_most_100() {
+        let steps = steps(&plan_with(250), true);
+        let kinds: Vec<&str> = steps.iter().map(|step| step.work.kind()).collect();
+        assert_eq!(
+            kinds,
+            ["resolve", "create_recipient", "create_share", "share_objects", "share_objects", "share_objects", "grants", "record"]
+        );
+        assert!(steps.windows(2).all(|pair| pair[0].phase <= pair[1].phase));
+        let sizes: Vec<usize> = steps
+            .iter()
+            .filter_map(|step| match &step.work {
+                Work::ShareObjects { updates, .. } => Some(updates.len()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(sizes, [100, 100, 51], "250 additions and 1 removal");
+        let Work::CreateRecipient { recipient } = &steps[1].work else { panic!() };
+        assert!(recipient.get("tokens").is_none(), "only what a create sends: {recipient}");
+    }
+
+    #[test]
+    fn removals_need_confirmation() {
+        let unconfirmed = steps(&plan_with(1), false);
+        let grants = unconfirmed.iter().find_map(|step| match &step.work {
+            Work::Grants { grant, revoke, .. } => Some((grant.clone(), revoke.clone())),
+            _ => None,
+        });
+        assert_eq!(grants, Some((vec!["p".to_string()], Vec::new())), "no revoke without confirmation");
+        let objects: Vec<&Value> = unconfirmed
+            .iter()
+            .flat_map(|step| match &step.work {
+                Work::ShareObjects { updates, .. } => updates.iter().collect(),
+                _ => Vec::new(),
+            })
+            .collect();
+        assert!(objects.iter().all(|update| update["action"] == "ADD"), "no removal without confirmation: {objects:?}");
+        let confirmed = steps(&plan_with(1), true);
+        assert!(confirmed.iter().any(|step| matches!(&step.work, Work::Grants { revoke, .. } if revoke == &["old".to_string()])));
+        assert_eq!(removals(&plan_with(1)), 2);
+    }
+}

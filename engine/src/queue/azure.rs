@@ -64,7 +64,7 @@ pub struct AzureQueue {
 
 fn failure(error: azure_core::Error) -> QueueError {
     match error.http_status() {
-        Some(status) if status == StatusCode::NotFound => QueueError::LeaseLost,
+        Some(StatusCode::NotFound) => QueueError::LeaseLost,
         Some(status) if u16::from(status) >= 500 || status == StatusCode::TooManyRequests => QueueError::Unavailable(error.to_string()),
         Some(_) => QueueError::Refused(error.to_string()),
         None => QueueError::Unavailable(error.to_string()),

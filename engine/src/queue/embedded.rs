@@ -21,6 +21,15 @@ fn later(by: Duration) -> chrono::DateTime<chrono::Utc> {
     now() + TimeDelta::from_std(by).unwrap_or(TimeDelta::MAX / 2)
 }
 
+/// An update by id and receipt that changed nothing: the lease is someone else's now.
+fn held(changed: u64) -> Result<(), QueueError> {
+    if changed == 0 {
+        Err(QueueError::LeaseLost)
+    } else {
+        Ok(())
+    }
+}
+
 fn ids(delivery: &Delivery) -> Result<(Uuid, Uuid), QueueError> {
     let id = Uuid::parse_str(&delivery.id).map_err(|_| QueueError::Malformed(format!("message id {}", delivery.id)))?;
     let receipt = Uuid::parse_str(&delivery.receipt).map_err(|_| QueueError::LeaseLost)?;
@@ -91,9 +100,7 @@ impl EmbeddedQueue {
                 .map_err(crate::store::StoreError::from)?
                 .rows_affected()
         });
-        if changed == 0 {
-            return Err(QueueError::LeaseLost);
-        }
+        held(changed)?;
         delivery.receipt = next.to_string();
         Ok(())
     }
@@ -104,10 +111,7 @@ impl EmbeddedQueue {
         let changed = on_store!(&self.store, pool => {
             sqlx::query(sql).bind(id).bind(receipt).execute(pool).await.map_err(crate::store::StoreError::from)?.rows_affected()
         });
-        if changed == 0 {
-            return Err(QueueError::LeaseLost);
-        }
-        Ok(())
+        held(changed)
     }
 
     /// Moves the message to the poison queue in one statement, so it is never in both or neither.
@@ -123,10 +127,7 @@ impl EmbeddedQueue {
                 .map_err(crate::store::StoreError::from)?
                 .rows_affected()
         });
-        if changed == 0 {
-            return Err(QueueError::LeaseLost);
-        }
-        Ok(())
+        held(changed)
     }
 
     pub async fn depth(&self) -> Result<(u64, u64), QueueError> {

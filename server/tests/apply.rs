@@ -325,6 +325,11 @@ async fn a_permanent_failure_removes_what_a_new_run_created_and_retry_resumes() 
     assert_eq!(retried["Status"], "FAILED", "still failing: the fault is still there: {retried}");
     let stored = stack.store.load_run(run).await.unwrap().unwrap();
     let audit = stack.store.audit_of(stored.correlation_id).await.unwrap();
+    let steps = stack.store.load_steps(run).await.unwrap();
+    let recipient = steps.iter().find(|step| step.kind == "create_recipient").unwrap();
+    assert_eq!((recipient.attempts, recipient.status), (2, StepStatus::Undone), "what compensation removed is made again on retry");
+    let resolve = steps.iter().find(|step| step.kind == "resolve").unwrap();
+    assert_eq!((resolve.attempts, resolve.status), (1, StepStatus::Done), "finished steps are not repeated");
     let retry = audit.iter().find(|entry| entry.action == "run_retried").expect("the retry is recorded");
     assert_eq!((retry.actor.as_str(), retry.reason.as_str()), ("ops@example.com", "share creation fixed"));
     let response = client.post(format!("{}/workflow/runs/{}/retry", stack.url, uuid::Uuid::new_v4())).send().await.unwrap();

@@ -19,37 +19,58 @@ impl Drop for Process {
     }
 }
 
-fn worker(dir: &std::path::Path, address: std::net::SocketAddr) -> Process {
-    Process(
-        Command::new(env!("CARGO_BIN_EXE_sharepack"))
-            .arg("worker")
-            .env("SHAREPACK_DATA_DIR", dir)
-            .env("LEPTOS_SITE_ADDR", address.to_string())
-            .env("SHAREPACK_WORKERS", "1")
-            .env("SHAREPACK_WORKER_VISIBILITY_SECS", "3")
-            .env("SHAREPACK_IDLE_POLL_MS", "50")
-            .env("SHAREPACK_STEP_CONCURRENCY", "1")
-            .env_remove("DATABASE_URL")
-            .env_remove("azure_queue_connection_string")
-            .env("RUST_LOG", "warn")
-            .spawn()
-            .expect("sharepack worker starts"),
-    )
+/// A `sharepack worker` process on the portal's database and queue (`shared` names them).
+fn worker(dir: &std::path::Path, address: std::net::SocketAddr, shared: &[(String, String)]) -> Process {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_sharepack"));
+    command
+        .arg("worker")
+        .env("SHAREPACK_DATA_DIR", dir)
+        .env("LEPTOS_SITE_ADDR", address.to_string())
+        .env("SHAREPACK_WORKERS", "1")
+        .env("SHAREPACK_WORKER_VISIBILITY_SECS", "3")
+        .env("SHAREPACK_IDLE_POLL_MS", "50")
+        .env("SHAREPACK_STEP_CONCURRENCY", "1")
+        .env_remove("DATABASE_URL")
+        .env_remove("azure_queue_connection_string")
+        .env("RUST_LOG", "warn");
+    for (name, value) in shared {
+        command.env(name, value);
+    }
+    Process(command.spawn().expect("sharepack worker starts"))
 }
 
 #[tokio::test]
 async fn a_run_survives_its_worker_being_killed() {
+    crash(Vec::new()).await;
+}
+
+#[tokio::test]
+async fn a_run_survives_its_worker_being_killed_on_postgres_with_azurite() {
+    let pg = sharepack_engine::store::testing::pg_server();
+    let azurite = std::env::var("SHAREPACK_TEST_AZURITE").ok().filter(|text| !text.is_empty());
+    let (Some(pg), Some(azurite)) = (pg, azurite) else {
+        assert!(std::env::var("SHAREPACK_REQUIRE_PG").is_err(), "the test command promised PostgreSQL and Azurite");
+        return;
+    };
+    let url = sharepack_engine::store::testing::create_database(&pg).await.unwrap();
+    let queue = format!("crash-{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+    crash(vec![("DATABASE_URL".into(), url), ("azure_queue_connection_string".into(), azurite), ("azure_queue_name".into(), queue)]).await;
+}
+
+async fn crash(shared: Vec<(String, String)>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     let dir = std::env::temp_dir().join(format!("sharepack-crash-{}", uuid::Uuid::new_v4()));
     // Slow calls, so the run is still going when its worker dies.
-    let vars = [
-        ("SHAREPACK_DATA_DIR", dir.display().to_string()),
-        ("LEPTOS_SITE_ADDR", address.to_string()),
-        ("SHAREPACK_SANDBOX_FAULTS", "latency_ms=120".to_string()),
+    let mut vars = vec![
+        ("SHAREPACK_DATA_DIR".to_string(), dir.display().to_string()),
+        ("LEPTOS_SITE_ADDR".to_string(), address.to_string()),
+        ("SHAREPACK_SANDBOX_FAULTS".to_string(), "latency_ms=120".to_string()),
     ];
-    let settings = Settings::from_vars(vars.iter().map(|(name, value)| (name.to_string(), value.clone()))).unwrap();
+    vars.extend(shared.iter().cloned());
+    let settings = Settings::from_vars(vars).unwrap();
     let store = server::open_store(&settings).await.unwrap();
+    server::queue(&settings, &store).unwrap().ensure().await.unwrap();
     let router = server::build(&settings, store.clone(), server::workspaces(&settings).unwrap());
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
 
@@ -61,7 +82,7 @@ async fn a_run_survives_its_worker_being_killed() {
     let run = uuid::Uuid::parse_str(body["RunId"].as_str().unwrap()).unwrap();
 
     // The first worker gets through a recipient or two, then dies without a word.
-    let mut first = worker(&dir, address);
+    let mut first = worker(&dir, address, &shared);
     let start = Instant::now();
     loop {
         let steps = store.load_steps(run).await.unwrap();
@@ -79,7 +100,7 @@ async fn a_run_survives_its_worker_being_killed() {
     assert!(steps.iter().any(|step| step.status != StepStatus::Done), "work was left: {steps:?}");
 
     // A new worker takes the message up once its lease runs out and finishes the run.
-    let _second = worker(&dir, address);
+    let _second = worker(&dir, address, &shared);
     let start = Instant::now();
     let done = loop {
         let now = store.load_run(run).await.unwrap().unwrap();

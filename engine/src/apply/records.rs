@@ -319,8 +319,8 @@ impl Store {
         Ok(self.load_run(id).await?.map(|run| run.status))
     }
 
-    /// Puts a failed run back in the queue's hands, from the failed step. Returns false when
-    /// the run is not failed.
+    /// Puts a failed run back in the queue's hands, from the failed step (and whatever
+    /// compensation removed). Returns false when the run is not failed.
     pub async fn reset_for_retry(&self, id: Uuid) -> Result<bool> {
         let sql = "UPDATE provisioning_runs SET status = 'QUEUED', error = NULL, cancel_requested = FALSE, finished_at = NULL, \
                    progress = 'Waiting for a worker (retry)', updated_at = $1, revision = revision + 1 \
@@ -329,7 +329,8 @@ impl Store {
             bind_time(self, sqlx::query(sql), now()).bind(id).execute(pool).await?.rows_affected()
         });
         if changed > 0 {
-            let sql = "UPDATE provisioning_steps SET status = 'PENDING' WHERE run_id = $1 AND status IN ('FAILED', 'RUNNING')";
+            // Steps compensation undid are done again, with the failed one and those after it.
+            let sql = "UPDATE provisioning_steps SET status = 'PENDING' WHERE run_id = $1 AND status IN ('FAILED', 'RUNNING', 'UNDONE')";
             on_store!(self, pool => {
                 sqlx::query(sql).bind(id).execute(pool).await?;
             });

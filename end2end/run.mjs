@@ -393,6 +393,57 @@ test('a run that keeps hitting an outage can be cancelled and the page follows i
   await context.close();
 });
 
+test('removals happen only when the submitter ticks the confirmation', async ({ browser }) => {
+  const tag = Math.random().toString(36).slice(2, 8);
+  const share = `e2e_rm_${tag}`;
+  const sandbox = `${base}/sandbox/api/2.1/unity-catalog`;
+  const headers = { Authorization: 'Bearer dapi-sandbox', 'Content-Type': 'application/json' };
+  const made = await fetch(`${sandbox}/shares`, { method: 'POST', headers, body: JSON.stringify({ name: share }) });
+  assert(made.status === 200, `sandbox share: ${made.status}`);
+  const updates = ['catalog.schema.revenue_table', 'catalog.schema.expense_table'].map((name) => ({ action: 'ADD', data_object: { name, data_object_type: 'TABLE' } }));
+  const patched = await fetch(`${sandbox}/shares/${share}`, { method: 'PATCH', headers, body: JSON.stringify({ updates }) });
+  assert(patched.status === 200, `sandbox objects: ${patched.status}`);
+  const objects = async () => {
+    const response = await fetch(`${sandbox}/shares/${share}?include_shared_data=true`, { headers });
+    return (await response.json()).objects.map((object) => object.name).sort();
+  };
+  const yaml = `metadata:
+  requestor: e2e@example.com
+  project_name: E2E removals ${tag}
+  business_line: Testing
+recipient:
+  - name: e2e-rm-${tag}
+    type: D2O
+    email: partner@example.org
+share:
+  - name: ${share}
+    recipients: [e2e-rm-${tag}]
+    data_objects: [catalog.schema.revenue_table]
+`;
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  for (const confirm of [false, true]) {
+    await hydratedHome(page);
+    await dropBytes(page, `${share}.yaml`, Buffer.from(yaml));
+    await waitForReport(page);
+    assert(await page.locator('#plan tr[data-action="remove"]').count() === 1, 'the plan lists the removal');
+    const box = page.locator('#submit input[name=confirm_removals]');
+    assert(await box.count() === 1 && !(await box.isChecked()), 'a confirmation box, unticked by default');
+    if (confirm) await box.check();
+    await page.click('#submit button');
+    await page.waitForURL(/\/runs\//, { timeout: 20_000 });
+    await page.waitForSelector('#run[data-status="COMPLETED"]', { timeout: 30_000 });
+    const now = await objects();
+    if (confirm) {
+      assert(JSON.stringify(now) === JSON.stringify(['catalog.schema.revenue_table']), `removed once confirmed: ${now}`);
+    } else {
+      assert(now.length === 2, `kept without confirmation: ${now}`);
+      assert((await text(page, '#run')).includes('kept (not confirmed)'), 'the run says removals were kept');
+    }
+  }
+  await context.close();
+});
+
 test('the page fits a phone screen', async ({ browser }) => {
   const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 });
   const page = await context.newPage();
@@ -402,6 +453,14 @@ test('the page fits a phone screen', async ({ browser }) => {
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert(overflow <= 1, `the page is ${overflow}px wider than the screen`);
   await page.screenshot({ path: join(results, 'phone.png'), fullPage: false });
+  // The run pages fit too: the share-pack list, a share pack, one of its runs.
+  for (const step of [() => page.goto(`${base}/sharepacks`), () => page.click('#share-packs tbody tr:first-child a'), () => page.click('#runs tbody tr:first-child a')]) {
+    await step();
+    await page.waitForLoadState('networkidle');
+    const wider = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert(wider <= 1, `${page.url()} is ${wider}px wider than the screen`);
+  }
+  await page.screenshot({ path: join(results, 'phone-run.png'), fullPage: true });
   await context.close();
 });
 

@@ -50,7 +50,8 @@ pub async fn cancel(store: &Store, run: Uuid, by: &str, reason: &str) -> Result<
     }
     audit(store, &before.correlation_id, run, who(by), "run_cancel_requested", reason).await?;
     let message = match status {
-        RunStatus::Cancelled => "Cancelled before any step ran".to_string(),
+        RunStatus::Cancelled if before.status == RunStatus::Queued => "Cancelled before any step ran".to_string(),
+        RunStatus::Cancelled => "Cancelled; the steps already finished stay applied".to_string(),
         _ => "The run stops after the step in progress; finished steps stay applied".to_string(),
     };
     Ok(Answer { status, message })

@@ -108,8 +108,14 @@ impl Orchestrator {
         };
         let mut stored = self.store.load_steps(id).await?;
         if stored.is_empty() {
-            if let Err(reason) = self.prepare(&run, &pack, workspace).await? {
-                return self.fail(&run, None, &reason).await;
+            match self.prepare(&run, &pack, workspace).await {
+                Ok(Ok(())) => {}
+                Ok(Err(reason)) => return self.fail(&run, None, &reason).await,
+                Err(ApplyError::Transient(reason)) => {
+                    self.store.set_progress(id, &format!("{reason}; it will be tried again")).await?;
+                    return Err(ApplyError::Transient(reason));
+                }
+                Err(error) => return Err(error),
             }
             stored = self.store.load_steps(id).await?;
         }
@@ -148,6 +154,18 @@ impl Orchestrator {
             tracing::info!(run = %id, "run completed");
         }
         Ok(Outcome::Finished(RunStatus::Completed))
+    }
+
+    /// Gives a run up (its message keeps failing): fails it with `reason`, removing what it
+    /// created when compensation is on, as any other failure.
+    pub async fn abandon(&self, id: Uuid, reason: &str) -> Result<(), ApplyError> {
+        let run = self.store.load_run(id).await?.ok_or(ApplyError::UnknownRun(id))?;
+        if !run.status.is_terminal() {
+            let workspace = self.workspaces.select(Some(&run.workspace_url), None).ok();
+            self.fail(&run, workspace, reason).await?;
+            self.audit(&run, "run_poisoned", "provisioning_run", Some(run.id), reason, json!({"upload": run.upload})).await?;
+        }
+        Ok(())
     }
 
     /// The pack the run applies, read again from the stored upload (one parser for everything).

@@ -303,11 +303,19 @@ impl Store {
         Ok(())
     }
 
-    /// Asks a run to stop. A queued run is cancelled at once; a running one stops between steps.
+    /// Asks a run to stop. A queued run, or a running one with no step in flight, is cancelled
+    /// at once; otherwise the worker stops it after the steps in flight.
     /// Returns the status after the request, `None` for an unknown run.
     pub async fn request_cancel(&self, id: Uuid) -> Result<Option<RunStatus>> {
         let sql = "UPDATE provisioning_runs SET status = 'CANCELLED', progress = 'Cancelled before it started', updated_at = $1, \
                    finished_at = $1, revision = revision + 1 WHERE run_id = $2 AND status = 'QUEUED'";
+        on_store!(self, pool => {
+            bind_time(self, sqlx::query(sql), now()).bind(id).execute(pool).await?;
+        });
+        // Running, but no step in flight (between deliveries, e.g. waiting to retry): stop now.
+        let sql = "UPDATE provisioning_runs SET status = 'CANCELLED', progress = 'Cancelled between steps; finished steps stay applied', \
+                   updated_at = $1, finished_at = $1, revision = revision + 1 WHERE run_id = $2 AND status = 'RUNNING' \
+                   AND NOT EXISTS (SELECT 1 FROM provisioning_steps WHERE run_id = $2 AND status = 'RUNNING')";
         on_store!(self, pool => {
             bind_time(self, sqlx::query(sql), now()).bind(id).execute(pool).await?;
         });

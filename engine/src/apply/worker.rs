@@ -5,7 +5,6 @@
 //! hands their messages back at once.
 
 use super::orchestrator::{ApplyError, Orchestrator, Outcome};
-use super::records::{Run, RunStatus};
 use crate::queue::{Delivery, Message, Queue, QueueError};
 use std::sync::Arc;
 use std::time::Duration;
@@ -131,19 +130,13 @@ impl Worker {
         }
     }
 
-    /// Poison: the message goes to the poison queue, the run fails with the reason.
+    /// Poison: the run fails with the reason (removing what it created, as any failed run),
+    /// then the message goes to the poison queue.
     async fn give_up(&self, message: Message, delivery: &Delivery, reason: &str) {
-        let store = self.orchestrator.store();
-        match store.load_run(message.run_id).await {
-            Ok(Some(run)) if !run.status.is_terminal() => {
-                if let Err(error) = fail_run(store, &run, reason).await {
-                    tracing::error!(run = %run.id, %error, "could not mark the run failed; leaving the message for another try");
-                    return;
-                }
-            }
-            Ok(_) => {}
+        match self.orchestrator.abandon(message.run_id, reason).await {
+            Ok(()) | Err(ApplyError::UnknownRun(_)) => {}
             Err(error) => {
-                tracing::error!(run = %message.run_id, %error, "could not read the run; leaving the message for another try");
+                tracing::error!(run = %message.run_id, %error, "could not mark the run failed; leaving the message for another try");
                 return;
             }
         }
@@ -159,25 +152,6 @@ impl Worker {
             Err(error) => tracing::error!(message = %delivery.id, %error, "could not settle the message; it will be delivered again"),
         }
     }
-}
-
-async fn fail_run(store: &crate::store::Store, run: &Run, reason: &str) -> Result<(), crate::store::StoreError> {
-    if store.set_run_status(run.id, RunStatus::Failed, reason, Some(reason)).await? {
-        super::orchestrator::record_pack_status(store, run, "FAILED", Some(reason)).await?;
-        store
-            .audit(&super::records::AuditEntry {
-                actor: "worker",
-                action: "run_poisoned",
-                entity_type: "provisioning_run",
-                entity_id: Some(run.id),
-                version: None,
-                correlation_id: Some(run.correlation_id),
-                reason,
-                details: serde_json::json!({"upload": run.upload}),
-            })
-            .await?;
-    }
-    Ok(())
 }
 
 async fn sleep_or_stop(pause: Duration, stop: &mut watch::Receiver<bool>) {

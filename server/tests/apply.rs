@@ -466,3 +466,19 @@ async fn progress_reaches_a_browser_connected_to_another_portal_instance() {
     let missing = reqwest::get(format!("http://{other}/runs/{}/events", uuid::Uuid::new_v4())).await.unwrap();
     assert_eq!(missing.status().as_u16(), 404);
 }
+
+#[tokio::test]
+async fn leases_are_renewed_while_a_long_run_is_worked_on() {
+    // A run that takes longer than the 3 s visibility timeout, and a second worker waiting for
+    // the message to reappear: it never does, because the first worker keeps renewing it.
+    let slow = [("SHAREPACK_SANDBOX_FAULTS", "latency_ms=300"), ("SHAREPACK_WORKER_VISIBILITY_SECS", "3"), ("SHAREPACK_STEP_CONCURRENCY", "1")];
+    let stack = stack(Backend::Embedded, &slow, 2).await.unwrap();
+    let (code, body) = upload(&stack, "valid/finance.yaml", "").await;
+    assert_eq!(code, 202, "{body}");
+    let started = std::time::Instant::now();
+    let done = finished(&stack, body["SharePackId"].as_str().unwrap(), Duration::from_secs(90)).await;
+    assert_eq!(done["Status"], "COMPLETED", "{done}");
+    assert!(started.elapsed() > Duration::from_secs(3), "the run outlasted the lease: {:?}", started.elapsed());
+    let run = stack.store.load_run(uuid::Uuid::parse_str(done["RunId"].as_str().unwrap()).unwrap()).await.unwrap().unwrap();
+    assert_eq!(run.deliveries, 1, "no second worker took the message while the first held it");
+}

@@ -22,6 +22,7 @@ pub fn router() -> Router<AppState> {
         .route("/sharepack/{id}", get(status))
         .route("/runs/{id}/cancel", post(cancel))
         .route("/runs/{id}/retry", post(retry))
+        .route("/runs/{id}/activation-links", post(activation_links))
 }
 
 /// An error answer: what went wrong and what to do.
@@ -318,8 +319,11 @@ pub struct UploadResponse {
     pub validation_errors: Vec<String>,
     pub validation_warnings: Vec<String>,
     pub strategy: Option<sharepack_engine::model::Strategy>,
-    /// The queued run (`GET /workflow/runs/{id}` shows its steps).
+    /// The queued run; the portal shows it at `/runs/{id}`.
     pub run_id: Option<uuid::Uuid>,
+    /// Proof that you submitted the run: `POST /workflow/runs/{id}/activation-links` with it in
+    /// `X-Claim-Token` hands over new token recipients' activation links, once.
+    pub claim_token: Option<uuid::Uuid>,
     pub findings: Vec<Finding>,
 }
 
@@ -372,6 +376,7 @@ async fn upload(
         validation_warnings,
         strategy: submitted.strategy,
         run_id: submitted.run_id,
+        claim_token: submitted.claim,
         findings: submitted.findings,
     };
     Ok((if accepted { StatusCode::ACCEPTED } else { StatusCode::BAD_REQUEST }, Json(body)))
@@ -561,4 +566,45 @@ fn run_action(
             Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "queue_unavailable", format!("The work queue is unavailable: {error}")))
         }
     }
+}
+
+/// One new token recipient's activation link.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ActivationLink {
+    pub recipient: String,
+    pub url: String,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ActivationLinksResponse {
+    pub run_id: uuid::Uuid,
+    pub run_status: String,
+    /// Handed over once: a second call gets the links created since, if any.
+    pub activation_links: Vec<ActivationLink>,
+}
+
+/// `POST /workflow/runs/{id}/activation-links` (header `X-Claim-Token`): the submitter takes the
+/// run's activation links; Sharepack deletes them as it hands them over.
+async fn activation_links(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<ActivationLinksResponse>, ApiError> {
+    let id = parse_id(&id, "run")?;
+    let store = &state.portal.store;
+    let run = store.load_run(id).await.map_err(|error| store_error(&error))?;
+    let Some(run) = run else { return Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("No run has the id {id}"))) };
+    let claim = headers.get("x-claim-token").and_then(|value| value.to_str().ok()).and_then(|text| uuid::Uuid::parse_str(text.trim()).ok());
+    if claim.is_none() || claim != run.claim {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "not_the_submitter", "Only the submitter can take this run's activation links")
+            .hint("Send the ClaimToken from the upload's answer in the X-Claim-Token header"));
+    }
+    let links = store.take_activation_links(id, run.claim.unwrap_or_default()).await.map_err(|error| store_error(&error))?;
+    Ok(Json(ActivationLinksResponse {
+        run_id: id,
+        run_status: run.status.as_str().into(),
+        activation_links: links.into_iter().map(|(recipient, url)| ActivationLink { recipient, url }).collect(),
+    }))
 }

@@ -178,14 +178,28 @@ async fn happy_path(backend: Backend) {
     // The token recipient's activation link waits for its submitter only, once, and is nowhere else.
     let links = stack.store.pending_activation_links(run).await.unwrap();
     assert_eq!(links, 1, "one D2O recipient in the finance pack");
-    assert!(stack.store.take_activation_links(run, uuid::Uuid::new_v4()).await.unwrap().is_empty(), "a wrong claim gets nothing");
-    let taken = stack.store.take_activation_links(run, stored.claim.unwrap()).await.unwrap();
-    assert_eq!(taken.len(), 1);
-    let link = &taken[0].1;
+    let take = |claim: String| {
+        let url = format!("{}/workflow/runs/{run}/activation-links", stack.url);
+        async move {
+            let response = reqwest::Client::new().post(url).header("X-Claim-Token", claim).send().await.unwrap();
+            (response.status().as_u16(), response.json::<Value>().await.unwrap())
+        }
+    };
+    let (code, refused) = take(uuid::Uuid::new_v4().to_string()).await;
+    assert_eq!((code, refused["Code"].as_str()), (403, Some("not_the_submitter")), "a wrong claim gets nothing: {refused}");
+    assert_eq!(body["ClaimToken"].as_str(), stored.claim.map(|claim| claim.to_string()).as_deref(), "the upload's answer holds the claim");
+    let (code, taken) = take(body["ClaimToken"].as_str().unwrap().to_string()).await;
+    assert_eq!(code, 200, "{taken}");
+    assert_eq!(taken["ActivationLinks"].as_array().unwrap().len(), 1, "{taken}");
+    assert_eq!(taken["ActivationLinks"][0]["Recipient"], "external-auditor");
+    let link = taken["ActivationLinks"][0]["Url"].as_str().unwrap().to_string();
     assert!(link.contains("/delta_sharing/"), "{link}");
-    assert!(stack.store.take_activation_links(run, stored.claim.unwrap()).await.unwrap().is_empty(), "shown once");
+    let (_, again) = take(body["ClaimToken"].as_str().unwrap().to_string()).await;
+    assert_eq!(again["ActivationLinks"], serde_json::json!([]), "shown once");
     let history = format!("{:?}{:?}", audit, stack.store.history(Entity::Recipient, recipient).await.unwrap());
     assert!(!history.contains(link.as_str()), "activation links stay out of history and the audit trail");
+    let steps_text = format!("{steps:?}");
+    assert!(!steps_text.contains(link.as_str()), "and out of the stored steps");
     assert_eq!(stack.queue.depth().await.unwrap(), (0, 0), "the message is gone, nothing poisoned");
 
     // The same pack again: UPDATE with nothing to change, and a second version of the share pack.
@@ -471,7 +485,8 @@ async fn progress_reaches_a_browser_connected_to_another_portal_instance() {
 async fn leases_are_renewed_while_a_long_run_is_worked_on() {
     // A run that takes longer than the 3 s visibility timeout, and a second worker waiting for
     // the message to reappear: it never does, because the first worker keeps renewing it.
-    let slow = [("SHAREPACK_SANDBOX_FAULTS", "latency_ms=300"), ("SHAREPACK_WORKER_VISIBILITY_SECS", "3"), ("SHAREPACK_STEP_CONCURRENCY", "1")];
+    let slow =
+        [("SHAREPACK_SANDBOX_FAULTS", "latency_ms=300"), ("SHAREPACK_WORKER_VISIBILITY_SECS", "3"), ("SHAREPACK_STEP_CONCURRENCY", "1")];
     let stack = stack(Backend::Embedded, &slow, 2).await.unwrap();
     let (code, body) = upload(&stack, "valid/finance.yaml", "").await;
     assert_eq!(code, 202, "{body}");

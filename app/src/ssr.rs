@@ -252,6 +252,12 @@ mod runs {
                 Ok(run_id.to_string())
             }
             Err(SubmitError::Intake(error)) => Err(bad_input(error.sentence())),
+            Err(SubmitError::WorkspaceUnavailable(message)) => {
+                if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+                    response.set_status(http::StatusCode::SERVICE_UNAVAILABLE);
+                }
+                Err(ServerFnError::new(format!("{message}. Nothing was submitted; please try again in a moment")))
+            }
             Err(SubmitError::Store(error)) => Err(store_failure("Submitting the pack", &error)),
             Err(SubmitError::Queue(error)) => {
                 tracing::error!(%error, "the queue refused a submission");

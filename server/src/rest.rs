@@ -389,6 +389,8 @@ fn submit_error(error: sharepack_engine::apply::SubmitError) -> ApiError {
         SubmitError::Busy { .. } => ApiError::new(StatusCode::CONFLICT, "run_in_progress", error.to_string())
             .hint("Follow the current run with GET /workflow/sharepack/{id}, or cancel it first"),
         SubmitError::Store(error) => store_error(&error),
+        SubmitError::WorkspaceUnavailable(message) => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "workspace_unavailable", message)
+            .hint("Nothing was stored or queued; try again in a moment, and check the workspace's URL and credentials if it persists"),
         SubmitError::Queue(error) => {
             tracing::error!(%error, "the queue refused a submission");
             ApiError::new(

@@ -497,3 +497,25 @@ async fn leases_are_renewed_while_a_long_run_is_worked_on() {
     let run = stack.store.load_run(uuid::Uuid::parse_str(done["RunId"].as_str().unwrap()).unwrap()).await.unwrap().unwrap();
     assert_eq!(run.deliveries, 1, "no second worker took the message while the first held it");
 }
+
+#[tokio::test]
+async fn an_unreachable_workspace_is_a_503_and_nothing_is_stored_or_queued() {
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let workspaces = format!(r#"[{{"url": "http://{dead}", "auth": "pat", "token": "dapi-x", "name": "Down"}}]"#);
+    let stack = stack(Backend::Embedded, &[("SHAREPACK_WORKSPACES", workspaces.as_str())], 0).await.unwrap();
+    let form = reqwest::multipart::Form::new()
+        .part("file", reqwest::multipart::Part::bytes(sample("valid/minimal.yaml")).file_name("minimal.yaml"));
+    let response = reqwest::Client::new()
+        .post(format!("{}/workflow/sharepack/upload", stack.url))
+        .header("X-Workspace-URL", format!("http://{dead}"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 503);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["Code"], "workspace_unavailable", "{body}");
+    assert!(!body["Message"].as_str().unwrap().contains("dapi-x"), "no secret in the answer: {body}");
+    assert_eq!(stack.queue.depth().await.unwrap(), (0, 0));
+    assert!(stack.store.recent_runs(10).await.unwrap().is_empty());
+}

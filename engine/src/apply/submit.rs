@@ -67,6 +67,9 @@ pub enum SubmitError {
     Store(#[from] StoreError),
     #[error("the work queue is unavailable: {0}")]
     Queue(#[from] QueueError),
+    /// The workspace could not be read, so there is no plan to approve yet.
+    #[error("{0}")]
+    WorkspaceUnavailable(String),
 }
 
 /// `SharePack_<requestor>_<YYYYMMDD_HHMMSS>`, the seed's naming.
@@ -104,6 +107,10 @@ pub async fn submit(store: &Store, queue: &Queue, submission: Submission<'_>) ->
         requested_by: requested_by.clone(),
         claim: None,
     };
+    if let Some(unreachable) = outcome.findings.iter().find(|finding| finding.code == "workspace_unreachable") {
+        // Not the pack's fault: nothing is stored, and the caller may simply try again.
+        return Err(SubmitError::WorkspaceUnavailable(unreachable.message.clone()));
+    }
     let blocked = outcome.findings.iter().any(Finding::is_error) || outcome.plan.is_none();
     if !blocked {
         if let Some(active) = store.runs_of_pack(share_pack_id).await?.into_iter().find(|run| !run.status.is_terminal()) {

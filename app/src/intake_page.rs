@@ -37,7 +37,8 @@ pub fn IntakePage() -> impl IntoView {
             <Show when=move || id.get().is_none()>
                 <p class="lead">
                     "Drop a YAML or Excel share pack to check it cell by cell before anything reaches Databricks. "
-                    "Every problem names its sheet and cell, or its line, and says how to fix it."
+                    "Every problem names its sheet and cell, or its line, and says how to fix it. "
+                    "A valid pack gets a plan of exactly what will change; submit it and watch each step being applied."
                 </p>
             </Show>
         </section>

@@ -141,6 +141,9 @@ pub struct PackFile {
     pub uploaded_at: DateTime<Utc>,
 }
 
+/// Activation links nobody took are deleted after this many days (Databricks' own expire too).
+pub const ACTIVATION_LINK_DAYS: i64 = 7;
+
 const RUN_COLUMNS: &str = "run_id, share_pack_id, version, workspace_url, status, strategy, requested_by, correlation_id, error, \
     created_at, updated_at, plan, confirm_removals, compensate, cancel_requested, progress, deliveries, revision, started_at, \
     finished_at, claim";
@@ -424,12 +427,16 @@ impl Store {
         Ok(on_store!(self, pool => sqlx::query_scalar(sql).bind(run).fetch_optional(pool).await?))
     }
 
-    /// Keeps a new token recipient's activation link until its submitter has seen it.
+    /// Keeps a new token recipient's activation link until its submitter has seen it, and
+    /// forgets links nobody took within [`ACTIVATION_LINK_DAYS`].
     pub async fn save_activation_link(&self, run: Uuid, recipient: &str, url: &str) -> Result<()> {
         let sql = "INSERT INTO activation_links (run_id, recipient, url, created_at) VALUES ($1, $2, $3, $4) \
                    ON CONFLICT (run_id, recipient) DO NOTHING";
+        let expired = "DELETE FROM activation_links WHERE created_at < $1";
+        let cutoff = now() - chrono::TimeDelta::days(ACTIVATION_LINK_DAYS);
         on_store!(self, pool => {
             bind_time(self, sqlx::query(sql).bind(run).bind(recipient).bind(url), now()).execute(pool).await?;
+            bind_time(self, sqlx::query(expired), cutoff).execute(pool).await?;
         });
         Ok(())
     }

@@ -1,0 +1,64 @@
+//! Run records in the store: activation links are handed over once, to the claim only, and
+//! forgotten when nobody takes them.
+
+use sharepack_engine::apply::records::NewRun;
+use sharepack_engine::store::{PoolSettings, Store};
+use uuid::Uuid;
+
+async fn stores() -> Vec<Store> {
+    let dir = std::env::temp_dir().join(format!("sharepack-runs-{}", Uuid::new_v4()));
+    let mut all = vec![Store::open(None, &dir, PoolSettings::default()).await.unwrap()];
+    if let Some((store, _)) = sharepack_engine::store::testing::fresh_postgres(PoolSettings::default()).await {
+        all.push(store);
+    }
+    all
+}
+
+#[tokio::test]
+async fn activation_links_go_to_the_claim_once_and_expire() {
+    for store in stores().await {
+        let (run, claim) = (Uuid::now_v7(), Uuid::new_v4());
+        let plan = serde_json::json!({});
+        let new = NewRun {
+            id: run,
+            share_pack_id: Uuid::new_v4(),
+            upload: 1,
+            workspace_url: "http://w",
+            strategy: "NEW",
+            requested_by: "ann@example.com",
+            plan: &plan,
+            confirm_removals: false,
+            compensate: true,
+            claim,
+        };
+        store.insert_run(&new).await.unwrap();
+        // A link nobody took, from eight days ago.
+        let stale = Uuid::now_v7();
+        let old = "2000-01-01T00:00:00.000000Z";
+        match &store {
+            Store::Sqlite(pool) => {
+                sqlx::query("INSERT INTO activation_links (run_id, recipient, url, created_at) VALUES ($1, 'old', 'https://x/old', $2)")
+                    .bind(stale)
+                    .bind(old)
+                    .execute(pool)
+                    .await
+                    .unwrap();
+            }
+            Store::Postgres(pool) => {
+                sqlx::query("INSERT INTO activation_links (run_id, recipient, url, created_at) VALUES ($1, 'old', 'https://x/old', $2::timestamptz)")
+                    .bind(stale)
+                    .bind(old)
+                    .execute(pool)
+                    .await
+                    .unwrap();
+            }
+        }
+        store.save_activation_link(run, "partner", "https://x/new").await.unwrap();
+        assert_eq!(store.pending_activation_links(stale).await.unwrap(), 0, "{}: stale links are forgotten", store.backend());
+        assert!(store.take_activation_links(run, Uuid::new_v4()).await.unwrap().is_empty(), "a wrong claim gets nothing");
+        assert_eq!(store.pending_activation_links(run).await.unwrap(), 1, "and takes nothing away");
+        let taken = store.take_activation_links(run, claim).await.unwrap();
+        assert_eq!(taken, vec![("partner".to_string(), "https://x/new".to_string())]);
+        assert!(store.take_activation_links(run, claim).await.unwrap().is_empty(), "once");
+    }
+}

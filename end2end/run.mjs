@@ -444,6 +444,31 @@ share:
   await context.close();
 });
 
+test('when the workspace changes after the preview, the run says so and creates nothing twice', async ({ browser }) => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await hydratedHome(page);
+  const pack = uniquePack('e2e_drift');
+  await dropBytes(page, pack.name, pack.bytes);
+  await waitForReport(page);
+  await page.waitForSelector('#submit button:not([disabled])');
+  // Someone creates the recipient by hand while the user reads the preview.
+  const made = await fetch(`${base}/sandbox/api/2.1/unity-catalog/recipients`, {
+    method: 'POST',
+    headers: { Authorization: 'Bearer dapi-sandbox', 'Content-Type': 'application/json' },
+    body: JSON.stringify({ name: pack.recipient, authentication_type: 'TOKEN' }),
+  });
+  assert(made.status === 200, `sandbox recipient: ${made.status}`);
+  await page.click('#submit button');
+  await page.waitForURL(/\/runs\//, { timeout: 20_000 });
+  await page.waitForSelector('#run[data-status="COMPLETED"]', { timeout: 30_000 });
+  const events = await text(page, '#events');
+  assert(events.includes('plan recomputed') && events.includes('the workspace changed since the preview'), `the difference is recorded: ${events}`);
+  assert(events.includes(`no longer needed: Create Recipient ${pack.recipient}`), `and what it is: ${events}`);
+  assert(!(await text(page, '#steps')).includes(`Create recipient ${pack.recipient}`), 'the recipient is not created again');
+  await context.close();
+});
+
 test('the page fits a phone screen', async ({ browser }) => {
   const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 });
   const page = await context.newPage();

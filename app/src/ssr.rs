@@ -216,6 +216,18 @@ mod runs {
         let bytes = portal.store.load_upload_content(upload_id).await.map_err(|error| store_failure("Reading the upload", &error))?;
         let (Some(view), Some(bytes)) = (view, bytes) else { return Err(bad_input("No such upload, or it could not be read")) };
         let workspace_url = view.preview.as_ref().map(|preview| preview.workspace_url.clone());
+        // The plan the user saw is the one they approved; workers record how the workspace
+        // has moved on from it.
+        let approved = view.preview.as_ref().filter(|preview| preview.planned).and_then(|preview| {
+            Some(sharepack_engine::plan::Plan {
+                declared: preview.declared,
+                strategy: preview.strategy?,
+                actions: preview.actions.clone(),
+                findings: preview.findings.clone(),
+                summary: preview.summary,
+                story: preview.story.clone(),
+            })
+        });
         let workspace = portal.workspaces.select(workspace_url.as_deref(), None).map_err(|unknown| bad_input(unknown.to_string()))?;
         let submission = apply::Submission {
             file_name: &view.file_name,
@@ -223,7 +235,7 @@ mod runs {
             workspace,
             confirm_removals,
             compensate: None,
-            approved: None,
+            approved,
             limits: portal.limits,
             options: PlanOptions { strict: portal.strict_strategy },
             compensate_new: portal.apply.compensate_new,
@@ -319,7 +331,18 @@ mod runs {
                             action = format!("{action} in {share}");
                         }
                     }
-                    EventView { at: time(entry.at), actor: entry.actor.clone(), action, reason: entry.reason.clone() }
+                    let list = |field: &str| {
+                        entry.details[field]
+                            .as_array()
+                            .map(|items| items.iter().filter_map(|item| item.as_str()).collect::<Vec<_>>().join(", "))
+                    };
+                    let mut reason = entry.reason.clone();
+                    for (field, label) in [("dropped", "no longer needed"), ("added", "now also needed")] {
+                        if let Some(items) = list(field).filter(|items| !items.is_empty()) {
+                            reason = format!("{reason}; {label}: {items}");
+                        }
+                    }
+                    EventView { at: time(entry.at), actor: entry.actor.clone(), action, reason }
                 })
                 .collect(),
             revision: run.revision,

@@ -10,6 +10,7 @@ pub mod sandbox;
 use app::ssr::{Portal, Uploads};
 use app::{shell, App};
 use axum::extract::{DefaultBodyLimit, FromRef};
+use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
 use config::Settings;
@@ -162,8 +163,28 @@ pub fn build_with(settings: &Settings, store: Store, workspaces: Arc<Workspaces>
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(RequestBodyLimitLayer::new(body_limit))
         .layer(DefaultBodyLimit::max(body_limit))
+        .layer(axum::middleware::map_response(bad_arguments_are_400))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// A server function called with arguments it cannot read (a hand-made form missing a field)
+/// is the caller's mistake: Leptos answers 500 with an `Args|` or `Deserialization|` body; this
+/// makes it the 400 it is. Only 500s are looked at, and their bodies are small.
+async fn bad_arguments_are_400(response: axum::response::Response) -> axum::response::Response {
+    use axum::http::StatusCode;
+    if response.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let bytes = match http_body_util::BodyExt::collect(body).await {
+        Ok(collected) => collected.to_bytes(),
+        Err(_) => return (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response(),
+    };
+    if bytes.starts_with(b"Args|") || bytes.starts_with(b"Deserialization|") {
+        parts.status = StatusCode::BAD_REQUEST;
+    }
+    axum::response::Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
 /// Serves the portal until Ctrl-C or SIGTERM.

@@ -378,3 +378,14 @@ async fn upload_forms_without_a_file_or_with_an_unknown_workspace_are_400() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(String::from_utf8_lossy(&body).contains("is not configured"), "{}", String::from_utf8_lossy(&body));
 }
+
+#[tokio::test]
+async fn server_functions_called_without_their_arguments_answer_400() {
+    let portal = portal(&[]).await;
+    for endpoint in ["/api/submit_upload", "/api/cancel_run", "/api/get_run"] {
+        let request =
+            Request::post(endpoint).header("content-type", "application/x-www-form-urlencoded").body(Body::from("unexpected=1")).unwrap();
+        let response = portal.router.clone().oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{endpoint}");
+    }
+}

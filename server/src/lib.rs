@@ -202,8 +202,14 @@ pub async fn serve(settings: Settings) -> Result<(), StartupError> {
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let mut workers = spawn_workers(&settings, settings.workers, queue.clone(), orchestrator(&settings, store, workspaces), stopped);
     tracing::info!(workers = settings.workers, queue = queue.backend(), name = queue.name(), "workers started");
-    axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await?;
-    let _ = stop.send(true);
+    // On a signal: end live streams (browsers reconnect elsewhere), stop the workers between
+    // steps, and let requests in flight finish.
+    let stopping = async move {
+        shutdown_signal().await;
+        live::stop_streams();
+        let _ = stop.send(true);
+    };
+    axum::serve(listener, router).with_graceful_shutdown(stopping).await?;
     while workers.join_next().await.is_some() {}
     Ok(())
 }

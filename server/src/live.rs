@@ -12,6 +12,15 @@ use std::time::Duration;
 /// How often the stream looks for changes: the bound on step latency to the browser.
 pub const POLL: Duration = Duration::from_millis(200);
 
+/// Turns true when the portal shuts down: open streams end, so that graceful shutdown does not
+/// wait for browsers to close their run pages (they reconnect to another instance).
+static STOPPING: std::sync::LazyLock<tokio::sync::watch::Sender<bool>> = std::sync::LazyLock::new(|| tokio::sync::watch::channel(false).0);
+
+/// Ends every open event stream of this process.
+pub fn stop_streams() {
+    STOPPING.send_replace(true);
+}
+
 pub async fn run_events(State(state): State<AppState>, Path(id): Path<String>) -> Response {
     let store = state.portal.store.clone();
     match app::ssr::run_view(&store, &id).await {
@@ -22,17 +31,25 @@ pub async fn run_events(State(state): State<AppState>, Path(id): Path<String>) -
             return (StatusCode::SERVICE_UNAVAILABLE, "the database is unavailable").into_response();
         }
     }
+    let stopping = STOPPING.subscribe();
     // (last revision sent, finished)
     let stream = futures::stream::unfold((None::<i64>, false), move |(last, finished)| {
         let store = store.clone();
         let id = id.clone();
+        let mut stopping = stopping.clone();
         async move {
             if finished {
                 return None;
             }
             loop {
+                if *stopping.borrow() {
+                    return None;
+                }
                 if last.is_some() {
-                    tokio::time::sleep(POLL).await;
+                    tokio::select! {
+                        _ = tokio::time::sleep(POLL) => {}
+                        _ = stopping.changed() => return None,
+                    }
                 }
                 let revision = match uuid::Uuid::parse_str(&id) {
                     Ok(run) => store.run_revision(run).await,

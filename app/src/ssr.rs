@@ -322,6 +322,8 @@ mod runs {
                 .collect(),
             events: events
                 .iter()
+                // A bookkeeping marker, not something that happened.
+                .filter(|entry| entry.action != "actions_recorded")
                 .map(|entry| {
                     // "add_object" on "dataobject" `sales.q1` in `share` reads "add object sales.q1 in share".
                     let mut action = entry.action.replace('_', " ");

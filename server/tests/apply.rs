@@ -519,3 +519,41 @@ async fn an_unreachable_workspace_is_a_503_and_nothing_is_stored_or_queued() {
     assert_eq!(stack.queue.depth().await.unwrap(), (0, 0));
     assert!(stack.store.recent_runs(10).await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn a_record_step_done_again_writes_its_audit_entries_once() {
+    let stack = stack(Backend::Embedded, &[], 1).await.unwrap();
+    let (code, body) = upload(&stack, "valid/minimal.yaml", "").await;
+    assert_eq!(code, 202, "{body}");
+    let id = body["SharePackId"].as_str().unwrap().to_string();
+    let done = finished(&stack, &id, Duration::from_secs(60)).await;
+    assert_eq!(done["Status"], "COMPLETED", "{done}");
+    let run = uuid::Uuid::parse_str(done["RunId"].as_str().unwrap()).unwrap();
+    let correlation = stack.store.load_run(run).await.unwrap().unwrap().correlation_id;
+    let before = stack.store.audit_of(correlation).await.unwrap();
+    // As if the worker had died after recording but before finishing: the record step runs again.
+    let Store::Sqlite(pool) = &stack.store else { unreachable!("the embedded stack is SQLite") };
+    sqlx::query("UPDATE provisioning_steps SET status = 'RUNNING' WHERE run_id = $1 AND kind = 'record'")
+        .bind(run)
+        .execute(pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE provisioning_runs SET status = 'RUNNING', finished_at = NULL WHERE run_id = $1")
+        .bind(run)
+        .execute(pool)
+        .await
+        .unwrap();
+    stack.queue.send(&sharepack_engine::queue::Message { run_id: run }).await.unwrap();
+    let start = std::time::Instant::now();
+    while stack.store.load_run(run).await.unwrap().unwrap().status != RunStatus::Completed || stack.queue.depth().await.unwrap() != (0, 0) {
+        assert!(start.elapsed() < Duration::from_secs(20), "the run completes again");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let after = stack.store.audit_of(correlation).await.unwrap();
+    let count =
+        |entries: &[sharepack_engine::apply::records::AuditRecord], action: &str| entries.iter().filter(|e| e.action == action).count();
+    for action in ["create", "add_object", "grant", "actions_recorded"] {
+        assert_eq!(count(&after, action), count(&before, action), "{action}: written once");
+        assert!(count(&after, action) >= 1, "{action} is there");
+    }
+}

@@ -289,18 +289,46 @@ impl Orchestrator {
             self.write_if_changed(Entity::Share, keys::share(&run.workspace_url, &share.name), &name_key(&share.name), data, &change)
                 .await?;
         }
+        // The actions go to the audit trail once, in one transaction with a marker, so a
+        // retried record step does not write them again.
+        if self.store.audit_of(run.correlation_id).await?.iter().any(|entry| entry.action == "actions_recorded") {
+            return Ok(());
+        }
         let plan: Option<Plan> =
             self.store.load_run(run.id).await?.and_then(|now| now.plan).and_then(|plan| serde_json::from_value(plan).ok());
-        for action in plan.iter().flat_map(|plan| plan.changes()) {
-            if action.needs_confirmation && !run.confirm_removals {
-                continue;
-            }
-            let details = json!({"name": action.name, "share": action.share, "changes": action.changes});
-            let action_name = serde_json::to_value(action.action).ok().and_then(|v| v.as_str().map(str::to_lowercase)).unwrap_or_default();
-            let entity = format!("{:?}", action.resource_type).to_lowercase();
-            self.audit(run, &action_name, &entity, None, &action.reason, details).await?;
-        }
-        Ok(())
+        let actions: Vec<_> =
+            plan.iter().flat_map(|plan| plan.changes()).filter(|action| !action.needs_confirmation || run.confirm_removals).collect();
+        let names: Vec<(String, String)> = actions
+            .iter()
+            .map(|action| {
+                let name = serde_json::to_value(action.action).ok().and_then(|v| v.as_str().map(str::to_lowercase)).unwrap_or_default();
+                (name, format!("{:?}", action.resource_type).to_lowercase())
+            })
+            .collect();
+        let entry = |action, entity_type, reason, details| AuditEntry {
+            actor: "worker",
+            action,
+            entity_type,
+            entity_id: None,
+            version: None,
+            correlation_id: Some(run.correlation_id),
+            reason,
+            details,
+        };
+        let mut entries: Vec<AuditEntry> = actions
+            .iter()
+            .zip(&names)
+            .map(|(action, (name, entity))| {
+                entry(
+                    name.as_str(),
+                    entity.as_str(),
+                    action.reason.as_str(),
+                    json!({"name": action.name, "share": action.share, "changes": action.changes}),
+                )
+            })
+            .collect();
+        entries.push(entry("actions_recorded", "provisioning_run", "", json!({"count": actions.len()})));
+        self.store.audit_all(&entries).await
     }
 
     async fn write_if_changed(&self, entity: Entity, key: Uuid, name: &str, data: Value, change: &Change<'_>) -> Result<(), StoreError> {

@@ -523,18 +523,27 @@ impl Store {
 
     /// Appends to the audit trail.
     pub async fn audit(&self, entry: &AuditEntry<'_>) -> Result<()> {
+        self.audit_all(std::slice::from_ref(entry)).await
+    }
+
+    /// Appends several entries in one transaction: all of them or none.
+    pub async fn audit_all(&self, entries: &[AuditEntry<'_>]) -> Result<()> {
         let sql = "INSERT INTO audit_trail (audit_id, occurred_at, actor, action, entity_type, entity_id, version, correlation_id, reason, details) \
                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
         on_store!(self, pool => {
-            let query = bind_time(self, sqlx::query(sql).bind(Uuid::now_v7()), now())
-                .bind(entry.actor)
-                .bind(entry.action)
-                .bind(entry.entity_type)
-                .bind(entry.entity_id)
-                .bind(entry.version)
-                .bind(entry.correlation_id)
-                .bind(crate::store::truncate(entry.reason, 500));
-            bind_json!(self, query, entry.details).execute(pool).await?;
+            let mut tx = pool.begin().await?;
+            for entry in entries {
+                let query = bind_time(self, sqlx::query(sql).bind(Uuid::now_v7()), now())
+                    .bind(entry.actor)
+                    .bind(entry.action)
+                    .bind(entry.entity_type)
+                    .bind(entry.entity_id)
+                    .bind(entry.version)
+                    .bind(entry.correlation_id)
+                    .bind(crate::store::truncate(entry.reason, 500));
+                bind_json!(self, query, entry.details).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
         });
         Ok(())
     }

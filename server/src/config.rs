@@ -147,7 +147,6 @@ impl Settings {
         let apply = sharepack_engine::apply::ApplySettings {
             concurrency: small("SHAREPACK_STEP_CONCURRENCY", 4)?.max(1) as usize,
             compensate_new: flag("SHAREPACK_COMPENSATE", true)?,
-            strict: strict_strategy,
         };
         Ok(Settings {
             workers: small("SHAREPACK_WORKERS", 2)?,

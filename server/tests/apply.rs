@@ -557,3 +557,25 @@ async fn a_record_step_done_again_writes_its_audit_entries_once() {
         assert!(count(&after, action) >= 1, "{action} is there");
     }
 }
+
+#[tokio::test]
+async fn a_refused_upload_during_a_run_leaves_the_runs_status_alone() {
+    // No workers: the run stays queued while someone uploads a broken version of the same pack.
+    let stack = stack(Backend::Embedded, &[], 0).await.unwrap();
+    let (code, body) = upload(&stack, "valid/minimal.yaml", "").await;
+    assert_eq!(code, 202, "{body}");
+    let id = body["SharePackId"].as_str().unwrap().to_string();
+    let broken = String::from_utf8(sample("valid/minimal.yaml")).unwrap().replace("name: partner", "name: 'bad name!'");
+    let form = reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(broken.into_bytes()).file_name("minimal.yaml"));
+    let response = reqwest::Client::new().post(format!("{}/workflow/sharepack/upload", stack.url)).multipart(form).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 400);
+    let refused: Value = response.json().await.unwrap();
+    assert_eq!((refused["Status"].as_str(), refused["SharePackId"].as_str()), (Some("VALIDATION_FAILED"), Some(id.as_str())), "{refused}");
+    let (_, now) = status(&stack, &id).await;
+    assert_eq!((now["Status"].as_str(), now["RunId"].as_str()), (Some("IN_PROGRESS"), body["RunId"].as_str()), "{now}");
+    assert_eq!(
+        stack.store.pack_files(uuid::Uuid::parse_str(&id).unwrap()).await.unwrap().len(),
+        2,
+        "the refused file is kept as a version"
+    );
+}

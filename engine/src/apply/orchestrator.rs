@@ -28,13 +28,11 @@ pub struct ApplySettings {
     pub concurrency: usize,
     /// Remove what a failed NEW run created (UPDATE runs never remove what existed).
     pub compensate_new: bool,
-    /// Refuse NEW when named resources exist (see `PlanOptions`).
-    pub strict: bool,
 }
 
 impl Default for ApplySettings {
     fn default() -> Self {
-        ApplySettings { concurrency: 4, compensate_new: true, strict: false }
+        ApplySettings { concurrency: 4, compensate_new: true }
     }
 }
 
@@ -194,7 +192,9 @@ impl Orchestrator {
             }
             Err(error) => return Ok(Err(format!("The workspace could not be read: {error}"))),
         };
-        let fresh = plan::plan(pack, &snapshot, PlanOptions { strict: self.settings.strict });
+        // Strictness gated the submission; once approved, a resource that appeared since is a
+        // difference to record, not a reason to refuse.
+        let fresh = plan::plan(pack, &snapshot, PlanOptions { strict: false });
         if let Some(error) = fresh.findings.iter().find(|finding| finding.is_error()) {
             return Ok(Err(format!("The workspace changed since the preview and the pack can no longer be applied: {}", error.message)));
         }
@@ -424,6 +424,7 @@ pub async fn record_pack_status(store: &Store, run: &Run, status: &str, error: O
     data["error"] = json!(error.unwrap_or(""));
     data["run_id"] = json!(run.id);
     data["strategy"] = json!(run.strategy);
+    data["upload"] = json!(run.upload);
     let reason = format!("run {} {}", run.id, status.to_lowercase());
     store.write(Entity::SharePack, run.share_pack_id, &current.name, &data, &Change { by: "worker", reason: &reason }).await.map(|_| ())
 }

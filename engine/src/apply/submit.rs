@@ -112,11 +112,10 @@ pub async fn submit(store: &Store, queue: &Queue, submission: Submission<'_>) ->
         return Err(SubmitError::WorkspaceUnavailable(unreachable.message.clone()));
     }
     let blocked = outcome.findings.iter().any(Finding::is_error) || outcome.plan.is_none();
-    if !blocked {
-        if let Some(active) = store.runs_of_pack(share_pack_id).await?.into_iter().find(|run| !run.status.is_terminal()) {
-            let current = store.current(Entity::SharePack, share_pack_id).await?.map(|v| v.name).unwrap_or(name);
-            return Err(SubmitError::Busy { share_pack_name: current, run_id: active.id });
-        }
+    let active = store.runs_of_pack(share_pack_id).await?.into_iter().find(|run| !run.status.is_terminal());
+    if let (false, Some(active)) = (blocked, &active) {
+        let current = store.current(Entity::SharePack, share_pack_id).await?.map(|v| v.name).unwrap_or(name);
+        return Err(SubmitError::Busy { share_pack_name: current, run_id: active.id });
     }
     // Every upload is kept as a version of the pack, accepted or not, so its history is complete.
     let upload = store.save_pack_file(share_pack_id, submission.file_name, &format, &bytes, &parsed).await?;
@@ -131,7 +130,11 @@ pub async fn submit(store: &Store, queue: &Queue, submission: Submission<'_>) ->
         "business_line": meta.as_ref().map(|m| m.business_line.clone()), "project_name": meta.as_ref().map(|m| m.project_name.clone()),
     });
     let reason = format!("upload {upload} ({})", submission.file_name);
-    store.write(Entity::SharePack, share_pack_id, &name, &data, &Change { by: &requested_by, reason: &reason }).await?;
+    // A refused upload while a run is in progress is kept as a file version, but the share
+    // pack's status stays the run's: those polling it must not see the run vanish.
+    if active.is_none() {
+        store.write(Entity::SharePack, share_pack_id, &name, &data, &Change { by: &requested_by, reason: &reason }).await?;
+    }
     let Some(plan) = outcome.plan.filter(|_| !blocked) else {
         return Ok(submitted);
     };

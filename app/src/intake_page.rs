@@ -75,7 +75,8 @@ pub fn IntakePage() -> impl IntoView {
 }
 
 /// Marks the server response 404 for an unknown upload.
-fn not_found() {
+/// Answers 404 for the page being rendered (server side).
+pub(crate) fn not_found() {
     #[cfg(feature = "ssr")]
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         response.set_status(http::StatusCode::NOT_FOUND);

@@ -3,6 +3,7 @@
 //! pack's page (its uploads and runs) and the list of share packs. Without JavaScript every page
 //! is complete as served and a refresh shows the latest state; forms post to server functions.
 
+use crate::intake_page::not_found;
 use crate::runs_api::*;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -36,16 +37,6 @@ fn duration(ms: Option<i64>) -> String {
         Some(ms) => format!("{:.1} s", ms as f64 / 1000.0),
     }
 }
-
-#[cfg(feature = "ssr")]
-fn not_found() {
-    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-        response.set_status(http::StatusCode::NOT_FOUND);
-    }
-}
-
-#[cfg(not(feature = "ssr"))]
-fn not_found() {}
 
 #[component]
 pub fn RunPage() -> impl IntoView {

@@ -98,20 +98,16 @@ impl Settings {
                 problem: format!("`{text}` is not an address like 127.0.0.1:3000"),
             })?,
         };
-        let enable_workflow = match get("enable_workflow").map(|text| text.to_ascii_lowercase()) {
-            None => true,
-            Some(text) if matches!(text.as_str(), "true" | "1" | "yes" | "on") => true,
-            Some(text) if matches!(text.as_str(), "false" | "0" | "no" | "off") => false,
-            Some(text) => return Err(SettingError { name: "enable_workflow", problem: format!("`{text}` is not true or false") }),
-        };
-        let strict_strategy = match get("SHAREPACK_STRICT_STRATEGY").map(|text| text.to_ascii_lowercase()) {
-            None => false,
-            Some(text) if matches!(text.as_str(), "true" | "1" | "yes" | "on") => true,
-            Some(text) if matches!(text.as_str(), "false" | "0" | "no" | "off") => false,
-            Some(text) => {
-                return Err(SettingError { name: "SHAREPACK_STRICT_STRATEGY", problem: format!("`{text}` is not true or false") })
+        let flag = |name: &'static str, default: bool| -> Result<bool, SettingError> {
+            match get(name).map(|text| text.to_ascii_lowercase()) {
+                None => Ok(default),
+                Some(text) if matches!(text.as_str(), "true" | "1" | "yes" | "on") => Ok(true),
+                Some(text) if matches!(text.as_str(), "false" | "0" | "no" | "off") => Ok(false),
+                Some(text) => Err(SettingError { name, problem: format!("`{text}` is not true or false") }),
             }
         };
+        let enable_workflow = flag("enable_workflow", true)?;
+        let strict_strategy = flag("SHAREPACK_STRICT_STRATEGY", false)?;
         let log_json = match get("SHAREPACK_LOG_FORMAT").map(|text| text.to_ascii_lowercase()) {
             None => false,
             Some(text) if text == "json" => true,
@@ -127,14 +123,6 @@ impl Settings {
             min_connections: small("SHAREPACK_DB_MIN_CONNECTIONS", 2)?,
             max_connections: small("SHAREPACK_DB_MAX_CONNECTIONS", 10)?.max(1),
             acquire_timeout: std::time::Duration::from_secs(u64::from(small("SHAREPACK_DB_ACQUIRE_TIMEOUT_SECS", 5)?.max(1))),
-        };
-        let flag = |name: &'static str, default: bool| -> Result<bool, SettingError> {
-            match get(name).map(|text| text.to_ascii_lowercase()) {
-                None => Ok(default),
-                Some(text) if matches!(text.as_str(), "true" | "1" | "yes" | "on") => Ok(true),
-                Some(text) if matches!(text.as_str(), "false" | "0" | "no" | "off") => Ok(false),
-                Some(text) => Err(SettingError { name, problem: format!("`{text}` is not true or false") }),
-            }
         };
         let millis = |name: &'static str, default: u64| parse_number(name, default).map(std::time::Duration::from_millis);
         let worker = sharepack_engine::apply::WorkerSettings {

@@ -1,15 +1,17 @@
 #![recursion_limit = "256"]
 //! Sharepack's pages: server-rendered by the `server` binary (feature `ssr`) and hydrated in the
-//! browser from WASM (feature `hydrate`). Server functions live next to the pages that call
-//! them (`api`); their server-only state lives in `ssr`.
+//! browser from WASM (feature `hydrate`). One folder per feature (`intake`, `runs`,
+//! `share_packs`), each with its pages, its server functions and DTOs (`api`) and the
+//! server-only bodies (`ssr`); `components` holds shared view pieces, `portal` (server only)
+//! the request context. Dependencies run one way: page → server function → engine.
 
-pub mod api;
-pub mod intake_page;
-pub mod report;
-pub mod runs;
-pub mod runs_api;
+pub mod components;
+pub mod error;
+pub mod intake;
 #[cfg(feature = "ssr")]
-pub mod ssr;
+pub mod portal;
+pub mod runs;
+pub mod share_packs;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -50,12 +52,12 @@ pub fn App() -> impl IntoView {
             <div class="app" data-hydrated=move || hydrated.get().to_string()>
                 <Header/>
                 <main class="main">
-                    <Routes fallback=NotFound>
-                        <Route path=path!("/") view=intake_page::IntakePage ssr=SsrMode::Async/>
-                        <Route path=path!("/uploads/:id") view=intake_page::IntakePage ssr=SsrMode::Async/>
+                    <Routes fallback=components::NotFound>
+                        <Route path=path!("/") view=intake::IntakePage ssr=SsrMode::Async/>
+                        <Route path=path!("/uploads/:id") view=intake::IntakePage ssr=SsrMode::Async/>
                         <Route path=path!("/runs/:id") view=runs::RunPage ssr=SsrMode::Async/>
-                        <Route path=path!("/sharepacks") view=runs::SharePacksPage ssr=SsrMode::Async/>
-                        <Route path=path!("/sharepacks/:id") view=runs::SharePackPage ssr=SsrMode::Async/>
+                        <Route path=path!("/sharepacks") view=share_packs::SharePacksPage ssr=SsrMode::Async/>
+                        <Route path=path!("/sharepacks/:id") view=share_packs::SharePackPage ssr=SsrMode::Async/>
                     </Routes>
                 </main>
                 <footer class="footer">
@@ -91,7 +93,7 @@ fn Header() -> impl IntoView {
 #[component]
 fn WorkspaceBadge() -> impl IntoView {
     // Blocking, so that the badge is in the first HTML even without JavaScript.
-    let info = Resource::new_blocking(|| (), |_| api::portal_info());
+    let info = Resource::new_blocking(|| (), |_| intake::api::portal_info());
     view! {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
@@ -109,20 +111,6 @@ fn WorkspaceBadge() -> impl IntoView {
                 })
             })}
         </Suspense>
-    }
-}
-
-#[component]
-fn NotFound() -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-        response.set_status(http::StatusCode::NOT_FOUND);
-    }
-    view! {
-        <section class="card empty">
-            <h1>"Page not found"</h1>
-            <p>"There is nothing at this address. " <A href="/">"Validate a share pack"</A> " instead."</p>
-        </section>
     }
 }
 

@@ -1,6 +1,11 @@
 //! The share-pack engine: everything Sharepack knows about share packs, shared by the portal's
 //! server functions, the REST API and the workers. Neither UI nor HTTP code lives here.
 //!
+//! - [`error`]: the one classification of failures ([`error::Problem`]) every edge renders.
+//! - [`identity`]: who acts ([`identity::Actor`]), kept with every change.
+//! - [`records`]: typed statuses, audit actions and the share-pack record.
+//! - [`views`]: runs and share packs as pages and the REST API read them.
+//! - [`jobs`]: what workers do (a typed job enum) and periodic housekeeping.
 //! - [`model`]: the typed share pack, every entity remembering its source cell or line.
 //! - [`finding`]: located findings with severities and hints.
 //! - [`intake`]: bytes to a validated pack (YAML and Excel, told apart by content).
@@ -16,9 +21,10 @@
 //! Without the default `intake` feature only the model, findings and intake's result types are
 //! built; that is what the browser (WASM) build uses.
 
-/// Runs the same code against whichever pool a `store::Store` has (for modules outside `store`).
-#[cfg(feature = "queue")]
-macro_rules! on_store {
+/// Runs the same code against whichever pool a `store::Store` has: sqlx's query API is the same
+/// for both, so no query is written twice. Used by the store and the embedded queue only.
+#[cfg(feature = "store")]
+macro_rules! on_pool {
     ($store:expr, $pool:ident => $body:expr) => {
         match $store {
             $crate::store::Store::Postgres($pool) => $body,
@@ -31,9 +37,15 @@ macro_rules! on_store {
 pub mod apply;
 #[cfg(feature = "databricks")]
 pub mod databricks;
+pub mod error;
 pub mod finding;
+pub mod identity;
+#[cfg(feature = "queue")]
+pub mod jobs;
 pub mod model;
 pub mod plan;
+pub mod records;
+pub mod views;
 
 pub mod intake;
 #[cfg(feature = "queue")]
@@ -47,5 +59,7 @@ pub mod templates;
 #[cfg(feature = "intake")]
 pub mod validate;
 
+pub use error::{Class, Problem};
 pub use finding::{Finding, FindingCounts, Location, Severity};
+pub use identity::Actor;
 pub use model::SharePack;

@@ -1,7 +1,7 @@
 //! The queue contract, on every backend: the embedded queue on SQLite and on PostgreSQL, and
 //! Azure Storage Queue on Azurite (when the test command started it).
 
-use sharepack_engine::queue::{AzureQueue, ConnectionString, EmbeddedQueue, Message, Queue, QueueError};
+use sharepack_engine::queue::{AzureQueue, ConnectionString, EmbeddedQueue, Job, Queue, QueueError};
 use sharepack_engine::store::{PoolSettings, Store};
 use std::time::Duration;
 
@@ -30,11 +30,11 @@ async fn queues() -> Vec<(&'static str, Queue)> {
 async fn leases_hide_messages_renewals_extend_them_and_expiry_redelivers() {
     for (backend, queue) in queues().await {
         let run = uuid::Uuid::new_v4();
-        queue.send(&Message { run_id: run }).await.unwrap();
+        queue.send(&Job::ApplyRun { run_id: run }).await.unwrap();
         assert_eq!(queue.depth().await.unwrap().0, 1, "{backend}");
         let mut got = queue.receive(10, Duration::from_secs(2)).await.unwrap();
         assert_eq!(got.len(), 1, "{backend}");
-        assert_eq!(Message::decode(&got[0].body).unwrap().run_id, run, "{backend}: ids only");
+        assert_eq!(Job::decode(&got[0].body).unwrap(), Job::ApplyRun { run_id: run }, "{backend}: ids only");
         assert_eq!(got[0].dequeue_count, 1, "{backend}");
         assert!(queue.receive(10, Duration::from_secs(2)).await.unwrap().is_empty(), "{backend}: hidden while leased");
         let old = got[0].clone();
@@ -58,7 +58,7 @@ async fn leases_hide_messages_renewals_extend_them_and_expiry_redelivers() {
 async fn released_messages_come_back_and_poison_moves_them_aside() {
     for (backend, queue) in queues().await {
         for _ in 0..3 {
-            queue.send(&Message { run_id: uuid::Uuid::new_v4() }).await.unwrap();
+            queue.send(&Job::ApplyRun { run_id: uuid::Uuid::new_v4() }).await.unwrap();
         }
         let mut batch = queue.receive(2, Duration::from_secs(30)).await.unwrap();
         assert_eq!(batch.len(), 2, "{backend}: at most the batch size");

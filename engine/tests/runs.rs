@@ -1,8 +1,8 @@
 //! Run records in the store: activation links are handed over once, to the claim only, and
 //! forgotten when nobody takes them.
 
-use sharepack_engine::apply::records::NewRun;
-use sharepack_engine::store::{PoolSettings, Store};
+use sharepack_engine::model::Strategy;
+use sharepack_engine::store::{NewRun, PoolSettings, Store};
 use uuid::Uuid;
 
 async fn stores() -> Vec<Store> {
@@ -24,7 +24,7 @@ async fn activation_links_go_to_the_claim_once_and_expire() {
             share_pack_id: Uuid::new_v4(),
             upload: 1,
             workspace_url: "http://w",
-            strategy: "NEW",
+            strategy: Strategy::New,
             requested_by: "ann@example.com",
             plan: &plan,
             confirm_removals: false,
@@ -54,6 +54,8 @@ async fn activation_links_go_to_the_claim_once_and_expire() {
             }
         }
         store.save_activation_link(run, "partner", "https://x/new").await.unwrap();
+        // Housekeeping's job.
+        assert_eq!(store.expire_activation_links().await.unwrap(), 1, "{}: only the stale link expires", store.backend());
         assert_eq!(store.pending_activation_links(stale).await.unwrap(), 0, "{}: stale links are forgotten", store.backend());
         assert!(store.take_activation_links(run, Uuid::new_v4()).await.unwrap().is_empty(), "a wrong claim gets nothing");
         assert_eq!(store.pending_activation_links(run).await.unwrap(), 1, "and takes nothing away");

@@ -6,6 +6,7 @@
 use chrono::{DateTime, Utc};
 use proptest::prelude::*;
 use serde_json::json;
+use sharepack_engine::identity::Actor;
 use sharepack_engine::store::{testing, Change, Entity, PoolSettings, Store, StoreError, Version};
 use std::path::PathBuf;
 use uuid::Uuid;
@@ -47,8 +48,11 @@ async fn fresh(backend: Backend) -> Option<Fresh> {
     Some(Fresh { store, dir, url })
 }
 
-const ALICE: Change<'static> = Change { by: "alice@example.com", reason: "first upload" };
-const BOB: Change<'static> = Change { by: "bob@example.com", reason: "added a table" };
+static ALICE_ID: std::sync::LazyLock<Actor> = std::sync::LazyLock::new(|| Actor::claimed(Some("alice@example.com")));
+static BOB_ID: std::sync::LazyLock<Actor> = std::sync::LazyLock::new(|| Actor::claimed(Some("bob@example.com")));
+static CAROL_ID: std::sync::LazyLock<Actor> = std::sync::LazyLock::new(|| Actor::claimed(Some("carol@example.com")));
+static ALICE: std::sync::LazyLock<Change<'static>> = std::sync::LazyLock::new(|| Change { by: &ALICE_ID, reason: "first upload" });
+static BOB: std::sync::LazyLock<Change<'static>> = std::sync::LazyLock::new(|| Change { by: &BOB_ID, reason: "added a table" });
 
 /// Runs one async test body on both backends.
 macro_rules! on_both {
@@ -126,7 +130,7 @@ on_both!(deleting_keeps_history_and_hides_the_current_row, |store| {
     let key = Uuid::new_v4();
     store.write(Entity::Project, key, "q1", &json!({"budget": 1}), &ALICE).await.unwrap();
     let before_delete = store.write(Entity::Project, key, "q1", &json!({"budget": 2}), &BOB).await.unwrap();
-    let deleted = store.delete(Entity::Project, key, &Change { by: "carol@example.com", reason: "project closed" }).await.unwrap();
+    let deleted = store.delete(Entity::Project, key, &Change { by: &CAROL_ID, reason: "project closed" }).await.unwrap();
     assert!(deleted.is_deleted);
     assert_eq!(deleted.data, json!({"budget": 2}), "a deletion keeps the last data");
     assert_eq!(store.current(Entity::Project, key).await.unwrap(), None);

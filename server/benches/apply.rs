@@ -113,7 +113,7 @@ fn main() {
             loop {
                 let state = store.load_run(id).await.unwrap().unwrap();
                 if state.status.is_terminal() {
-                    assert_eq!(state.status, sharepack_engine::apply::RunStatus::Completed, "{state:?}");
+                    assert_eq!(state.status, sharepack_engine::records::RunStatus::Completed, "{state:?}");
                     break;
                 }
                 tokio::time::sleep(Duration::from_millis(20)).await;

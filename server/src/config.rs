@@ -52,10 +52,13 @@ pub struct Settings {
     pub workers: u32,
     /// `SHAREPACK_WORKER_BATCH` (10), `SHAREPACK_WORKER_VISIBILITY_SECS` (300),
     /// `SHAREPACK_MAX_DELIVERIES` (5), `SHAREPACK_RETRY_DELAY_MS` (5000), `SHAREPACK_IDLE_POLL_MS` (1000).
-    pub worker: sharepack_engine::apply::WorkerSettings,
+    pub worker: sharepack_engine::jobs::WorkerSettings,
     /// `SHAREPACK_STEP_CONCURRENCY` (4) and `SHAREPACK_COMPENSATE` (true: a failed NEW run removes
     /// what it created).
     pub apply: sharepack_engine::apply::ApplySettings,
+    /// `SHAREPACK_HOUSEKEEPING_SECS` (3600): how often housekeeping jobs run (expired activation
+    /// links are deleted).
+    pub housekeeping_every: std::time::Duration,
 }
 
 /// A setting that is present but cannot be used.
@@ -125,7 +128,7 @@ impl Settings {
             acquire_timeout: std::time::Duration::from_secs(u64::from(small("SHAREPACK_DB_ACQUIRE_TIMEOUT_SECS", 5)?.max(1))),
         };
         let millis = |name: &'static str, default: u64| parse_number(name, default).map(std::time::Duration::from_millis);
-        let worker = sharepack_engine::apply::WorkerSettings {
+        let worker = sharepack_engine::jobs::WorkerSettings {
             batch: small("SHAREPACK_WORKER_BATCH", 10)?.clamp(1, 32),
             visibility: std::time::Duration::from_secs(parse_number("SHAREPACK_WORKER_VISIBILITY_SECS", 300)?.max(3)),
             idle_poll: millis("SHAREPACK_IDLE_POLL_MS", 1000)?,
@@ -137,6 +140,7 @@ impl Settings {
             compensate_new: flag("SHAREPACK_COMPENSATE", true)?,
         };
         Ok(Settings {
+            housekeeping_every: std::time::Duration::from_secs(parse_number("SHAREPACK_HOUSEKEEPING_SECS", 3600)?.max(1)),
             workers: small("SHAREPACK_WORKERS", 2)?,
             worker,
             apply,

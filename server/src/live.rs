@@ -7,6 +7,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
+use sharepack_engine::views::run_view;
 use std::time::Duration;
 
 /// How often the stream looks for changes: the bound on step latency to the browser.
@@ -23,7 +24,8 @@ pub fn stop_streams() {
 
 pub async fn run_events(State(state): State<AppState>, Path(id): Path<String>) -> Response {
     let store = state.portal.store.clone();
-    match app::ssr::run_view(&store, &id).await {
+    let Ok(id) = uuid::Uuid::parse_str(&id) else { return (StatusCode::NOT_FOUND, "no such run").into_response() };
+    match run_view(&store, id).await {
         Ok(Some(_)) => {}
         Ok(None) => return (StatusCode::NOT_FOUND, "no such run").into_response(),
         Err(error) => {
@@ -35,7 +37,6 @@ pub async fn run_events(State(state): State<AppState>, Path(id): Path<String>) -
     // (last revision sent, finished)
     let stream = futures::stream::unfold((None::<i64>, false), move |(last, finished)| {
         let store = store.clone();
-        let id = id.clone();
         let mut stopping = stopping.clone();
         async move {
             if finished {
@@ -51,13 +52,9 @@ pub async fn run_events(State(state): State<AppState>, Path(id): Path<String>) -
                         _ = stopping.changed() => return None,
                     }
                 }
-                let revision = match uuid::Uuid::parse_str(&id) {
-                    Ok(run) => store.run_revision(run).await,
-                    Err(_) => return None,
-                };
-                match revision {
+                match store.run_revision(id).await {
                     Ok(Some(revision)) if Some(revision) == last => continue,
-                    Ok(Some(_)) => match app::ssr::run_view(&store, &id).await {
+                    Ok(Some(_)) => match run_view(&store, id).await {
                         Ok(Some(view)) => {
                             let done = view.is_terminal();
                             let event = Event::default().json_data(&view).unwrap_or_else(|_| Event::default().comment("unserializable"));

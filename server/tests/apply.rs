@@ -5,12 +5,14 @@
 
 use serde_json::Value;
 use server::config::Settings;
-use sharepack_engine::apply::{RunStatus, StepStatus};
 use sharepack_engine::databricks::auth::Credentials;
 use sharepack_engine::databricks::client::WorkspaceClient;
 use sharepack_engine::databricks::retry::RetryPolicy;
+use sharepack_engine::plan::ActionKind;
 use sharepack_engine::plan::{plan, read::read, PlanOptions};
 use sharepack_engine::queue::Queue;
+use sharepack_engine::records::AuditAction;
+use sharepack_engine::records::{RunStatus, StepStatus};
 use sharepack_engine::store::{Entity, Store};
 use std::time::Duration;
 
@@ -172,8 +174,12 @@ async fn happy_path(backend: Backend) {
     assert!(version.change_reason.contains(&run.to_string()), "{}", version.change_reason);
     let stored = stack.store.load_run(run).await.unwrap().unwrap();
     let audit = stack.store.audit_of(stored.correlation_id).await.unwrap();
-    let actions: Vec<&str> = audit.iter().map(|entry| entry.action.as_str()).collect();
-    assert!(actions.contains(&"run_submitted") && actions.contains(&"create") && actions.contains(&"run_completed"), "{actions:?}");
+    let actions: Vec<AuditAction> = audit.iter().map(|entry| entry.action).collect();
+    let created = AuditAction::Applied(ActionKind::Create);
+    assert!(
+        actions.contains(&AuditAction::RunSubmitted) && actions.contains(&created) && actions.contains(&AuditAction::RunCompleted),
+        "{actions:?}"
+    );
 
     // The token recipient's activation link waits for its submitter only, once, and is nowhere else.
     let links = stack.store.pending_activation_links(run).await.unwrap();
@@ -344,7 +350,7 @@ async fn a_permanent_failure_removes_what_a_new_run_created_and_retry_resumes() 
     assert_eq!((recipient.attempts, recipient.status), (2, StepStatus::Undone), "what compensation removed is made again on retry");
     let resolve = steps.iter().find(|step| step.kind == "resolve").unwrap();
     assert_eq!((resolve.attempts, resolve.status), (1, StepStatus::Done), "finished steps are not repeated");
-    let retry = audit.iter().find(|entry| entry.action == "run_retried").expect("the retry is recorded");
+    let retry = audit.iter().find(|entry| entry.action == AuditAction::RunRetried).expect("the retry is recorded");
     assert_eq!((retry.actor.as_str(), retry.reason.as_str()), ("ops@example.com", "share creation fixed"));
     let response = client.post(format!("{}/workflow/runs/{}/retry", stack.url, uuid::Uuid::new_v4())).send().await.unwrap();
     assert_eq!(response.status().as_u16(), 404);
@@ -406,7 +412,7 @@ async fn a_workspace_that_changed_since_the_preview_is_planned_again_and_the_dif
     assert_eq!(done["Status"], "COMPLETED", "{done}");
     let stored = stack.store.load_run(run).await.unwrap().unwrap();
     let audit = stack.store.audit_of(stored.correlation_id).await.unwrap();
-    let replanned = audit.iter().find(|entry| entry.action == "plan_recomputed").expect("the difference is recorded");
+    let replanned = audit.iter().find(|entry| entry.action == AuditAction::PlanRecomputed).expect("the difference is recorded");
     assert_eq!(replanned.details["dropped"], serde_json::json!(["Create Recipient partner"]), "{:?}", replanned.details);
     let steps = stack.store.load_steps(run).await.unwrap();
     assert!(steps.iter().all(|step| step.kind != "create_recipient"), "the recipient is not created again: {steps:?}");
@@ -543,7 +549,7 @@ async fn a_record_step_done_again_writes_its_audit_entries_once() {
         .execute(pool)
         .await
         .unwrap();
-    stack.queue.send(&sharepack_engine::queue::Message { run_id: run }).await.unwrap();
+    stack.queue.send(&sharepack_engine::queue::Job::ApplyRun { run_id: run }).await.unwrap();
     let start = std::time::Instant::now();
     while stack.store.load_run(run).await.unwrap().unwrap().status != RunStatus::Completed || stack.queue.depth().await.unwrap() != (0, 0) {
         assert!(start.elapsed() < Duration::from_secs(20), "the run completes again");
@@ -551,8 +557,9 @@ async fn a_record_step_done_again_writes_its_audit_entries_once() {
     }
     let after = stack.store.audit_of(correlation).await.unwrap();
     let count =
-        |entries: &[sharepack_engine::apply::records::AuditRecord], action: &str| entries.iter().filter(|e| e.action == action).count();
-    for action in ["create", "add_object", "grant", "actions_recorded"] {
+        |entries: &[sharepack_engine::store::AuditRecord], action: AuditAction| entries.iter().filter(|e| e.action == action).count();
+    let applied = |kind| AuditAction::Applied(kind);
+    for action in [applied(ActionKind::Create), applied(ActionKind::AddObject), applied(ActionKind::Grant), AuditAction::ActionsRecorded] {
         assert_eq!(count(&after, action), count(&before, action), "{action}: written once");
         assert!(count(&after, action) >= 1, "{action} is there");
     }

@@ -3,10 +3,10 @@
 //! processes on the same SQLite database and embedded queue.
 
 use server::config::Settings;
-use sharepack_engine::apply::StepStatus;
 use sharepack_engine::databricks::auth::Credentials;
 use sharepack_engine::databricks::client::WorkspaceClient;
 use sharepack_engine::databricks::retry::RetryPolicy;
+use sharepack_engine::records::StepStatus;
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
@@ -96,7 +96,7 @@ async fn crash(shared: Vec<(String, String)>) {
     first.0.wait().unwrap();
     let steps = store.load_steps(run).await.unwrap();
     let stopped = store.load_run(run).await.unwrap().unwrap();
-    assert_eq!(stopped.status, sharepack_engine::apply::RunStatus::Running, "killed mid-run");
+    assert_eq!(stopped.status, sharepack_engine::records::RunStatus::Running, "killed mid-run");
     assert!(steps.iter().any(|step| step.status != StepStatus::Done), "work was left: {steps:?}");
 
     // A new worker takes the message up once its lease runs out and finishes the run.
@@ -110,7 +110,7 @@ async fn crash(shared: Vec<(String, String)>) {
         assert!(start.elapsed() < Duration::from_secs(90), "the run completes after the restart: {now:?}");
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
-    assert_eq!(done.status, sharepack_engine::apply::RunStatus::Completed, "{done:?}");
+    assert_eq!(done.status, sharepack_engine::records::RunStatus::Completed, "{done:?}");
     assert!(done.deliveries >= 2, "delivered again after the crash: {}", done.deliveries);
     let steps = store.load_steps(run).await.unwrap();
     assert!(steps.iter().all(|step| step.status == StepStatus::Done), "{steps:?}");
@@ -133,7 +133,13 @@ async fn crash(shared: Vec<(String, String)>) {
     let snapshot = sharepack_engine::plan::read::read(&client, &pack).await.unwrap();
     let again = sharepack_engine::plan::plan(&pack, &snapshot, Default::default());
     assert_eq!(again.changes().count(), 0, "{:?}", again.actions);
-    let completed = store.audit_of(done.correlation_id).await.unwrap().into_iter().filter(|entry| entry.action == "run_completed").count();
+    let completed = store
+        .audit_of(done.correlation_id)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|entry| entry.action == sharepack_engine::records::AuditAction::RunCompleted)
+        .count();
     assert_eq!(completed, 1);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -2,22 +2,39 @@
 //! retry one that failed (from the failed step). Each action is recorded in the audit trail
 //! with who and why, under the run's correlation id.
 
-use super::records::{AuditEntry, RunStatus};
-use crate::queue::{Message, Queue, QueueError};
-use crate::store::{Store, StoreError};
+use crate::error::{Class, Problem};
+use crate::identity::Actor;
+use crate::queue::{Job, Queue, QueueError};
+use crate::records::{AuditAction, RunStatus};
+use crate::store::{AuditEntry, Store, StoreError};
 use serde_json::json;
 use uuid::Uuid;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ControlError {
     #[error("no such run")]
-    NotFound,
+    NotFound(Uuid),
     #[error("{0}")]
     NotAllowed(String),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
     Queue(#[from] QueueError),
+}
+
+impl From<ControlError> for Problem {
+    fn from(error: ControlError) -> Self {
+        match error {
+            ControlError::NotFound(id) => Problem::not_found("run", &id.to_string()),
+            ControlError::NotAllowed(message) => Problem::new(Class::Conflict, "not_allowed", message),
+            ControlError::Store(error) => error.into(),
+            ControlError::Queue(error) => {
+                tracing::error!(%error, "the queue refused a retry");
+                Problem::new(Class::Unavailable, "queue_unavailable", "The work queue is unavailable right now")
+                    .hint("Try again in a moment")
+            }
+        }
+    }
 }
 
 /// The run's status after the action, and what happened in words.
@@ -27,28 +44,35 @@ pub struct Answer {
     pub message: String,
 }
 
-fn who(by: &str) -> &str {
-    let by = by.trim();
-    if by.is_empty() {
-        "anonymous"
-    } else {
-        by
+/// Cancel or retry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Control {
+    Cancel,
+    Retry,
+}
+
+/// Cancels or retries a run, as `by`, for `reason`.
+pub async fn control(store: &Store, queue: &Queue, control: Control, run: Uuid, by: &Actor, reason: &str) -> Result<Answer, ControlError> {
+    let reason: String = reason.trim().chars().take(500).collect();
+    match control {
+        Control::Cancel => cancel(store, run, by, &reason).await,
+        Control::Retry => retry(store, queue, run, by, &reason).await,
     }
 }
 
-pub async fn cancel(store: &Store, run: Uuid, by: &str, reason: &str) -> Result<Answer, ControlError> {
-    let before = store.load_run(run).await?.ok_or(ControlError::NotFound)?;
-    if before.status.is_terminal() {
+pub async fn cancel(store: &Store, run: Uuid, by: &Actor, reason: &str) -> Result<Answer, ControlError> {
+    let before = store.load_run(run).await?.ok_or(ControlError::NotFound(run))?;
+    if !before.status.can_cancel() {
         return Err(ControlError::NotAllowed(format!(
             "The run is already {}; only queued or running runs can be cancelled",
             before.status.as_str().to_lowercase()
         )));
     }
-    let status = store.request_cancel(run).await?.ok_or(ControlError::NotFound)?;
+    let status = store.request_cancel(run).await?.ok_or(ControlError::NotFound(run))?;
     if status == RunStatus::Cancelled {
-        super::orchestrator::record_pack_status(store, &before, "CANCELLED", Some("Cancelled")).await?;
+        super::orchestrator::record_pack_status(store, &before, RunStatus::Cancelled.recorded(), Some("Cancelled")).await?;
     }
-    audit(store, &before.correlation_id, run, who(by), "run_cancel_requested", reason).await?;
+    audit(store, &before.correlation_id, run, by, AuditAction::RunCancelRequested, reason).await?;
     let message = match status {
         RunStatus::Cancelled if before.status == RunStatus::Queued => "Cancelled before any step ran".to_string(),
         RunStatus::Cancelled => "Cancelled; the steps already finished stay applied".to_string(),
@@ -57,9 +81,9 @@ pub async fn cancel(store: &Store, run: Uuid, by: &str, reason: &str) -> Result<
     Ok(Answer { status, message })
 }
 
-pub async fn retry(store: &Store, queue: &Queue, run: Uuid, by: &str, reason: &str) -> Result<Answer, ControlError> {
-    let before = store.load_run(run).await?.ok_or(ControlError::NotFound)?;
-    if before.status != RunStatus::Failed {
+pub async fn retry(store: &Store, queue: &Queue, run: Uuid, by: &Actor, reason: &str) -> Result<Answer, ControlError> {
+    let before = store.load_run(run).await?.ok_or(ControlError::NotFound(run))?;
+    if !before.status.can_retry() {
         return Err(ControlError::NotAllowed(format!(
             "The run is {}; only failed runs can be retried",
             before.status.as_str().to_lowercase()
@@ -68,9 +92,9 @@ pub async fn retry(store: &Store, queue: &Queue, run: Uuid, by: &str, reason: &s
     if !store.reset_for_retry(run).await? {
         return Err(ControlError::NotAllowed("The run changed meanwhile; reload and try again".into()));
     }
-    audit(store, &before.correlation_id, run, who(by), "run_retried", reason).await?;
-    super::orchestrator::record_pack_status(store, &before, "IN_PROGRESS", None).await?;
-    if let Err(error) = queue.send(&Message { run_id: run }).await {
+    audit(store, &before.correlation_id, run, by, AuditAction::RunRetried, reason).await?;
+    super::orchestrator::record_pack_status(store, &before, RunStatus::Queued.recorded(), None).await?;
+    if let Err(error) = queue.send(&Job::ApplyRun { run_id: run }).await {
         let why = format!("The work queue could not be reached, so the retry was not queued: {error}");
         store.set_run_status(run, RunStatus::Failed, &why, Some(&why)).await?;
         return Err(error.into());
@@ -78,7 +102,7 @@ pub async fn retry(store: &Store, queue: &Queue, run: Uuid, by: &str, reason: &s
     Ok(Answer { status: RunStatus::Queued, message: "Queued again; it resumes from the failed step".into() })
 }
 
-async fn audit(store: &Store, correlation: &Uuid, run: Uuid, by: &str, action: &str, reason: &str) -> Result<(), StoreError> {
+async fn audit(store: &Store, correlation: &Uuid, run: Uuid, by: &Actor, action: AuditAction, reason: &str) -> Result<(), StoreError> {
     store
         .audit(&AuditEntry {
             actor: by,

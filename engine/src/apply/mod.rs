@@ -1,7 +1,8 @@
 //! Applying approved plans: submission ([`submit`]), the persisted steps a plan becomes
 //! ([`steps`], pure), the orchestrator that carries them out against a workspace
-//! ([`orchestrator`], with [`execute`] for one step), their records in the store ([`records`]),
-//! and the workers that take runs from the queue ([`worker`]).
+//! ([`orchestrator`], with [`execute`] for one step).
+//! Runs and steps are kept by the store (`store::runs`, `store::steps`); workers take them from
+//! the queue as jobs (`jobs`).
 //!
 //! A run is idempotent end to end: the queue may deliver its message twice, a worker may die
 //! mid-step, and resuming never creates a resource twice (a resumed create that finds its
@@ -11,13 +12,9 @@ pub mod control;
 pub mod execute;
 pub mod keys;
 pub mod orchestrator;
-pub mod records;
 pub mod steps;
 pub mod submit;
-pub mod worker;
 
 pub use orchestrator::{ApplySettings, Orchestrator, Outcome};
-pub use records::{Run, RunStatus, StepRecord, StepStatus};
 pub use steps::{Work, WorkStep};
 pub use submit::{submit, Submission, SubmitError, Submitted};
-pub use worker::{Worker, WorkerSettings};

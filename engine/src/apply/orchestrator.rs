@@ -7,14 +7,16 @@
 
 use super::execute::{execute, undo};
 use super::keys;
-use super::records::{AuditEntry, Run, RunStatus, StepRecord, StepStatus};
 use super::steps::{steps, Work};
 use crate::databricks::error::ApiError;
 use crate::databricks::workspaces::{Workspace, Workspaces};
+use crate::identity::Actor;
 use crate::intake::{read_pack, Limits};
 use crate::model::{name_key, SharePack};
 use crate::plan::{self, Plan, PlanOptions};
-use crate::store::{Change, Entity, Store, StoreError};
+use crate::queue::JobError;
+use crate::records::{AuditAction, PackStatus, RunStatus, SharePackRecord, StepStatus};
+use crate::store::{AuditEntry, Change, Entity, Run, StepRecord, Store, StoreError};
 use futures::StreamExt;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
@@ -45,20 +47,9 @@ pub enum Outcome {
     Interrupted,
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum ApplyError {
-    /// Worth another delivery later: the workspace or database is unavailable right now.
-    #[error("{0}")]
-    Transient(String),
-    /// The message names a run that does not exist.
-    #[error("run {0} does not exist")]
-    UnknownRun(Uuid),
-}
-
-impl From<StoreError> for ApplyError {
-    fn from(error: StoreError) -> Self {
-        ApplyError::Transient(crate::store::redact(&error.to_string()))
-    }
+/// The message names a run that does not exist: no delivery will change that.
+fn unknown_run(id: Uuid) -> JobError {
+    JobError::Fatal(format!("run {id} does not exist"))
 }
 
 pub struct Orchestrator {
@@ -85,8 +76,8 @@ impl Orchestrator {
     }
 
     /// Takes run `id` as far as it goes. `stop` turns true when the worker shuts down.
-    pub async fn process(&self, id: Uuid, stop: &watch::Receiver<bool>) -> Result<Outcome, ApplyError> {
-        let run = self.store.load_run(id).await?.ok_or(ApplyError::UnknownRun(id))?;
+    pub async fn process(&self, id: Uuid, stop: &watch::Receiver<bool>) -> Result<Outcome, JobError> {
+        let run = self.store.load_run(id).await?.ok_or(unknown_run(id))?;
         if run.status.is_terminal() {
             return Ok(Outcome::Finished(run.status));
         }
@@ -94,7 +85,7 @@ impl Orchestrator {
             return self.cancelled(&run).await;
         }
         if !self.store.start_delivery(id).await? {
-            let now = self.store.load_run(id).await?.ok_or(ApplyError::UnknownRun(id))?;
+            let now = self.store.load_run(id).await?.ok_or(unknown_run(id))?;
             return Ok(Outcome::Finished(now.status));
         }
         let Ok(workspace) = self.workspaces.select(Some(&run.workspace_url), None) else {
@@ -109,9 +100,9 @@ impl Orchestrator {
             match self.prepare(&run, &pack, workspace).await {
                 Ok(Ok(())) => {}
                 Ok(Err(reason)) => return self.fail(&run, None, &reason).await,
-                Err(ApplyError::Transient(reason)) => {
+                Err(JobError::Retryable(reason)) => {
                     self.store.set_progress(id, &format!("{reason}; it will be tried again")).await?;
-                    return Err(ApplyError::Transient(reason));
+                    return Err(JobError::Retryable(reason));
                 }
                 Err(error) => return Err(error),
             }
@@ -123,7 +114,7 @@ impl Orchestrator {
                 self.store.set_progress(id, "Paused: the worker is shutting down; another worker continues").await?;
                 return Ok(Outcome::Interrupted);
             }
-            let now = self.store.load_run(id).await?.ok_or(ApplyError::UnknownRun(id))?;
+            let now = self.store.load_run(id).await?.ok_or(unknown_run(id))?;
             if now.status.is_terminal() {
                 return Ok(Outcome::Finished(now.status));
             }
@@ -143,12 +134,12 @@ impl Orchestrator {
             if let Some(failure) = failures.first() {
                 let message = format!("Step {} ({}) will be tried again: {}", failure.step, failure.description, failure.error);
                 self.store.set_progress(id, &message).await?;
-                return Err(ApplyError::Transient(message));
+                return Err(JobError::Retryable(message));
             }
         }
         if self.store.set_run_status(id, RunStatus::Completed, "All resources provisioned successfully", None).await? {
-            self.pack_status(&run, "COMPLETED", None).await?;
-            self.audit(&run, "run_completed", "provisioning_run", Some(run.id), "", json!({"upload": run.upload})).await?;
+            self.pack_status(&run, RunStatus::Completed, None).await?;
+            self.audit(&run, AuditAction::RunCompleted, "provisioning_run", Some(run.id), "", json!({"upload": run.upload})).await?;
             tracing::info!(run = %id, "run completed");
         }
         Ok(Outcome::Finished(RunStatus::Completed))
@@ -156,25 +147,25 @@ impl Orchestrator {
 
     /// Gives a run up (its message keeps failing): fails it with `reason`, removing what it
     /// created when compensation is on, as any other failure.
-    pub async fn abandon(&self, id: Uuid, reason: &str) -> Result<(), ApplyError> {
-        let run = self.store.load_run(id).await?.ok_or(ApplyError::UnknownRun(id))?;
+    pub async fn abandon(&self, id: Uuid, reason: &str) -> Result<(), JobError> {
+        let run = self.store.load_run(id).await?.ok_or(unknown_run(id))?;
         if !run.status.is_terminal() {
             let workspace = self.workspaces.select(Some(&run.workspace_url), None).ok();
             self.fail(&run, workspace, reason).await?;
-            self.audit(&run, "run_poisoned", "provisioning_run", Some(run.id), reason, json!({"upload": run.upload})).await?;
+            self.audit(&run, AuditAction::RunPoisoned, "provisioning_run", Some(run.id), reason, json!({"upload": run.upload})).await?;
         }
         Ok(())
     }
 
     /// The pack the run applies, read again from the stored upload (one parser for everything).
-    async fn pack(&self, run: &Run) -> Result<Result<SharePack, String>, ApplyError> {
+    async fn pack(&self, run: &Run) -> Result<Result<SharePack, String>, JobError> {
         let Some((name, bytes)) = self.store.pack_file_content(run.share_pack_id, run.upload).await? else {
             return Ok(Err(format!("The uploaded file (version {}) is missing", run.upload)));
         };
         let limits = self.limits;
         let intake = tokio::task::spawn_blocking(move || read_pack(&bytes, Some(&name), &limits))
             .await
-            .map_err(|error| ApplyError::Transient(error.to_string()))?;
+            .map_err(|error| JobError::Retryable(error.to_string()))?;
         Ok(match intake {
             Ok(intake) if intake.is_valid() => intake.pack.ok_or_else(|| "The stored pack cannot be read".to_string()),
             Ok(_) | Err(_) => Err("The stored pack is no longer valid".to_string()),
@@ -183,12 +174,12 @@ impl Orchestrator {
 
     /// Re-reads the workspace, recomputes the plan (recording how it differs from the approved
     /// one) and stores the steps. `Err(reason)` when the plan can no longer be applied.
-    async fn prepare(&self, run: &Run, pack: &SharePack, workspace: &Workspace) -> Result<Result<(), String>, ApplyError> {
+    async fn prepare(&self, run: &Run, pack: &SharePack, workspace: &Workspace) -> Result<Result<(), String>, JobError> {
         self.store.set_progress(run.id, "Re-reading the workspace").await?;
         let snapshot = match plan::read::read(&workspace.client, pack).await {
             Ok(snapshot) => snapshot,
             Err(error) if error.kind.is_transient() => {
-                return Err(ApplyError::Transient(format!("The workspace could not be read: {error}")));
+                return Err(JobError::Retryable(format!("The workspace could not be read: {error}")));
             }
             Err(error) => return Ok(Err(format!("The workspace could not be read: {error}"))),
         };
@@ -202,18 +193,26 @@ impl Orchestrator {
         let (added, dropped) = plan_difference(approved.as_ref(), &fresh);
         if !added.is_empty() || !dropped.is_empty() {
             let details = json!({"added": added, "dropped": dropped});
-            self.audit(run, "plan_recomputed", "provisioning_run", Some(run.id), "the workspace changed since the preview", details)
-                .await?;
+            self.audit(
+                run,
+                AuditAction::PlanRecomputed,
+                "provisioning_run",
+                Some(run.id),
+                "the workspace changed since the preview",
+                details,
+            )
+            .await?;
         }
         let plan_json = serde_json::to_value(&fresh).unwrap_or_default();
-        self.store.set_run_plan(run.id, &plan_json, fresh.strategy.as_str()).await?;
-        self.store.insert_steps(run.id, &steps(&fresh, run.confirm_removals)).await?;
+        self.store.set_run_plan(run.id, &plan_json, fresh.strategy).await?;
+        let stored: Vec<_> = steps(&fresh, run.confirm_removals).iter().map(super::steps::WorkStep::to_store).collect();
+        self.store.insert_steps(run.id, &stored).await?;
         Ok(Ok(()))
     }
 
     /// Runs one step and records how it went.
     async fn step(&self, run: &Run, pack: &SharePack, workspace: &Workspace, step: &StepRecord) -> Result<(), StepFailure> {
-        let Some(work) = step.work() else {
+        let Some(work) = super::steps::stored_work(step) else {
             let error = ApiError::transport(crate::databricks::error::ErrorKind::Invalid, "the stored step cannot be read".to_string());
             return Err(StepFailure { step: step.step_no, description: step.kind.clone(), error });
         };
@@ -251,7 +250,8 @@ impl Orchestrator {
     /// The tenant (business line), project and request behind the run, in their SCD2 tables.
     async fn resolve(&self, run: &Run, pack: &SharePack) -> Result<(), StoreError> {
         let meta = &pack.metadata;
-        let change = Change { by: &run.requested_by, reason: "resolved for a share-pack run" };
+        let requester = Actor::claimed(Some(&run.requested_by));
+        let change = Change { by: &requester, reason: "resolved for a share-pack run" };
         let tenant = keys::tenant(&meta.business_line);
         self.write_if_changed(Entity::Tenant, tenant, &meta.business_line, json!({"name": meta.business_line}), &change).await?;
         let project = keys::project(&meta.business_line, &meta.project_name);
@@ -268,7 +268,8 @@ impl Orchestrator {
     /// the audit trail under the run's correlation id.
     async fn record(&self, run: &Run, pack: &SharePack) -> Result<(), StoreError> {
         let reason = format!("provisioned by run {} (upload {})", run.id, run.upload);
-        let change = Change { by: &run.requested_by, reason: &reason };
+        let requester = Actor::claimed(Some(&run.requested_by));
+        let change = Change { by: &requester, reason: &reason };
         for recipient in &pack.recipients {
             let mut data = serde_json::to_value(plan::desired_recipient(recipient)).unwrap_or_default();
             data["email"] = json!(recipient.email);
@@ -291,22 +292,16 @@ impl Orchestrator {
         }
         // The actions go to the audit trail once, in one transaction with a marker, so a
         // retried record step does not write them again.
-        if self.store.audit_of(run.correlation_id).await?.iter().any(|entry| entry.action == "actions_recorded") {
+        if self.store.audit_has(run.correlation_id, AuditAction::ActionsRecorded).await? {
             return Ok(());
         }
         let plan: Option<Plan> =
             self.store.load_run(run.id).await?.and_then(|now| now.plan).and_then(|plan| serde_json::from_value(plan).ok());
         let actions: Vec<_> =
             plan.iter().flat_map(|plan| plan.changes()).filter(|action| !action.needs_confirmation || run.confirm_removals).collect();
-        let names: Vec<(String, String)> = actions
-            .iter()
-            .map(|action| {
-                let name = serde_json::to_value(action.action).ok().and_then(|v| v.as_str().map(str::to_lowercase)).unwrap_or_default();
-                (name, format!("{:?}", action.resource_type).to_lowercase())
-            })
-            .collect();
+        let entities: Vec<String> = actions.iter().map(|action| format!("{:?}", action.resource_type).to_lowercase()).collect();
         let entry = |action, entity_type, reason, details| AuditEntry {
-            actor: "worker",
+            actor: &Actor::Worker,
             action,
             entity_type,
             entity_id: None,
@@ -317,17 +312,17 @@ impl Orchestrator {
         };
         let mut entries: Vec<AuditEntry> = actions
             .iter()
-            .zip(&names)
-            .map(|(action, (name, entity))| {
+            .zip(&entities)
+            .map(|(action, entity)| {
                 entry(
-                    name.as_str(),
+                    AuditAction::Applied(action.action),
                     entity.as_str(),
                     action.reason.as_str(),
                     json!({"name": action.name, "share": action.share, "changes": action.changes}),
                 )
             })
             .collect();
-        entries.push(entry("actions_recorded", "provisioning_run", "", json!({"count": actions.len()})));
+        entries.push(entry(AuditAction::ActionsRecorded, "provisioning_run", "", json!({"count": actions.len()})));
         self.store.audit_all(&entries).await
     }
 
@@ -339,7 +334,7 @@ impl Orchestrator {
     }
 
     /// Fails the run, first removing what it created when compensation is on.
-    async fn fail(&self, run: &Run, workspace: Option<&Workspace>, reason: &str) -> Result<Outcome, ApplyError> {
+    async fn fail(&self, run: &Run, workspace: Option<&Workspace>, reason: &str) -> Result<Outcome, JobError> {
         let mut reason = reason.to_string();
         if let (true, Some(workspace)) = (run.compensate, workspace) {
             self.store.set_progress(run.id, "Failed; removing what this run created").await?;
@@ -353,19 +348,19 @@ impl Orchestrator {
         }
         let progress = reason.split(". ").next().unwrap_or(&reason).to_string();
         if self.store.set_run_status(run.id, RunStatus::Failed, &progress, Some(&reason)).await? {
-            self.pack_status(run, "FAILED", Some(&reason)).await?;
-            self.audit(run, "run_failed", "provisioning_run", Some(run.id), &reason, json!({"upload": run.upload})).await?;
+            self.pack_status(run, RunStatus::Failed, Some(&reason)).await?;
+            self.audit(run, AuditAction::RunFailed, "provisioning_run", Some(run.id), &reason, json!({"upload": run.upload})).await?;
             tracing::warn!(run = %run.id, %reason, "run failed");
         }
         Ok(Outcome::Finished(RunStatus::Failed))
     }
 
     /// Deletes the recipients and shares this run created, newest first.
-    async fn compensate(&self, run: &Run, workspace: &Workspace) -> Result<(Vec<String>, Vec<String>), ApplyError> {
+    async fn compensate(&self, run: &Run, workspace: &Workspace) -> Result<(Vec<String>, Vec<String>), JobError> {
         let steps = self.store.load_steps(run.id).await?;
         let (mut removed, mut left) = (Vec::new(), Vec::new());
         for step in steps.iter().rev() {
-            let Some(work) = step.work() else { continue };
+            let Some(work) = super::steps::stored_work(step) else { continue };
             let creates = matches!(work, Work::CreateRecipient { .. } | Work::CreateShare { .. });
             if !creates || !(step.status == StepStatus::Done || (step.status == StepStatus::Failed && step.attempts > 0)) {
                 continue;
@@ -374,8 +369,15 @@ impl Orchestrator {
             match undo(&work, &workspace.client).await {
                 Ok(true) => {
                     self.store.step_finished(run.id, step.step_no, StepStatus::Undone, None).await?;
-                    self.audit(run, "compensated", "provisioning_step", None, &format!("removed {what}"), json!({"step": step.step_no}))
-                        .await?;
+                    self.audit(
+                        run,
+                        AuditAction::Compensated,
+                        "provisioning_step",
+                        None,
+                        &format!("removed {what}"),
+                        json!({"step": step.step_no}),
+                    )
+                    .await?;
                     removed.push(what);
                 }
                 Ok(false) if step.status == StepStatus::Done => {
@@ -388,22 +390,30 @@ impl Orchestrator {
         Ok((removed, left))
     }
 
-    async fn cancelled(&self, run: &Run) -> Result<Outcome, ApplyError> {
+    async fn cancelled(&self, run: &Run) -> Result<Outcome, JobError> {
         if self.store.set_run_status(run.id, RunStatus::Cancelled, "Cancelled between steps; finished steps stay applied", None).await? {
-            self.pack_status(run, "CANCELLED", Some("Cancelled")).await?;
+            self.pack_status(run, RunStatus::Cancelled, Some("Cancelled")).await?;
         }
         Ok(Outcome::Finished(RunStatus::Cancelled))
     }
 
     /// A new version of the share pack with the run's result.
-    async fn pack_status(&self, run: &Run, status: &str, error: Option<&str>) -> Result<(), ApplyError> {
-        record_pack_status(&self.store, run, status, error).await.map_err(ApplyError::from)
+    async fn pack_status(&self, run: &Run, ended: RunStatus, error: Option<&str>) -> Result<(), JobError> {
+        record_pack_status(&self.store, run, ended.recorded(), error).await.map_err(JobError::from)
     }
 
-    async fn audit(&self, run: &Run, action: &str, entity: &str, id: Option<Uuid>, reason: &str, details: Value) -> Result<(), StoreError> {
+    async fn audit(
+        &self,
+        run: &Run,
+        action: AuditAction,
+        entity: &str,
+        id: Option<Uuid>,
+        reason: &str,
+        details: Value,
+    ) -> Result<(), StoreError> {
         self.store
             .audit(&AuditEntry {
-                actor: "worker",
+                actor: &Actor::Worker,
                 action,
                 entity_type: entity,
                 entity_id: id,
@@ -417,16 +427,18 @@ impl Orchestrator {
 }
 
 /// Writes the share pack's new status as a new SCD2 version (history keeps every outcome).
-pub async fn record_pack_status(store: &Store, run: &Run, status: &str, error: Option<&str>) -> Result<(), StoreError> {
-    let Some(current) = store.current(Entity::SharePack, run.share_pack_id).await? else { return Ok(()) };
-    let mut data = current.data.clone();
-    data["status"] = json!(status);
-    data["error"] = json!(error.unwrap_or(""));
-    data["run_id"] = json!(run.id);
-    data["strategy"] = json!(run.strategy);
-    data["upload"] = json!(run.upload);
-    let reason = format!("run {} {}", run.id, status.to_lowercase());
-    store.write(Entity::SharePack, run.share_pack_id, &current.name, &data, &Change { by: "worker", reason: &reason }).await.map(|_| ())
+pub async fn record_pack_status(store: &Store, run: &Run, status: PackStatus, error: Option<&str>) -> Result<(), StoreError> {
+    let Some(current) = store.share_pack(run.share_pack_id).await? else { return Ok(()) };
+    let record = SharePackRecord {
+        status,
+        error: error.unwrap_or("").to_string(),
+        run_id: Some(run.id),
+        strategy: Some(run.strategy),
+        upload: run.upload,
+        ..current.record
+    };
+    let reason = format!("run {} {}", run.id, status.as_str().to_lowercase());
+    store.write_share_pack(run.share_pack_id, &current.name, &record, &Change { by: &Actor::Worker, reason: &reason }).await
 }
 
 /// Changes in the recomputed plan that the approved one did not have, and the reverse.

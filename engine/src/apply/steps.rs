@@ -118,6 +118,23 @@ pub struct WorkStep {
     pub work: Work,
 }
 
+impl WorkStep {
+    /// The step as the store keeps it.
+    pub fn to_store(&self) -> crate::store::NewStep {
+        crate::store::NewStep {
+            phase: self.phase,
+            kind: self.work.kind(),
+            target: self.work.target(),
+            data: serde_json::to_value(&self.work).unwrap_or_default(),
+        }
+    }
+}
+
+/// A stored step's work; `None` when the row does not hold one (written by another version).
+pub fn stored_work(step: &crate::store::StepRecord) -> Option<Work> {
+    serde_json::from_value(step.data.clone()).ok()
+}
+
 /// The fields a create sends, from the planner's desired recipient.
 fn new_recipient(desired: &Value) -> Value {
     let mut out = serde_json::Map::new();

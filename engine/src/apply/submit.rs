@@ -4,14 +4,16 @@
 //! SCD2 version, the run, and a queue message carrying the run id only.
 
 use super::keys;
-use super::records::{AuditEntry, NewRun};
 use crate::databricks::workspaces::Workspace;
+use crate::error::{Class, Problem};
 use crate::finding::Finding;
+use crate::identity::Actor;
 use crate::intake::{read_pack, IntakeError, Limits};
 use crate::model::Strategy;
 use crate::plan::{dry_run, Plan, PlanOptions};
-use crate::queue::{Message, Queue, QueueError};
-use crate::store::{Change, Entity, Store, StoreError};
+use crate::queue::{Job, Queue, QueueError};
+use crate::records::{AuditAction, PackStatus, RunStatus, SharePackRecord};
+use crate::store::{AuditEntry, Change, NewRun, Store, StoreError};
 use chrono::Utc;
 use serde_json::json;
 use uuid::Uuid;
@@ -72,6 +74,30 @@ pub enum SubmitError {
     WorkspaceUnavailable(String),
 }
 
+impl From<SubmitError> for Problem {
+    fn from(error: SubmitError) -> Self {
+        match error {
+            SubmitError::Intake(error) => error.into(),
+            SubmitError::Busy { .. } => Problem::new(Class::Conflict, "run_in_progress", sentence(&error.to_string()))
+                .hint("Follow the current run, or cancel it first"),
+            SubmitError::Store(error) => error.into(),
+            SubmitError::WorkspaceUnavailable(message) => Problem::new(Class::Unavailable, "workspace_unavailable", message)
+                .hint("Nothing was stored or queued; try again in a moment, and check the workspace's URL and credentials if it persists"),
+            SubmitError::Queue(error) => {
+                tracing::error!(%error, "the queue refused a submission");
+                Problem::new(Class::Unavailable, "queue_unavailable", "The work queue is unavailable right now; nothing was queued")
+                    .hint("Try again in a moment")
+            }
+        }
+    }
+}
+
+/// Starts a message with a capital letter.
+fn sentence(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
 /// `SharePack_<requestor>_<YYYYMMDD_HHMMSS>`, the seed's naming.
 pub fn share_pack_name(requestor: &str, at: chrono::DateTime<Utc>) -> String {
     format!("SharePack_{}_{}", requestor.trim(), at.format("%Y%m%d_%H%M%S"))
@@ -86,8 +112,8 @@ pub async fn submit(store: &Store, queue: &Queue, submission: Submission<'_>) ->
         .map_err(|error| StoreError::Config(format!("intake task failed: {error}")))??;
     let format = intake.format.to_string();
     let meta = intake.pack.as_ref().map(|pack| pack.metadata.clone());
-    let requested_by =
-        meta.as_ref().map(|meta| meta.requestor.trim().to_string()).filter(|r| !r.is_empty()).unwrap_or_else(|| "unknown".into());
+    let requester = Actor::claimed(meta.as_ref().map(|meta| meta.requestor.as_str()));
+    let requested_by = requester.name().to_string();
     let workspace = submission.workspace;
     let share_pack_id = match &meta {
         Some(meta) => keys::share_pack(&workspace.url, &meta.business_line, &meta.project_name),
@@ -114,26 +140,29 @@ pub async fn submit(store: &Store, queue: &Queue, submission: Submission<'_>) ->
     let blocked = outcome.findings.iter().any(Finding::is_error) || outcome.plan.is_none();
     let active = store.runs_of_pack(share_pack_id).await?.into_iter().find(|run| !run.status.is_terminal());
     if let (false, Some(active)) = (blocked, &active) {
-        let current = store.current(Entity::SharePack, share_pack_id).await?.map(|v| v.name).unwrap_or(name);
+        let current = store.share_pack(share_pack_id).await?.map(|v| v.name).unwrap_or(name);
         return Err(SubmitError::Busy { share_pack_name: current, run_id: active.id });
     }
     // Every upload is kept as a version of the pack, accepted or not, so its history is complete.
     let upload = store.save_pack_file(share_pack_id, submission.file_name, &format, &bytes, &parsed).await?;
-    let status = if blocked { "VALIDATION_FAILED" } else { "IN_PROGRESS" };
-    let errors: Vec<String> = outcome.findings.iter().filter(|f| f.is_error()).map(|f| f.message.clone()).collect();
-    let strategy = outcome.strategy.map(Strategy::as_str).unwrap_or("");
     let run_id = Uuid::now_v7();
-    let data = json!({
-        "status": status, "strategy": strategy, "requested_by": requested_by, "workspace_url": workspace.url,
-        "upload": upload, "file_name": submission.file_name, "run_id": if blocked { None } else { Some(run_id) },
-        "error": errors.first().cloned().unwrap_or_default(),
-        "business_line": meta.as_ref().map(|m| m.business_line.clone()), "project_name": meta.as_ref().map(|m| m.project_name.clone()),
-    });
+    let record = SharePackRecord {
+        status: if blocked { PackStatus::ValidationFailed } else { PackStatus::InProgress },
+        strategy: outcome.strategy,
+        requested_by: requested_by.clone(),
+        workspace_url: workspace.url.clone(),
+        upload,
+        file_name: submission.file_name.to_string(),
+        run_id: (!blocked).then_some(run_id),
+        error: outcome.findings.iter().find(|f| f.is_error()).map(|f| f.message.clone()).unwrap_or_default(),
+        business_line: meta.as_ref().map(|m| m.business_line.clone()),
+        project_name: meta.as_ref().map(|m| m.project_name.clone()),
+    };
     let reason = format!("upload {upload} ({})", submission.file_name);
     // A refused upload while a run is in progress is kept as a file version, but the share
     // pack's status stays the run's: those polling it must not see the run vanish.
     if active.is_none() {
-        store.write(Entity::SharePack, share_pack_id, &name, &data, &Change { by: &requested_by, reason: &reason }).await?;
+        store.write_share_pack(share_pack_id, &name, &record, &Change { by: &requester, reason: &reason }).await?;
     }
     let Some(plan) = outcome.plan.filter(|_| !blocked) else {
         return Ok(submitted);
@@ -148,7 +177,7 @@ pub async fn submit(store: &Store, queue: &Queue, submission: Submission<'_>) ->
             share_pack_id,
             upload,
             workspace_url: &workspace.url,
-            strategy,
+            strategy: approved.strategy,
             requested_by: &requested_by,
             plan: &plan_json,
             confirm_removals: submission.confirm_removals,
@@ -158,8 +187,8 @@ pub async fn submit(store: &Store, queue: &Queue, submission: Submission<'_>) ->
         .await?;
     store
         .audit(&AuditEntry {
-            actor: &requested_by,
-            action: "run_submitted",
+            actor: &requester,
+            action: AuditAction::RunSubmitted,
             entity_type: "provisioning_run",
             entity_id: Some(run_id),
             version: Some(upload),
@@ -168,10 +197,10 @@ pub async fn submit(store: &Store, queue: &Queue, submission: Submission<'_>) ->
             details: json!({"summary": approved.summary, "confirm_removals": submission.confirm_removals, "compensate": compensate}),
         })
         .await?;
-    if let Err(error) = queue.send(&Message { run_id }).await {
+    if let Err(error) = queue.send(&Job::ApplyRun { run_id }).await {
         // Nothing will pick the run up: say so on the run rather than leave it queued forever.
         let why = format!("The work queue could not be reached, so the run was not queued: {error}");
-        store.set_run_status(run_id, super::RunStatus::Failed, &why, Some(&why)).await?;
+        store.set_run_status(run_id, RunStatus::Failed, &why, Some(&why)).await?;
         return Err(error.into());
     }
     tracing::info!(run = %run_id, share_pack = %share_pack_id, upload, "share pack submitted");

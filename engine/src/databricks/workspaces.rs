@@ -38,6 +38,13 @@ pub struct UnknownWorkspace {
     pub known: Vec<String>,
 }
 
+impl UnknownWorkspace {
+    pub fn problem(&self) -> crate::error::Problem {
+        crate::error::Problem::invalid("unknown_workspace", self.to_string())
+            .hint("Choose one of the configured workspaces (X-Workspace-URL over REST), or leave the choice out for the default")
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Entry {

@@ -53,7 +53,7 @@ impl EmbeddedQueue {
         let sql =
             "INSERT INTO queue_messages (message_id, queue, body, enqueued_at, visible_at, dequeue_count) VALUES ($1, $2, $3, $4, $5, 0)";
         let at = now();
-        on_store!(&self.store, pool => {
+        on_pool!(&self.store, pool => {
             let query = sqlx::query(sql).bind(Uuid::now_v7()).bind(queue).bind(body);
             bind_time(&self.store, bind_time(&self.store, query, at), at).execute(pool).await.map_err(crate::store::StoreError::from)?;
         });
@@ -71,7 +71,7 @@ impl EmbeddedQueue {
              ORDER BY visible_at LIMIT $5 {lock}) RETURNING message_id, body, dequeue_count"
         );
         let receipt = Uuid::new_v4();
-        let rows = on_store!(&self.store, pool => {
+        let rows = on_pool!(&self.store, pool => {
             let query = bind_time(&self.store, sqlx::query(AssertSqlSafe(sql.clone())), later(visibility)).bind(receipt).bind(&self.name);
             let rows = bind_time(&self.store, query, now()).bind(i64::from(max)).fetch_all(pool).await.map_err(crate::store::StoreError::from)?;
             rows.iter()
@@ -90,7 +90,7 @@ impl EmbeddedQueue {
         let (id, receipt) = ids(delivery)?;
         let next = Uuid::new_v4();
         let sql = "UPDATE queue_messages SET visible_at = $1, pop_receipt = $2 WHERE message_id = $3 AND pop_receipt = $4";
-        let changed = on_store!(&self.store, pool => {
+        let changed = on_pool!(&self.store, pool => {
             bind_time(&self.store, sqlx::query(sql), later(visibility))
                 .bind(next)
                 .bind(id)
@@ -108,7 +108,7 @@ impl EmbeddedQueue {
     pub async fn delete(&self, delivery: &Delivery) -> Result<(), QueueError> {
         let (id, receipt) = ids(delivery)?;
         let sql = "DELETE FROM queue_messages WHERE message_id = $1 AND pop_receipt = $2";
-        let changed = on_store!(&self.store, pool => {
+        let changed = on_pool!(&self.store, pool => {
             sqlx::query(sql).bind(id).bind(receipt).execute(pool).await.map_err(crate::store::StoreError::from)?.rows_affected()
         });
         held(changed)
@@ -118,7 +118,7 @@ impl EmbeddedQueue {
     pub async fn poison(&self, delivery: &Delivery) -> Result<(), QueueError> {
         let (id, receipt) = ids(delivery)?;
         let sql = "UPDATE queue_messages SET queue = $1, visible_at = $2, pop_receipt = NULL WHERE message_id = $3 AND pop_receipt = $4";
-        let changed = on_store!(&self.store, pool => {
+        let changed = on_pool!(&self.store, pool => {
             bind_time(&self.store, sqlx::query(sql).bind(&self.poison), now())
                 .bind(id)
                 .bind(receipt)
@@ -132,7 +132,7 @@ impl EmbeddedQueue {
 
     pub async fn depth(&self) -> Result<(u64, u64), QueueError> {
         let sql = "SELECT count(*) FROM queue_messages WHERE queue = $1";
-        let (waiting, poisoned): (i64, i64) = on_store!(&self.store, pool => {
+        let (waiting, poisoned): (i64, i64) = on_pool!(&self.store, pool => {
             let waiting = sqlx::query_scalar(sql).bind(&self.name).fetch_one(pool).await.map_err(crate::store::StoreError::from)?;
             let poisoned = sqlx::query_scalar(sql).bind(&self.poison).fetch_one(pool).await.map_err(crate::store::StoreError::from)?;
             (waiting, poisoned)
@@ -143,7 +143,7 @@ impl EmbeddedQueue {
     /// The bodies in the poison queue, for tests and operators.
     pub async fn poisoned(&self) -> Result<Vec<String>, QueueError> {
         let sql = "SELECT body FROM queue_messages WHERE queue = $1 ORDER BY enqueued_at";
-        Ok(on_store!(&self.store, pool => {
+        Ok(on_pool!(&self.store, pool => {
             sqlx::query_scalar(sql).bind(&self.poison).fetch_all(pool).await.map_err(crate::store::StoreError::from)?
         }))
     }

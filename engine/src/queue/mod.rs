@@ -3,35 +3,19 @@
 //! at-least-once delivery with visibility timeouts, dequeue counts and lease renewal; a message
 //! that keeps failing goes to the poison queue (`<name>-poison`).
 //!
-//! A message carries ids only ([`Message`]): never pack content or secrets. Handlers must be
+//! A message is a [`Job`] carrying ids only: never pack content or secrets. Handlers must be
 //! idempotent, since a message can be delivered again after a crash or an expired lease.
 
 mod azure;
 mod embedded;
+mod job;
 mod shared_key;
 
 pub use azure::{AzureQueue, ConnectionString};
 pub use embedded::EmbeddedQueue;
+pub use job::{Job, JobError};
 
-use serde::{Deserialize, Serialize};
 use std::time::Duration;
-use uuid::Uuid;
-
-/// What the portal asks the workers to do: apply one run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Message {
-    pub run_id: Uuid,
-}
-
-impl Message {
-    pub fn encode(&self) -> String {
-        serde_json::json!({"run_id": self.run_id}).to_string()
-    }
-
-    pub fn decode(text: &str) -> Result<Self, QueueError> {
-        serde_json::from_str(text).map_err(|error| QueueError::Malformed(error.to_string()))
-    }
-}
 
 /// A message received from the queue, leased until its visibility timeout.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,10 +88,10 @@ impl Queue {
         }
     }
 
-    pub async fn send(&self, message: &Message) -> Result<(), QueueError> {
+    pub async fn send(&self, job: &Job) -> Result<(), QueueError> {
         match self {
-            Queue::Embedded(queue) => queue.send(&message.encode()).await,
-            Queue::Azure(queue) => queue.send(&message.encode()).await,
+            Queue::Embedded(queue) => queue.send(&job.encode()).await,
+            Queue::Azure(queue) => queue.send(&job.encode()).await,
         }
     }
 

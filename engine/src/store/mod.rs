@@ -12,117 +12,53 @@
 //! predecessor and retries from a fresh read, up to [`MAX_ATTEMPTS`] times, then reports
 //! [`StoreError::Conflict`].
 
-/// Runs the same code against whichever pool the store has; sqlx's query API is the same for both.
-macro_rules! on_pool {
-    ($store:expr, $pool:ident => $body:expr) => {
+/// Binds JSON the way the backend stores it (`JSONB` on PostgreSQL, text on SQLite).
+macro_rules! bind_json {
+    ($store:expr, $query:expr, $value:expr) => {
         match $store {
-            Store::Postgres($pool) => $body,
-            Store::Sqlite($pool) => $body,
+            $crate::store::Store::Postgres(_) => $query.bind(sqlx::types::Json($value.clone())),
+            $crate::store::Store::Sqlite(_) => $query.bind($value.to_string()),
         }
     };
 }
 
+mod activation_links;
+mod audit;
 mod diff;
 mod docs;
 mod migrate;
+mod pack_files;
+mod runs;
+mod scd2;
+mod share_packs;
+mod steps;
 pub mod testing;
 mod uploads;
 
-pub use docs::Doc;
-
-pub use uploads::StoredUpload;
-
+pub use activation_links::ACTIVATION_LINK_DAYS;
+pub use audit::{AuditEntry, AuditRecord};
 pub use diff::{diff_json, FieldChange};
+pub use docs::Doc;
+pub use pack_files::PackFile;
+pub use runs::{NewRun, Run};
+pub use scd2::{Change, Entity, Version, MAX_ATTEMPTS};
+pub use share_packs::SharePackVersion;
+pub use steps::{NewStep, StepRecord};
+pub use uploads::StoredUpload;
 
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use serde_json::Value;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{AssertSqlSafe, PgPool, Row, SqlitePool};
+use sqlx::{PgPool, Row, SqlitePool};
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 use uuid::Uuid;
 
-/// How often a write is tried when concurrent writers keep winning the race.
-pub const MAX_ATTEMPTS: u32 = 8;
-
 /// `effective_to` of current versions: the end of time, so that "as of" is one range test.
 pub fn open_end() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339("9999-12-31T23:59:59Z").map(|t| t.with_timezone(&Utc)).unwrap_or(DateTime::<Utc>::MAX_UTC)
-}
-
-/// The eleven SCD Type 2 entities of the seed schema.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Entity {
-    Tenant,
-    TenantRegion,
-    Project,
-    Request,
-    SharePack,
-    Recipient,
-    Share,
-    Pipeline,
-    User,
-    AdGroup,
-    DatabricksObject,
-}
-
-impl Entity {
-    pub const ALL: [Entity; 11] = [
-        Entity::Tenant,
-        Entity::TenantRegion,
-        Entity::Project,
-        Entity::Request,
-        Entity::SharePack,
-        Entity::Recipient,
-        Entity::Share,
-        Entity::Pipeline,
-        Entity::User,
-        Entity::AdGroup,
-        Entity::DatabricksObject,
-    ];
-
-    /// Table and business-key column.
-    pub fn table(self) -> (&'static str, &'static str) {
-        match self {
-            Entity::Tenant => ("tenants", "tenant_id"),
-            Entity::TenantRegion => ("tenant_regions", "tenant_region_id"),
-            Entity::Project => ("projects", "project_id"),
-            Entity::Request => ("requests", "request_id"),
-            Entity::SharePack => ("share_packs", "share_pack_id"),
-            Entity::Recipient => ("recipients", "recipient_id"),
-            Entity::Share => ("shares", "share_id"),
-            Entity::Pipeline => ("pipelines", "pipeline_id"),
-            Entity::User => ("users", "user_id"),
-            Entity::AdGroup => ("ad_groups", "ad_group_id"),
-            Entity::DatabricksObject => ("databricks_objects", "databricks_object_id"),
-        }
-    }
-}
-
-/// One version of an entity.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct Version {
-    pub record_id: Uuid,
-    pub key: Uuid,
-    pub name: String,
-    pub data: Value,
-    pub effective_from: DateTime<Utc>,
-    /// `None` while the version is current.
-    pub effective_to: Option<DateTime<Utc>>,
-    pub is_current: bool,
-    pub is_deleted: bool,
-    pub version: i64,
-    pub created_by: String,
-    pub change_reason: String,
-}
-
-/// Who makes a change and why; both are kept with the version.
-#[derive(Debug, Clone)]
-pub struct Change<'a> {
-    pub by: &'a str,
-    pub reason: &'a str,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -139,6 +75,43 @@ pub enum StoreError {
     Migration(String),
     #[error("invalid setting: {0}")]
     Config(String),
+    /// A row holds something no Sharepack version writes: trying again will not help.
+    #[error("stored data cannot be read: {0}")]
+    Corrupt(String),
+}
+
+impl From<crate::records::UnknownValue> for StoreError {
+    fn from(error: crate::records::UnknownValue) -> Self {
+        StoreError::Corrupt(error.to_string())
+    }
+}
+
+impl StoreError {
+    /// Whether the same operation may succeed later (the database was away, or a race was lost).
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, StoreError::Unavailable(_) | StoreError::Conflict { .. })
+    }
+}
+
+impl From<StoreError> for crate::error::Problem {
+    /// The cause goes to the log (redacted); the user reads what kind of failure it was.
+    fn from(error: StoreError) -> Self {
+        use crate::error::{Class, Problem};
+        match &error {
+            StoreError::Unavailable(_) => {
+                tracing::warn!(error = %redact(&error.to_string()), "the database is unavailable");
+                Problem::new(Class::Unavailable, "database_unavailable", "The database is unavailable right now")
+                    .hint("Try again in a moment")
+            }
+            StoreError::Conflict { .. } => {
+                Problem::new(Class::Conflict, "conflict", "Someone else changed this at the same moment").hint("Reload and try again")
+            }
+            _ => {
+                tracing::error!(error = %redact(&error.to_string()), "store failure");
+                Problem::internal("reading or writing the database")
+            }
+        }
+    }
 }
 
 impl From<sqlx::Error> for StoreError {
@@ -264,214 +237,9 @@ impl Store {
         Ok(u32::try_from(count).unwrap_or(0))
     }
 
-    /// Writes a new version of `key` (the first one if the key is new), closing the previous
-    /// version in the same transaction.
-    pub async fn write(&self, entity: Entity, key: Uuid, name: &str, data: &Value, change: &Change<'_>) -> Result<Version> {
-        self.write_version(entity, key, Some((name, data)), change).await
-    }
-
-    /// Marks `key` deleted: a new current version with `is_deleted`, the previous data kept.
-    pub async fn delete(&self, entity: Entity, key: Uuid, change: &Change<'_>) -> Result<Version> {
-        self.write_version(entity, key, None, change).await
-    }
-
-    async fn write_version(&self, entity: Entity, key: Uuid, content: Option<(&str, &Value)>, change: &Change<'_>) -> Result<Version> {
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            match self.try_write(entity, key, content, change).await {
-                Err(WriteError::Lost) if attempt < MAX_ATTEMPTS => {
-                    // Someone else wrote this key meanwhile: back off a little and re-read.
-                    let jitter = u64::from(Uuid::new_v4().as_bytes()[0] % 8);
-                    tokio::time::sleep(Duration::from_millis(u64::from(attempt) * 2 + jitter)).await;
-                }
-                Err(WriteError::Lost) => return Err(StoreError::Conflict { entity: entity.table().0, key, attempts: attempt }),
-                Err(WriteError::Store(error)) => return Err(error),
-                Ok(version) => return Ok(version),
-            }
-        }
-    }
-
-    async fn try_write(
-        &self,
-        entity: Entity,
-        key: Uuid,
-        content: Option<(&str, &Value)>,
-        change: &Change<'_>,
-    ) -> Result<Version, WriteError> {
-        let (table, key_column) = entity.table();
-        let select = format!("SELECT version, effective_from, name, data, is_deleted FROM {table} WHERE {key_column} = $1 AND is_current");
-        let close =
-            format!("UPDATE {table} SET is_current = FALSE, effective_to = $3 WHERE {key_column} = $1 AND version = $2 AND is_current");
-        let insert = format!(
-            "INSERT INTO {table} (record_id, {key_column}, name, data, effective_from, effective_to, is_current, is_deleted, version, created_by, change_reason) \
-             VALUES ($1, $2, $3, $4, $5, $6, TRUE, $7, $8, $9, $10)"
-        );
-        let record_id = Uuid::now_v7();
-        let by = truncate(change.by, 255);
-        let reason = truncate(change.reason, 500);
-        on_pool!(self, pool => {
-            // SQLite: take the write lock up front, so two writers never deadlock upgrading a read lock.
-            let mut tx = match self {
-                Store::Sqlite(_) => pool.begin_with("BEGIN IMMEDIATE").await,
-                Store::Postgres(_) => pool.begin_with("BEGIN").await,
-            }.map_err(classify)?;
-            let previous = sqlx::query(AssertSqlSafe(select)).bind(key).fetch_optional(&mut *tx).await.map_err(classify)?;
-            let previous: Option<(i64, DateTime<Utc>, String, Value, bool)> = match previous {
-                Some(row) => Some((row.try_get(0).map_err(classify)?, row.try_get(1).map_err(classify)?, row.try_get(2).map_err(classify)?, decode_json(&row, 3)?, row.try_get(4).map_err(classify)?)),
-                None => None,
-            };
-            let (name, data, deleted) = match (content, &previous) {
-                (Some((name, data)), _) => (name.to_string(), data.clone(), false),
-                (None, Some((_, _, _, _, true))) | (None, None) => {
-                    return Err(WriteError::Store(StoreError::NotFound { entity: table, key }));
-                }
-                (None, Some((_, _, name, data, false))) => (name.clone(), data.clone(), true),
-            };
-            // Validity must be contiguous and strictly increasing even if clocks disagree.
-            let mut from = now();
-            let mut version = 1;
-            if let Some((previous_version, previous_from, ..)) = &previous {
-                if from <= *previous_from {
-                    from = *previous_from + TimeDelta::microseconds(1);
-                }
-                version = previous_version + 1;
-                let closed = bind_time(self, sqlx::query(AssertSqlSafe(close)).bind(key).bind(*previous_version), from)
-                    .execute(&mut *tx).await.map_err(classify)?;
-                if closed.rows_affected() != 1 {
-                    return Err(WriteError::Lost);
-                }
-            }
-            let json = serde_json::to_string(&data).map_err(|error| WriteError::Store(StoreError::Config(error.to_string())))?;
-            let query = sqlx::query(AssertSqlSafe(insert)).bind(record_id).bind(key).bind(&name);
-            let query = match self { Store::Postgres(_) => query.bind(sqlx::types::Json(&data)), Store::Sqlite(_) => query.bind(json) };
-            let query = bind_time(self, bind_time(self, query, from), open_end());
-            query.bind(deleted).bind(version).bind(by).bind(reason).execute(&mut *tx).await.map_err(classify)?;
-            tx.commit().await.map_err(classify)?;
-            Ok(Version {
-                record_id, key, name, data, effective_from: from, effective_to: None, is_current: true, is_deleted: deleted, version,
-                created_by: by.to_string(), change_reason: reason.to_string(),
-            })
-        })
-    }
-
-    /// The current, non-deleted version of `key`.
-    pub async fn current(&self, entity: Entity, key: Uuid) -> Result<Option<Version>> {
-        let (table, key_column) = entity.table();
-        let sql = format!(
-            "SELECT {COLUMNS} FROM {table} WHERE {key_column} = $1 AND is_current AND NOT is_deleted",
-            COLUMNS = columns(key_column)
-        );
-        on_pool!(self, pool => {
-            let row = sqlx::query(AssertSqlSafe(sql)).bind(key).fetch_optional(pool).await?;
-            row.map(|row| version_from(&row)).transpose()
-        })
-    }
-
-    /// The version of `key` that was in effect at `time` (deleted versions included, flagged).
-    pub async fn as_of(&self, entity: Entity, key: Uuid, time: DateTime<Utc>) -> Result<Option<Version>> {
-        let (table, key_column) = entity.table();
-        let sql = format!(
-            "SELECT {COLUMNS} FROM {table} WHERE {key_column} = $1 AND effective_from <= $2 AND effective_to > $2 ORDER BY version DESC LIMIT 1",
-            COLUMNS = columns(key_column)
-        );
-        on_pool!(self, pool => {
-            let row = bind_time(self, sqlx::query(AssertSqlSafe(sql)).bind(key), time).fetch_optional(pool).await?;
-            row.map(|row| version_from(&row)).transpose()
-        })
-    }
-
-    /// Every version of `key`, oldest first.
-    pub async fn history(&self, entity: Entity, key: Uuid) -> Result<Vec<Version>> {
-        let (table, key_column) = entity.table();
-        let sql = format!("SELECT {COLUMNS} FROM {table} WHERE {key_column} = $1 ORDER BY version", COLUMNS = columns(key_column));
-        on_pool!(self, pool => {
-            let rows = sqlx::query(AssertSqlSafe(sql)).bind(key).fetch_all(pool).await?;
-            rows.iter().map(version_from).collect()
-        })
-    }
-
-    /// One version of `key` by number.
-    pub async fn version(&self, entity: Entity, key: Uuid, version: i64) -> Result<Option<Version>> {
-        let (table, key_column) = entity.table();
-        let sql = format!("SELECT {COLUMNS} FROM {table} WHERE {key_column} = $1 AND version = $2", COLUMNS = columns(key_column));
-        on_pool!(self, pool => {
-            let row = sqlx::query(AssertSqlSafe(sql)).bind(key).bind(version).fetch_optional(pool).await?;
-            row.map(|row| version_from(&row)).transpose()
-        })
-    }
-
-    /// Field-by-field changes from version `from` to version `to` of `key`.
-    pub async fn diff(&self, entity: Entity, key: Uuid, from: i64, to: i64) -> Result<Vec<FieldChange>> {
-        let (table, _) = entity.table();
-        let old = self.version(entity, key, from).await?.ok_or(StoreError::NotFound { entity: table, key })?;
-        let new = self.version(entity, key, to).await?.ok_or(StoreError::NotFound { entity: table, key })?;
-        let mut changes = diff_json(&old.data, &new.data);
-        if old.name != new.name {
-            changes.insert(
-                0,
-                FieldChange { field: "name".into(), before: Some(Value::String(old.name)), after: Some(Value::String(new.name)) },
-            );
-        }
-        if old.is_deleted != new.is_deleted {
-            changes.push(FieldChange {
-                field: "is_deleted".into(),
-                before: Some(Value::Bool(old.is_deleted)),
-                after: Some(Value::Bool(new.is_deleted)),
-            });
-        }
-        Ok(changes)
-    }
-
-    /// A page of current, non-deleted rows ordered by name then key, after the given position.
-    pub async fn current_page(&self, entity: Entity, after: Option<(&str, Uuid)>, limit: u32) -> Result<Vec<Version>> {
-        let (table, key_column) = entity.table();
-        let columns = columns(key_column);
-        let limit = i64::from(limit.min(1000));
-        on_pool!(self, pool => {
-            let rows = match after {
-                None => {
-                    let sql = format!("SELECT {columns} FROM {table} WHERE is_current AND NOT is_deleted ORDER BY name, {key_column} LIMIT $1");
-                    sqlx::query(AssertSqlSafe(sql)).bind(limit).fetch_all(pool).await?
-                }
-                Some((name, key)) => {
-                    let sql = format!(
-                        "SELECT {columns} FROM {table} WHERE is_current AND NOT is_deleted AND (name, {key_column}) > ($1, $2) ORDER BY name, {key_column} LIMIT $3"
-                    );
-                    sqlx::query(AssertSqlSafe(sql)).bind(name).bind(key).bind(limit).fetch_all(pool).await?
-                }
-            };
-            rows.iter().map(version_from).collect()
-        })
-    }
-
     /// Closes the pool (tests and shutdown).
     pub async fn close(&self) {
         on_pool!(self, pool => pool.close().await)
-    }
-}
-
-/// Why one attempt at a write did not commit.
-enum WriteError {
-    /// Another writer changed the key first; retry from a fresh read.
-    Lost,
-    Store(StoreError),
-}
-
-fn classify(error: sqlx::Error) -> WriteError {
-    let lost = match &error {
-        sqlx::Error::Database(db) => {
-            db.is_unique_violation()
-                // PostgreSQL serialization failure or deadlock; SQLite busy or locked.
-                || matches!(db.code().as_deref(), Some("40001" | "40P01" | "5" | "6" | "517" | "262"))
-                || db.message().contains("database is locked")
-        }
-        _ => false,
-    };
-    if lost {
-        WriteError::Lost
-    } else {
-        WriteError::Store(error.into())
     }
 }
 
@@ -487,10 +255,6 @@ fn sqlite_pool(options: SqliteConnectOptions, pool: PoolSettings) -> SqlitePool 
         .max_connections(pool.max_connections)
         .acquire_timeout(pool.acquire_timeout)
         .connect_lazy_with(options)
-}
-
-fn columns(key_column: &str) -> String {
-    format!("record_id, {key_column}, name, data, effective_from, effective_to, is_current, is_deleted, version, created_by, change_reason")
 }
 
 /// Binds a timestamp the way the backend stores it.
@@ -509,15 +273,6 @@ where
     }
 }
 
-fn decode_json<R: Row>(row: &R, index: usize) -> Result<Value, WriteError>
-where
-    usize: sqlx::ColumnIndex<R>,
-    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    for<'r> sqlx::types::Json<Value>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-{
-    json_column(row, index).map_err(|error| WriteError::Store(error.into()))
-}
-
 /// Reads JSON stored natively (PostgreSQL `jsonb`) or as text (SQLite).
 pub(crate) fn json_column<R: Row>(row: &R, index: usize) -> Result<Value, sqlx::Error>
 where
@@ -532,32 +287,6 @@ where
             serde_json::from_str(&text).map_err(|error| sqlx::Error::Decode(Box::new(error)))
         }
     }
-}
-
-fn version_from<R: Row>(row: &R) -> Result<Version>
-where
-    usize: sqlx::ColumnIndex<R>,
-    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    for<'r> sqlx::types::Json<Value>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    for<'r> Uuid: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    for<'r> DateTime<Utc>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    for<'r> bool: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-{
-    let effective_to: DateTime<Utc> = row.try_get(5)?;
-    Ok(Version {
-        record_id: row.try_get(0)?,
-        key: row.try_get(1)?,
-        name: row.try_get(2)?,
-        data: json_column(row, 3)?,
-        effective_from: row.try_get(4)?,
-        effective_to: (effective_to < open_end()).then_some(effective_to),
-        is_current: row.try_get(6)?,
-        is_deleted: row.try_get(7)?,
-        version: row.try_get(8)?,
-        created_by: row.try_get(9)?,
-        change_reason: row.try_get(10)?,
-    })
 }
 
 pub(crate) fn truncate(text: &str, max: usize) -> &str {

@@ -1,12 +1,11 @@
-//! Workers: take runs from the queue in batches and hand them to the orchestrator. A message's
-//! lease is renewed while its run is worked on; a run that hits a transient fault goes back to
-//! the queue with a growing delay; after `max_deliveries` the message goes to the poison queue
-//! and its run is marked failed with the reason. Shutting down stops runs between steps and
-//! hands their messages back at once.
+//! Workers: take jobs from the queue in batches and run them. A message's lease is renewed
+//! while its job is worked on; a job that hits a retryable fault goes back to the queue with a
+//! growing delay; a fatal fault, or `max_deliveries` deliveries, sends the message to the poison
+//! queue after the job is given up (a run is marked failed with the reason). Shutting down stops
+//! runs between steps and hands their messages back at once.
 
-use super::orchestrator::{ApplyError, Orchestrator, Outcome};
-use crate::queue::{Delivery, Message, Queue, QueueError};
-use std::sync::Arc;
+use super::{Job, JobError, Jobs, Settled};
+use crate::queue::{Delivery, Queue, QueueError};
 use std::time::Duration;
 use tokio::sync::watch;
 
@@ -39,7 +38,7 @@ impl Default for WorkerSettings {
 #[derive(Clone)]
 pub struct Worker {
     pub queue: Queue,
-    pub orchestrator: Arc<Orchestrator>,
+    pub jobs: Jobs,
     pub settings: WorkerSettings,
 }
 
@@ -71,17 +70,17 @@ impl Worker {
 
     /// Handles one delivery to the end: done, handed back, or poisoned.
     pub async fn handle(&self, mut delivery: Delivery, stop: watch::Receiver<bool>) {
-        let message = match Message::decode(&delivery.body) {
-            Ok(message) => message,
+        let job = match Job::decode(&delivery.body) {
+            Ok(job) => job,
             Err(error) => {
-                tracing::error!(message = %delivery.id, %error, "not a Sharepack message; moving it to the poison queue");
+                tracing::error!(message = %delivery.id, %error, "not a Sharepack job; moving it to the poison queue");
                 self.settle(self.queue.poison(&delivery).await, &delivery);
                 return;
             }
         };
         if delivery.dequeue_count > self.settings.max_deliveries {
             let reason = format!("Gave up after {} deliveries", delivery.dequeue_count - 1);
-            self.give_up(message, &delivery, &reason).await;
+            self.give_up(job, &delivery, &reason).await;
             return;
         }
         let (done_tx, mut done_rx) = watch::channel(false);
@@ -102,45 +101,43 @@ impl Worker {
                 }
             })
         };
-        let outcome = self.orchestrator.process(message.run_id, &stop).await;
+        let outcome = self.jobs.run(job, &stop).await;
         let _ = done_tx.send(true);
         if let Ok(lease) = renewer.await {
             delivery.receipt = lease.receipt;
         }
         match outcome {
-            Ok(Outcome::Finished(status)) => {
-                tracing::info!(run = %message.run_id, status = status.as_str(), "message done");
-                self.settle(self.queue.delete(&delivery).await, &delivery);
+            Ok(Settled::Done) => self.settle(self.queue.delete(&delivery).await, &delivery),
+            Ok(Settled::HandedBack) => self.settle(self.queue.release(&mut delivery, Duration::ZERO).await, &delivery),
+            Err(JobError::Fatal(reason)) => {
+                tracing::error!(?job, %reason, "the job cannot succeed");
+                self.give_up(job, &delivery, &reason).await;
             }
-            Ok(Outcome::Interrupted) => self.settle(self.queue.release(&mut delivery, Duration::ZERO).await, &delivery),
-            Err(ApplyError::UnknownRun(run)) => {
-                tracing::error!(%run, "the message names an unknown run; moving it to the poison queue");
-                self.settle(self.queue.poison(&delivery).await, &delivery);
-            }
-            Err(ApplyError::Transient(reason)) => {
+            Err(JobError::Retryable(reason)) => {
                 if delivery.dequeue_count >= self.settings.max_deliveries {
                     let reason = format!("Gave up after {} deliveries; last error: {reason}", delivery.dequeue_count);
-                    self.give_up(message, &delivery, &reason).await;
+                    self.give_up(job, &delivery, &reason).await;
                     return;
                 }
                 let delay = self.settings.retry_delay * 2u32.saturating_pow(delivery.dequeue_count.saturating_sub(1).min(6));
-                tracing::warn!(run = %message.run_id, %reason, ?delay, "run hit a transient fault; it will be tried again");
+                tracing::warn!(?job, %reason, ?delay, "the job hit a transient fault; it will be tried again");
                 self.settle(self.queue.release(&mut delivery, delay).await, &delivery);
             }
         }
     }
 
-    /// Poison: the run fails with the reason (removing what it created, as any failed run),
-    /// then the message goes to the poison queue.
-    async fn give_up(&self, message: Message, delivery: &Delivery, reason: &str) {
-        match self.orchestrator.abandon(message.run_id, reason).await {
-            Ok(()) | Err(ApplyError::UnknownRun(_)) => {}
-            Err(error) => {
-                tracing::error!(run = %message.run_id, %error, "could not mark the run failed; leaving the message for another try");
+    /// Poison: the job is given up (a run fails with the reason, removing what it created, as
+    /// any failed run), then the message goes to the poison queue. When giving up hits a
+    /// transient fault the message stays for another try.
+    async fn give_up(&self, job: Job, delivery: &Delivery, reason: &str) {
+        match self.jobs.give_up(job, reason).await {
+            Ok(()) | Err(JobError::Fatal(_)) => {}
+            Err(JobError::Retryable(error)) => {
+                tracing::error!(?job, %error, "could not give the job up; leaving the message for another try");
                 return;
             }
         }
-        tracing::error!(run = %message.run_id, %reason, "moving the message to the poison queue");
+        tracing::error!(?job, %reason, "moving the message to the poison queue");
         self.settle(self.queue.poison(delivery).await, delivery);
     }
 

@@ -3,9 +3,12 @@
 //! Bodies stay thin: read the request, hand the bytes to the engine, store the outcome. The DTOs
 //! are the wire contract between server and browser, kept apart from storage types.
 
+use crate::error::Answer;
 use leptos::prelude::*;
 use leptos::server_fn::codec::{MultipartData, MultipartFormData};
 use serde::{Deserialize, Serialize};
+#[cfg(feature = "ssr")]
+use sharepack_engine::error::Problem;
 use sharepack_engine::intake::Intake;
 use std::collections::BTreeMap;
 
@@ -42,6 +45,21 @@ pub struct Preview {
     pub findings: Vec<sharepack_engine::Finding>,
 }
 
+impl Preview {
+    /// The plan the user saw, when the workspace could be read.
+    pub fn plan(&self) -> Option<sharepack_engine::plan::Plan> {
+        self.planned.then_some(())?;
+        Some(sharepack_engine::plan::Plan {
+            declared: self.declared,
+            strategy: self.strategy?,
+            actions: self.actions.clone(),
+            findings: self.findings.clone(),
+            summary: self.summary,
+            story: self.story.clone(),
+        })
+    }
+}
+
 /// Either the parsed pack with its findings, or why the file could not be read at all.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Outcome {
@@ -52,26 +70,28 @@ pub enum Outcome {
 /// Receives a share pack from the drop zone (JS) or the plain form (no JS), runs intake and
 /// redirects to the upload's page. Refused files get a page too, saying why.
 #[server(name = UploadPack, prefix = "/api", endpoint = "upload_pack", input = MultipartFormData)]
-pub async fn upload_pack(data: MultipartData) -> Result<String, ServerFnError> {
-    let portal = crate::ssr::portal()?;
-    let mut multipart = data.into_inner().ok_or_else(|| ServerFnError::new("multipart data missing"))?;
-    let upload = crate::ssr::read_file_field(&mut multipart, portal.limits.max_file_bytes).await?;
-    let workspace =
-        portal.workspaces.select(upload.workspace.as_deref(), None).map_err(|unknown| crate::ssr::bad_input(unknown.to_string()))?;
-    let id = portal
-        .uploads
-        .ingest(upload, &portal.limits, workspace, portal.strict_strategy)
-        .await
-        .map_err(|error| crate::ssr::store_failure("Storing the upload", &error))?;
-    leptos_axum::redirect(&format!("/uploads/{id}"));
-    Ok(id)
+pub async fn upload_pack(data: MultipartData) -> Answer<String> {
+    crate::portal::answer(async move {
+        let portal = crate::portal::request()?.portal;
+        let mut multipart = data.into_inner().ok_or_else(|| Problem::invalid("missing_file", "The form has no file"))?;
+        let upload = crate::portal::multipart::read_file_field(&mut multipart, portal.limits.max_file_bytes).await?;
+        let workspace = portal.workspaces.select(upload.workspace.as_deref(), None).map_err(|unknown| unknown.problem())?;
+        let id = portal.uploads.ingest(upload, &portal.limits, workspace, portal.strict_strategy).await?;
+        leptos_axum::redirect(&format!("/uploads/{id}"));
+        Ok(id)
+    })
+    .await
 }
 
-/// One upload, for its page.
+/// One upload, for its page; `None` for unknown or malformed ids.
 #[server(name = GetUpload, prefix = "/api", endpoint = "get_upload")]
-pub async fn get_upload(id: String) -> Result<Option<UploadView>, ServerFnError> {
-    let portal = crate::ssr::portal()?;
-    portal.uploads.load(&id).await.map_err(|error| crate::ssr::store_failure("Reading the upload", &error))
+pub async fn get_upload(id: String) -> Answer<Option<UploadView>> {
+    crate::portal::answer(async move {
+        let portal = crate::portal::request()?.portal;
+        let Some(id) = crate::portal::parse_id(&id) else { return Ok(None) };
+        Ok(portal.uploads.load(id).await?)
+    })
+    .await
 }
 
 /// What the page needs to know about this portal instance.
@@ -88,15 +108,18 @@ pub struct PortalInfo {
 }
 
 #[server(name = GetPortalInfo, prefix = "/api", endpoint = "portal_info")]
-pub async fn portal_info() -> Result<PortalInfo, ServerFnError> {
-    let portal = crate::ssr::portal()?;
-    let workspace = portal.workspaces.default_workspace();
-    Ok(PortalInfo {
-        max_upload_bytes: portal.limits.max_file_bytes,
-        version: env!("CARGO_PKG_VERSION").to_string(),
-        workspace_name: workspace.name.clone(),
-        workspace_url: workspace.url.clone(),
-        workspace_is_sandbox: workspace.is_sandbox,
-        workspaces: portal.workspaces.iter().map(|w| (w.name.clone(), w.url.clone(), w.is_sandbox)).collect(),
+pub async fn portal_info() -> Answer<PortalInfo> {
+    crate::portal::answer(async move {
+        let portal = crate::portal::request()?.portal;
+        let workspace = portal.workspaces.default_workspace();
+        Ok(PortalInfo {
+            max_upload_bytes: portal.limits.max_file_bytes,
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            workspace_name: workspace.name.clone(),
+            workspace_url: workspace.url.clone(),
+            workspace_is_sandbox: workspace.is_sandbox,
+            workspaces: portal.workspaces.iter().map(|w| (w.name.clone(), w.url.clone(), w.is_sandbox)).collect(),
+        })
     })
+    .await
 }

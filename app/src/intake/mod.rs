@@ -4,15 +4,20 @@
 //! server function, which redirects to the upload's page. With JavaScript, dropping or picking a
 //! file uploads it at once and the router moves to that page without a reload.
 
-use crate::api::{get_upload, UploadPack};
-use crate::report::Report;
+pub mod api;
+mod report;
+#[cfg(feature = "ssr")]
+pub mod ssr;
+
+use crate::components::{not_found, FormError};
+use api::{get_upload, UploadPack};
 use leptos::ev::{DragEvent, SubmitEvent};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos::wasm_bindgen::JsCast;
-use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 use leptos_router::NavigateOptions;
+use report::Report;
 use web_sys::{File, FormData, HtmlFormElement, HtmlInputElement};
 
 #[component]
@@ -42,6 +47,7 @@ pub fn IntakePage() -> impl IntoView {
                 </p>
             </Show>
         </section>
+        <FormError/>
         <DropZone compact=Signal::derive(move || id.get().is_some())/>
         <Suspense fallback=|| view! { <p class="loading">"Reading the share pack…"</p> }>
             {move || Suspend::new(async move {
@@ -74,15 +80,6 @@ pub fn IntakePage() -> impl IntoView {
     }
 }
 
-/// Marks the server response 404 for an unknown upload.
-/// Answers 404 for the page being rendered (server side).
-pub(crate) fn not_found() {
-    #[cfg(feature = "ssr")]
-    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-        response.set_status(http::StatusCode::NOT_FOUND);
-    }
-}
-
 /// The drop zone: a multipart form that JavaScript enhances with drag and drop.
 /// `compact` once a report is shown below it, so the report is what the eye meets.
 #[component]
@@ -91,10 +88,10 @@ fn DropZone(compact: Signal<bool>) -> impl IntoView {
     let chosen = RwSignal::new(None::<String>);
     let upload = Action::new_local(|form: &FormData| {
         let form = form.clone();
-        async move { crate::api::upload_pack(form.into()).await }
+        async move { api::upload_pack(form.into()).await }
     });
     let picker = NodeRef::<leptos::html::Select>::new();
-    let info = Resource::new_blocking(|| (), |_| crate::api::portal_info());
+    let info = Resource::new_blocking(|| (), |_| api::portal_info());
     let navigate = use_navigate();
     Effect::new(move |_| {
         if let Some(Ok(id)) = upload.value().get() {
@@ -236,11 +233,4 @@ pub fn Templates() -> impl IntoView {
             </p>
         </section>
     }
-}
-
-/// Link to the same upload with or without the errors-only filter.
-#[component]
-pub fn FilterLink(id: String, only_errors: bool, children: Children) -> impl IntoView {
-    let href = if only_errors { format!("/uploads/{id}?only=errors#findings") } else { format!("/uploads/{id}#findings") };
-    view! { <A href=href attr:class="filter">{children()}</A> }
 }

@@ -1,9 +1,11 @@
 //! The report of one upload: the verdict, the findings grouped by the record they concern, and
 //! the parsed pack (metadata, recipients, shares with their objects, pipelines).
 
-use crate::api::{Outcome, Preview, UploadView};
-use crate::intake_page::FilterLink;
+use super::api::{Outcome, Preview, UploadView};
+use crate::components::FilterLink;
+use crate::runs::api::SubmitUpload;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_router::components::A;
 use sharepack_engine::finding::{Finding, FindingCounts, Severity};
 use sharepack_engine::model::{DataObject, Recipient, RecipientType, Share, SharePack, SourceFormat};
@@ -528,7 +530,7 @@ fn PlanPreview(preview: Preview, id: String, filter: Memo<Option<String>>) -> im
 #[component]
 fn SubmitForm(id: String, blocked: bool, removals: usize) -> impl IntoView {
     view! {
-        <form class="submit-form" method="post" action="/api/submit_upload" id="submit" data-blocked=blocked.to_string()>
+        <form class="submit-form" method="post" action=SubmitUpload::url() id="submit" data-blocked=blocked.to_string()>
             <input type="hidden" name="id" value=id/>
             {(removals > 0 && !blocked).then(|| view! {
                 <label class="confirm-removals">

@@ -1,0 +1,114 @@
+//! The server side of intake pages: a received file goes through intake, a valid pack is
+//! planned against the chosen workspace (the preview), and both are kept in the store so any
+//! portal instance can show `/uploads/{id}`.
+
+use super::api::{Outcome, Preview, UploadView};
+use crate::portal::multipart::ReceivedFile;
+use sharepack_engine::databricks::workspaces::Workspace;
+use sharepack_engine::error::Problem;
+use sharepack_engine::intake::{read_pack, Limits};
+use sharepack_engine::plan::PlanOptions;
+use sharepack_engine::store::{Store, StoreError};
+use std::collections::BTreeMap;
+
+/// Uploads and what intake made of them, kept in the store.
+pub struct Uploads {
+    store: Store,
+}
+
+impl Uploads {
+    pub fn new(store: Store) -> Self {
+        Uploads { store }
+    }
+
+    /// Runs intake on a received file and keeps the file and the outcome. Returns the upload id.
+    pub async fn ingest(&self, file: ReceivedFile, limits: &Limits, workspace: &Workspace, strict: bool) -> Result<String, Problem> {
+        let id = uuid::Uuid::now_v7();
+        let size = file.bytes.as_ref().map(|bytes| bytes.len() as u64).unwrap_or(0);
+        let limits = *limits;
+        let file_name = file.file_name.clone();
+        let (outcome, excerpts, bytes) = tokio::task::spawn_blocking(move || {
+            let outcome = file.bytes.and_then(|bytes| read_pack(&bytes, Some(&file_name), &limits).map(|intake| (intake, bytes)));
+            match outcome {
+                Ok((intake, bytes)) => {
+                    let excerpts = excerpts(&intake, &bytes);
+                    (Outcome::Read(Box::new(intake)), excerpts, Some(bytes))
+                }
+                Err(error) => {
+                    let outcome = Outcome::Refused { code: error.code().into(), message: error.sentence(), hint: error.hint().into() };
+                    (outcome, BTreeMap::new(), None)
+                }
+            }
+        })
+        .await
+        .map_err(|error| {
+            tracing::error!(%error, "the intake task failed");
+            Problem::internal("reading the file")
+        })?;
+        let preview = match &outcome {
+            Outcome::Read(intake) if intake.is_valid() => Some(preview(intake, workspace, strict).await),
+            _ => None,
+        };
+        let view = UploadView {
+            preview,
+            id: id.to_string(),
+            file_name: file.file_name,
+            size,
+            uploaded_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            outcome,
+            excerpts,
+        };
+        match &view.outcome {
+            Outcome::Read(intake) => tracing::info!(upload = %id, file = %view.file_name, size, "{intake}"),
+            Outcome::Refused { code, .. } => tracing::info!(upload = %id, file = %view.file_name, size, code, "upload refused"),
+        }
+        let json = serde_json::to_value(&view).map_err(|error| StoreError::Corrupt(error.to_string()))?;
+        self.store.save_upload(id, &view.file_name, i64::try_from(size).unwrap_or(i64::MAX), &json, bytes.as_deref()).await?;
+        Ok(id.to_string())
+    }
+
+    /// An upload by id; `None` for ids that are unknown or malformed.
+    pub async fn load(&self, id: uuid::Uuid) -> Result<Option<UploadView>, StoreError> {
+        match self.store.load_upload(id).await? {
+            Some(stored) => serde_json::from_value(stored.outcome)
+                .map(Some)
+                .map_err(|error| StoreError::Corrupt(format!("stored upload {id} cannot be read: {error}"))),
+            None => Ok(None),
+        }
+    }
+}
+
+/// Plans a valid pack against the workspace: what the page shows before anything happens.
+async fn preview(intake: &sharepack_engine::intake::Intake, workspace: &Workspace, strict: bool) -> Preview {
+    let known = intake.findings.len();
+    let run = sharepack_engine::plan::dry_run(intake.clone(), &workspace.client, PlanOptions { strict }).await;
+    let findings = match &run.plan {
+        Some(plan) => plan.findings.clone(),
+        None => run.findings.iter().skip(known).cloned().collect(),
+    };
+    Preview {
+        workspace_name: workspace.name.clone(),
+        workspace_url: workspace.url.clone(),
+        sandbox: workspace.is_sandbox,
+        declared: run.declared,
+        strategy: run.strategy,
+        planned: run.plan.is_some(),
+        summary: run.plan.as_ref().map(|plan| plan.summary).unwrap_or_default(),
+        story: run.plan.as_ref().map(|plan| plan.story.clone()).unwrap_or_default(),
+        actions: run.plan.map(|plan| plan.actions).unwrap_or_default(),
+        findings,
+    }
+}
+
+/// The YAML lines that findings point at, so the page can show them in place.
+fn excerpts(intake: &sharepack_engine::intake::Intake, bytes: &[u8]) -> BTreeMap<u32, String> {
+    let Ok(text) = std::str::from_utf8(bytes) else { return BTreeMap::new() };
+    let wanted: std::collections::BTreeSet<u32> = intake.findings.iter().filter_map(|finding| finding.at.line).collect();
+    text.lines()
+        .enumerate()
+        .filter_map(|(index, line)| {
+            let number = u32::try_from(index + 1).ok()?;
+            wanted.contains(&number).then(|| (number, line.chars().take(300).collect()))
+        })
+        .collect()
+}

@@ -1,0 +1,68 @@
+//! Jobs: what workers do with queue messages. A message is a typed [`Job`]; [`Jobs::run`] has
+//! one arm per kind, so a new kind cannot go unhandled. Each job's failure is retryable or
+//! fatal ([`JobError`]), which decides whether its message is tried again or poisoned.
+//! Periodic housekeeping runs the same jobs on a timer ([`housekeeping`]) rather than as a side
+//! effect of unrelated writes.
+
+pub mod housekeeping;
+pub mod worker;
+
+pub use crate::queue::{Job, JobError};
+pub use housekeeping::Housekeeping;
+pub use worker::{Worker, WorkerSettings};
+
+use crate::apply::{Orchestrator, Outcome};
+use crate::store::Store;
+use std::sync::Arc;
+use tokio::sync::watch;
+
+/// What became of a job that did not fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Settled {
+    /// Finished (or nothing was left to do): the message is done.
+    Done,
+    /// Shutting down mid-job: the message goes back for another worker at once.
+    HandedBack,
+}
+
+/// Runs jobs of every kind.
+#[derive(Clone)]
+pub struct Jobs {
+    pub store: Store,
+    pub orchestrator: Arc<Orchestrator>,
+}
+
+impl Jobs {
+    pub fn new(store: Store, orchestrator: Arc<Orchestrator>) -> Self {
+        Jobs { store, orchestrator }
+    }
+
+    /// Runs one job; `stop` turning true asks long jobs to stop at the next safe point.
+    pub async fn run(&self, job: Job, stop: &watch::Receiver<bool>) -> Result<Settled, JobError> {
+        match job {
+            Job::ApplyRun { run_id } => match self.orchestrator.process(run_id, stop).await? {
+                Outcome::Finished(status) => {
+                    tracing::info!(run = %run_id, status = status.as_str(), "run settled");
+                    Ok(Settled::Done)
+                }
+                Outcome::Interrupted => Ok(Settled::HandedBack),
+            },
+            Job::ExpireActivationLinks => {
+                let removed = self.store.expire_activation_links().await?;
+                if removed > 0 {
+                    tracing::info!(removed, "activation links nobody took in time were deleted");
+                }
+                Ok(Settled::Done)
+            }
+        }
+    }
+
+    /// A job given up on (it kept failing, or cannot succeed): what it leaves behind is put
+    /// right. A run fails with the reason, removing what it created like any failed run.
+    pub async fn give_up(&self, job: Job, reason: &str) -> Result<(), JobError> {
+        match job {
+            Job::ApplyRun { run_id } => self.orchestrator.abandon(run_id, reason).await,
+            Job::ExpireActivationLinks => Ok(()),
+        }
+    }
+}

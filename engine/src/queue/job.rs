@@ -1,0 +1,74 @@
+//! What a queue message asks a worker to do: a tagged [`Job`], ids only. New kinds (drift
+//! checks, syncs, notifications) are new variants; the worker's match makes each one handled.
+
+use super::QueueError;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "job", rename_all = "snake_case")]
+pub enum Job {
+    /// Apply one run, from wherever it stopped.
+    ApplyRun { run_id: Uuid },
+    /// Delete activation links nobody took in time.
+    ExpireActivationLinks,
+}
+
+impl Job {
+    pub fn encode(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// Reads a message body; bodies from before jobs were tagged (`{"run_id": ...}`) are runs
+    /// to apply, so messages in flight across an upgrade are not lost.
+    pub fn decode(text: &str) -> Result<Self, QueueError> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Untagged {
+            run_id: Uuid,
+        }
+        serde_json::from_str::<Job>(text)
+            .or_else(|tagged| serde_json::from_str::<Untagged>(text).map(|old| Job::ApplyRun { run_id: old.run_id }).map_err(|_| tagged))
+            .map_err(|error| QueueError::Malformed(error.to_string()))
+    }
+}
+
+/// Why a job did not finish, which decides what becomes of its message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum JobError {
+    /// Worth another delivery later: the workspace or database is unavailable right now.
+    #[error("{0}")]
+    Retryable(String),
+    /// Another delivery would fail the same way (an unknown run, a corrupt row): the message
+    /// goes to the poison queue at once.
+    #[error("{0}")]
+    Fatal(String),
+}
+
+impl From<crate::store::StoreError> for JobError {
+    fn from(error: crate::store::StoreError) -> Self {
+        let text = crate::store::redact(&error.to_string());
+        if error.is_retryable() {
+            JobError::Retryable(text)
+        } else {
+            JobError::Fatal(text)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jobs_round_trip_and_old_messages_still_read() {
+        let run_id = Uuid::from_u128(7);
+        let job = Job::ApplyRun { run_id };
+        assert_eq!(job.encode(), format!(r#"{{"job":"apply_run","run_id":"{run_id}"}}"#));
+        assert_eq!(Job::decode(&job.encode()).unwrap(), job);
+        assert_eq!(Job::decode(&format!(r#"{{"run_id":"{run_id}"}}"#)).unwrap(), job);
+        assert_eq!(Job::decode(r#"{"job":"expire_activation_links"}"#).unwrap(), Job::ExpireActivationLinks);
+        assert!(matches!(Job::decode(r#"{"job":"drop_tables"}"#), Err(QueueError::Malformed(_))));
+        assert!(matches!(Job::decode("not json"), Err(QueueError::Malformed(_))));
+    }
+}

@@ -1,0 +1,71 @@
+//! Uploaded share-pack files (`share_pack_files`): every upload of a pack, accepted or not, is
+//! kept as the pack's next version, with its bytes and what intake parsed.
+
+use super::{bind_time, now, Result, Store, StoreError, MAX_ATTEMPTS};
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use sqlx::Row;
+use uuid::Uuid;
+
+/// An uploaded share-pack file (one version of the pack).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PackFile {
+    pub share_pack_id: Uuid,
+    pub version: i64,
+    pub file_name: String,
+    pub format: String,
+    pub uploaded_at: DateTime<Utc>,
+}
+
+impl Store {
+    /// Keeps an uploaded pack file as the share pack's next version; returns that version.
+    pub async fn save_pack_file(&self, pack: Uuid, file_name: &str, format: &str, content: &[u8], parsed: &Value) -> Result<i64> {
+        let next = "SELECT COALESCE(MAX(version), 0) + 1 FROM share_pack_files WHERE share_pack_id = $1";
+        let insert = "INSERT INTO share_pack_files (share_pack_id, version, file_name, format, content, parsed, uploaded_at) \
+                      VALUES ($1, $2, $3, $4, $5, $6, $7)";
+        for _ in 0..MAX_ATTEMPTS {
+            let result: std::result::Result<i64, sqlx::Error> = on_pool!(self, pool => async {
+                let version: i64 = sqlx::query_scalar(next).bind(pack).fetch_one(pool).await?;
+                let query = sqlx::query(insert).bind(pack).bind(version).bind(file_name).bind(format).bind(content);
+                let query = bind_json!(self, query, parsed);
+                bind_time(self, query, now()).execute(pool).await?;
+                Ok(version)
+            }.await);
+            match result {
+                Ok(version) => return Ok(version),
+                Err(sqlx::Error::Database(db)) if db.is_unique_violation() => continue,
+                Err(error) => return Err(error.into()),
+            }
+        }
+        Err(StoreError::Conflict { entity: "share pack file", key: pack, attempts: MAX_ATTEMPTS })
+    }
+
+    /// The file name and bytes of one uploaded version.
+    pub async fn pack_file_content(&self, pack: Uuid, version: i64) -> Result<Option<(String, Vec<u8>)>> {
+        let sql = "SELECT file_name, content FROM share_pack_files WHERE share_pack_id = $1 AND version = $2";
+        on_pool!(self, pool => {
+            let row = sqlx::query(sql).bind(pack).bind(version).fetch_optional(pool).await?;
+            row.map(|row| -> Result<(String, Vec<u8>)> { Ok((row.try_get(0)?, row.try_get(1)?)) }).transpose()
+        })
+    }
+
+    /// Every uploaded version of a share pack, newest first.
+    pub async fn pack_files(&self, pack: Uuid) -> Result<Vec<PackFile>> {
+        let sql = "SELECT share_pack_id, version, file_name, format, uploaded_at FROM share_pack_files WHERE share_pack_id = $1 \
+                   ORDER BY version DESC";
+        on_pool!(self, pool => {
+            let rows = sqlx::query(sql).bind(pack).fetch_all(pool).await?;
+            rows.iter()
+                .map(|row| -> Result<PackFile> {
+                    Ok(PackFile {
+                        share_pack_id: row.try_get(0)?,
+                        version: row.try_get(1)?,
+                        file_name: row.try_get(2)?,
+                        format: row.try_get(3)?,
+                        uploaded_at: row.try_get(4)?,
+                    })
+                })
+                .collect()
+        })
+    }
+}

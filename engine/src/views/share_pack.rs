@@ -1,0 +1,191 @@
+//! Share packs: one with its uploads and runs, the list, and the seed's status read.
+
+use crate::model::Strategy;
+use crate::records::{PackStatus, RunStatus};
+use serde::{Deserialize, Serialize};
+
+/// A share pack with its uploads and runs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SharePackView {
+    pub id: String,
+    pub name: String,
+    pub status: PackStatus,
+    pub strategy: Option<Strategy>,
+    pub requested_by: String,
+    pub project: String,
+    pub business_line: String,
+    pub workspace_url: String,
+    pub error: String,
+    pub updated_at: String,
+    pub uploads: Vec<UploadSummary>,
+    pub runs: Vec<RunSummary>,
+}
+
+/// One uploaded version of a share pack.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UploadSummary {
+    pub version: i64,
+    pub file_name: String,
+    pub format: String,
+    pub uploaded_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunSummary {
+    pub id: String,
+    pub upload: i64,
+    pub status: RunStatus,
+    pub strategy: Strategy,
+    pub created_at: String,
+    pub progress: String,
+}
+
+/// A row of the share-pack list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SharePackRow {
+    pub id: String,
+    pub name: String,
+    pub project: String,
+    pub status: PackStatus,
+    pub strategy: Option<Strategy>,
+    pub requested_by: String,
+    pub updated_at: String,
+}
+
+/// A share pack's progress in the seed's terms (`GET /workflow/sharepack/{id}`): the pack's
+/// status, or while and after a run the run's status as the seed reports it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PackProgress {
+    pub name: String,
+    pub status: PackStatus,
+    pub strategy: Option<Strategy>,
+    /// The current step in words.
+    pub provisioning_status: String,
+    pub error_message: String,
+    pub requested_by: String,
+    pub created_at: String,
+    pub last_updated: String,
+    pub run_id: Option<String>,
+    pub run_status: Option<RunStatus>,
+}
+
+#[cfg(feature = "queue")]
+pub use reads::*;
+
+#[cfg(feature = "queue")]
+mod reads {
+    use super::super::time;
+    use super::*;
+    use crate::store::{Store, StoreError};
+    use uuid::Uuid;
+
+    pub async fn share_pack_view(store: &Store, id: Uuid) -> Result<Option<SharePackView>, StoreError> {
+        let Some(pack) = store.share_pack(id).await? else { return Ok(None) };
+        let uploads = store.pack_files(id).await?;
+        let runs = store.runs_of_pack(id).await?;
+        let record = &pack.record;
+        Ok(Some(SharePackView {
+            id: id.to_string(),
+            name: pack.name.clone(),
+            status: record.status,
+            strategy: record.strategy,
+            requested_by: record.requested_by.clone(),
+            project: record.project_name.clone().unwrap_or_default(),
+            business_line: record.business_line.clone().unwrap_or_default(),
+            workspace_url: record.workspace_url.clone(),
+            error: record.error.clone(),
+            updated_at: time(pack.effective_from),
+            uploads: uploads
+                .into_iter()
+                .map(|file| UploadSummary {
+                    version: file.version,
+                    file_name: file.file_name,
+                    format: file.format,
+                    uploaded_at: time(file.uploaded_at),
+                })
+                .collect(),
+            runs: runs
+                .into_iter()
+                .map(|run| RunSummary {
+                    id: run.id.to_string(),
+                    upload: run.upload,
+                    status: run.status,
+                    strategy: run.strategy,
+                    created_at: time(run.created_at),
+                    progress: run.progress,
+                })
+                .collect(),
+        }))
+    }
+
+    /// The 200 most recently changed share packs (of at most the first 2,000 by name).
+    pub async fn share_pack_rows(store: &Store) -> Result<Vec<SharePackRow>, StoreError> {
+        const PAGE: u32 = 200;
+        let mut rows = Vec::new();
+        let mut after: Option<(String, Uuid)> = None;
+        loop {
+            let page = store.share_pack_page(after.as_ref().map(|(name, key)| (name.as_str(), *key)), PAGE).await?;
+            let Some(last) = page.last() else { break };
+            after = Some((last.name.clone(), last.id));
+            let full = page.len() == PAGE as usize;
+            rows.extend(page.into_iter().map(|pack| {
+                let row = SharePackRow {
+                    id: pack.id.to_string(),
+                    name: pack.name.clone(),
+                    project: pack.record.project_name.clone().unwrap_or_default(),
+                    status: pack.record.status,
+                    strategy: pack.record.strategy,
+                    requested_by: pack.record.requested_by.clone(),
+                    updated_at: time(pack.effective_from),
+                };
+                (pack.effective_from, row)
+            }));
+            if !full || rows.len() >= 2000 {
+                break;
+            }
+        }
+        rows.sort_by_key(|row| std::cmp::Reverse(row.0));
+        Ok(rows.into_iter().take(PAGE as usize).map(|(_, row)| row).collect())
+    }
+
+    pub async fn share_pack_progress(store: &Store, id: Uuid) -> Result<Option<PackProgress>, StoreError> {
+        let Some(pack) = store.share_pack(id).await? else { return Ok(None) };
+        let created = store.share_pack_created_at(id).await?.unwrap_or(pack.effective_from);
+        let run = match pack.record.run_id {
+            Some(run) => store.load_run(run).await?,
+            None => None,
+        };
+        let record = &pack.record;
+        let mut progress = PackProgress {
+            name: pack.name.clone(),
+            status: record.status,
+            strategy: record.strategy,
+            provisioning_status: String::new(),
+            error_message: record.error.clone(),
+            requested_by: record.requested_by.clone(),
+            created_at: time(created),
+            last_updated: time(pack.effective_from),
+            run_id: None,
+            run_status: None,
+        };
+        match run {
+            Some(run) => {
+                progress.status = run.status.reported();
+                progress.strategy = Some(run.strategy);
+                progress.provisioning_status = run.progress.clone();
+                progress.error_message = match run.status {
+                    RunStatus::Cancelled => "Cancelled".into(),
+                    _ => run.error.clone().unwrap_or_default(),
+                };
+                progress.last_updated = time(run.updated_at.max(pack.effective_from));
+                progress.run_id = Some(run.id.to_string());
+                progress.run_status = Some(run.status);
+            }
+            None if record.status == PackStatus::ValidationFailed => {
+                progress.provisioning_status = "Not provisioned: the pack did not pass validation".into();
+            }
+            None => {}
+        }
+        Ok(Some(progress))
+    }
+}

@@ -1,0 +1,64 @@
+//! `GET /workflow/health`, in the seed's shape: the database, the queue and the workspace.
+
+use super::{chosen_workspace, ApiError, WorkspaceInfo};
+use crate::AppState;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::Json;
+use serde::Serialize;
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Health {
+    pub message: String,
+    pub database_connected: bool,
+    pub queue_connected: bool,
+    pub tables_count: u32,
+    /// `postgres` or `sqlite`.
+    pub database: &'static str,
+    /// `embedded` (a table in the database) or `azure` (Azure Storage Queue).
+    pub queue: &'static str,
+    pub queue_name: String,
+    /// Messages waiting or being worked on, and messages in the poison queue.
+    pub queue_depth: Option<u64>,
+    pub poison_depth: Option<u64>,
+    pub workspace: WorkspaceInfo,
+    pub version: &'static str,
+}
+
+pub async fn health(State(state): State<AppState>, headers: HeaderMap) -> Result<(StatusCode, Json<Health>), ApiError> {
+    let workspace = WorkspaceInfo::from(chosen_workspace(&state, &headers)?);
+    let store = &state.portal.store;
+    let tables = match store.health().await {
+        Ok(count) => Some(count),
+        Err(error) => {
+            tracing::warn!(error = %sharepack_engine::store::redact(&error.to_string()), "health: the database does not answer");
+            None
+        }
+    };
+    let depth = match state.portal.queue.depth().await {
+        Ok(depth) => Some(depth),
+        Err(error) => {
+            tracing::warn!(%error, "health: the queue does not answer");
+            None
+        }
+    };
+    let (status, message) = match (tables, depth) {
+        (Some(_), Some(_)) => (StatusCode::OK, "Workflow system healthy"),
+        _ => (StatusCode::SERVICE_UNAVAILABLE, "Workflow system unhealthy"),
+    };
+    let body = Health {
+        message: message.into(),
+        database_connected: tables.is_some(),
+        queue_connected: depth.is_some(),
+        tables_count: tables.unwrap_or(0),
+        database: store.backend(),
+        queue: state.portal.queue.backend(),
+        queue_name: state.portal.queue.name().to_string(),
+        queue_depth: depth.map(|(waiting, _)| waiting),
+        poison_depth: depth.map(|(_, poisoned)| poisoned),
+        workspace,
+        version: env!("CARGO_PKG_VERSION"),
+    };
+    Ok((status, Json(body)))
+}

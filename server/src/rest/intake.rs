@@ -1,0 +1,113 @@
+//! `POST /workflow/sharepack/validate` (parse and validate, nothing stored) and
+//! `POST /workflow/sharepack/plan` (a dry run against the workspace, nothing changed).
+
+use super::multipart::read_upload;
+use super::{chosen_workspace, ApiError, WorkspaceInfo};
+use crate::AppState;
+use axum::body::Body;
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::Json;
+use serde::Serialize;
+use sharepack_engine::error::Problem;
+use sharepack_engine::intake::{read_pack, Intake};
+use sharepack_engine::{Finding, FindingCounts, SharePack};
+
+/// The answer of `POST /workflow/sharepack/validate`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ValidateResponse {
+    /// `YAML` or `EXCEL`.
+    pub format: sharepack_engine::model::SourceFormat,
+    /// True when no finding is an error.
+    pub valid: bool,
+    pub summary: FindingCounts,
+    pub share_pack: Option<SharePack>,
+    pub findings: Vec<Finding>,
+}
+
+/// Reads the uploaded file and runs intake on it, off the async threads.
+async fn intake(state: &AppState, headers: &HeaderMap, body: Body) -> Result<Intake, ApiError> {
+    let limits = state.portal.limits;
+    let upload = read_upload(headers, body, limits.max_file_bytes).await?;
+    let bytes = upload.bytes?;
+    let name = upload.named.then_some(upload.file_name);
+    let intake = tokio::task::spawn_blocking(move || read_pack(&bytes, name.as_deref(), &limits)).await.map_err(|error| {
+        tracing::error!(%error, "intake task failed");
+        Problem::internal("reading the file")
+    })??;
+    Ok(intake)
+}
+
+pub async fn validate(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Result<Json<ValidateResponse>, ApiError> {
+    chosen_workspace(&state, &headers)?;
+    let intake = intake(&state, &headers, body).await?;
+    tracing::info!(format = %intake.format, errors = intake.counts().errors, "validated a share pack over HTTP");
+    Ok(Json(ValidateResponse {
+        format: intake.format,
+        valid: intake.is_valid(),
+        summary: intake.counts(),
+        share_pack: intake.pack,
+        findings: intake.findings,
+    }))
+}
+
+/// The dry run's answer: the plan, nothing changed.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PlanResponse {
+    /// The strategy that applies (after detection or an automatic switch).
+    pub strategy: Option<sharepack_engine::model::Strategy>,
+    pub declared_strategy: Option<sharepack_engine::model::Strategy>,
+    /// The seed's plain strings: errors block submission, warnings do not.
+    pub validation_errors: Vec<String>,
+    pub validation_warnings: Vec<String>,
+    pub findings: Vec<Finding>,
+    pub summary: sharepack_engine::plan::Summary,
+    pub plan: Vec<sharepack_engine::plan::Action>,
+    /// The plan in plain words.
+    pub story: Vec<String>,
+    pub workspace: WorkspaceInfo,
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct PlanQuery {
+    /// Refuse NEW when named resources exist (`SHAREPACK_STRICT_STRATEGY` sets the default).
+    strict: Option<bool>,
+}
+
+pub async fn plan(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<PlanQuery>,
+    body: Body,
+) -> Result<Json<PlanResponse>, ApiError> {
+    let workspace = chosen_workspace(&state, &headers)?;
+    let intake = intake(&state, &headers, body).await?;
+    let options = sharepack_engine::plan::PlanOptions { strict: query.strict.unwrap_or(state.portal.strict_strategy) };
+    let outcome = sharepack_engine::plan::dry_run(intake, &workspace.client, options).await;
+    let (validation_errors, validation_warnings) = seed_strings(&outcome.findings);
+    Ok(Json(PlanResponse {
+        strategy: outcome.strategy,
+        declared_strategy: outcome.declared,
+        validation_errors,
+        validation_warnings,
+        findings: outcome.findings,
+        summary: outcome.plan.as_ref().map(|plan| plan.summary).unwrap_or_default(),
+        story: outcome.plan.as_ref().map(|plan| plan.story.clone()).unwrap_or_default(),
+        plan: outcome.plan.map(|plan| plan.actions).unwrap_or_default(),
+        workspace: WorkspaceInfo::from(workspace),
+    }))
+}
+
+/// Findings as the seed's plain strings: strategy and conflict messages as they are (the seed's
+/// wording), everything else prefixed with where it is.
+pub fn seed_strings(findings: &[Finding]) -> (Vec<String>, Vec<String>) {
+    let plain = |finding: &Finding| match finding.code.as_str() {
+        "already_exists" | "strategy_switched" | "nothing_to_update" | "workspace_unreachable" => finding.message.clone(),
+        _ if finding.location == "file" => finding.message.clone(),
+        _ => format!("{}: {}", finding.location, finding.message),
+    };
+    let pick = |severity| findings.iter().filter(|finding| finding.severity == severity).map(plain).collect();
+    (pick(sharepack_engine::Severity::Error), pick(sharepack_engine::Severity::Warning))
+}

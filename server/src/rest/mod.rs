@@ -1,0 +1,61 @@
+//! The REST API under `/workflow`, in the seed system's PascalCase JSON: one file per resource.
+//! Handlers are thin: read the request, call the engine, shape the answer. Every error is an
+//! engine [`Problem`](sharepack_engine::error::Problem), rendered in one place ([`error`]).
+
+mod error;
+mod health;
+mod intake;
+mod multipart;
+mod runs;
+mod sharepacks;
+
+pub use error::ApiError;
+
+use crate::AppState;
+use axum::http::HeaderMap;
+use axum::routing::{get, post};
+use axum::Router;
+use sharepack_engine::databricks::workspaces::Workspace;
+use sharepack_engine::error::Problem;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/health", get(health::health))
+        .route("/sharepack/validate", post(intake::validate))
+        .route("/sharepack/plan", post(intake::plan))
+        .route("/sharepack/upload", post(sharepacks::upload))
+        .route("/sharepack/{id}", get(sharepacks::status))
+        .route("/runs/{id}/cancel", post(runs::cancel))
+        .route("/runs/{id}/retry", post(runs::retry))
+        .route("/runs/{id}/activation-links", post(runs::activation_links))
+}
+
+/// The workspace named by `X-Workspace-URL` (the default when absent); 400 naming the
+/// configured ones when it is unknown.
+pub fn chosen_workspace<'a>(state: &'a AppState, headers: &HeaderMap) -> Result<&'a Workspace, ApiError> {
+    let asked = headers.get("x-workspace-url").and_then(|value| value.to_str().ok());
+    state.portal.workspaces.select(asked, None).map_err(|unknown| {
+        ApiError(unknown.problem().hint("Send one of the configured workspace URLs in X-Workspace-URL, or leave the header out"))
+    })
+}
+
+/// An id in a path.
+fn parse_id(text: &str, what: &str) -> Result<uuid::Uuid, ApiError> {
+    uuid::Uuid::parse_str(text).map_err(|_| ApiError(Problem::malformed_id(what, text)))
+}
+
+/// The workspace an answer is about.
+#[derive(Debug, serde::Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct WorkspaceInfo {
+    pub name: String,
+    pub url: String,
+    /// True for Sharepack's built-in sandbox, which is not a real Databricks workspace.
+    pub sandbox: bool,
+}
+
+impl From<&Workspace> for WorkspaceInfo {
+    fn from(workspace: &Workspace) -> Self {
+        WorkspaceInfo { name: workspace.name.clone(), url: workspace.url.clone(), sandbox: workspace.is_sandbox }
+    }
+}

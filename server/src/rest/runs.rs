@@ -1,0 +1,104 @@
+//! `POST /workflow/runs/{id}/cancel|retry` (recorded with who and why) and
+//! `POST /workflow/runs/{id}/activation-links` (the submitter takes the links, once).
+
+use super::{parse_id, ApiError};
+use crate::AppState;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::Json;
+use serde::Serialize;
+use sharepack_engine::apply::control::{self, Control};
+use sharepack_engine::error::{Class, Problem};
+use sharepack_engine::identity::Actor;
+use sharepack_engine::records::RunStatus;
+
+/// Who asks and why, for cancel and retry.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ActionRequest {
+    #[serde(default)]
+    pub by: Option<String>,
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RunActionResponse {
+    pub run_id: uuid::Uuid,
+    pub run_status: RunStatus,
+    pub message: String,
+}
+
+pub async fn cancel(
+    state: State<AppState>,
+    id: Path<String>,
+    body: Option<Json<ActionRequest>>,
+) -> Result<Json<RunActionResponse>, ApiError> {
+    act(state, id, body, Control::Cancel).await
+}
+
+pub async fn retry(
+    state: State<AppState>,
+    id: Path<String>,
+    body: Option<Json<ActionRequest>>,
+) -> Result<Json<RunActionResponse>, ApiError> {
+    act(state, id, body, Control::Retry).await
+}
+
+/// Cancel or retry, recorded with who (`By`; anonymous when left out) and why.
+async fn act(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: Option<Json<ActionRequest>>,
+    what: Control,
+) -> Result<Json<RunActionResponse>, ApiError> {
+    let id = parse_id(&id, "run")?;
+    let request = body.map(|Json(body)| body).unwrap_or_default();
+    let actor = Actor::claimed(request.by.as_deref());
+    let portal = &state.portal;
+    let answer = control::control(&portal.store, &portal.queue, what, id, &actor, request.reason.as_deref().unwrap_or("")).await?;
+    Ok(Json(RunActionResponse { run_id: id, run_status: answer.status, message: answer.message }))
+}
+
+/// One new token recipient's activation link.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ActivationLink {
+    pub recipient: String,
+    pub url: String,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ActivationLinksResponse {
+    pub run_id: uuid::Uuid,
+    pub run_status: RunStatus,
+    /// Handed over once: a second call gets the links created since, if any.
+    pub activation_links: Vec<ActivationLink>,
+}
+
+/// Header `X-Claim-Token`: the submitter takes the run's activation links; Sharepack deletes
+/// them as it hands them over.
+pub async fn activation_links(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<ActivationLinksResponse>, ApiError> {
+    let id = parse_id(&id, "run")?;
+    let store = &state.portal.store;
+    let run = store.load_run(id).await?.ok_or_else(|| Problem::not_found("run", &id.to_string()))?;
+    let claim = headers.get("x-claim-token").and_then(|value| value.to_str().ok()).and_then(|text| uuid::Uuid::parse_str(text.trim()).ok());
+    let Some(claim) = claim.filter(|claim| Some(*claim) == run.claim) else {
+        return Err(ApiError(
+            Problem::new(Class::Forbidden, "not_the_submitter", "Only the submitter can take this run's activation links")
+                .hint("Send the ClaimToken from the upload's answer in the X-Claim-Token header"),
+        ));
+    };
+    let links = store.take_activation_links(id, claim).await?;
+    Ok(Json(ActivationLinksResponse {
+        run_id: id,
+        run_status: run.status,
+        activation_links: links.into_iter().map(|(recipient, url)| ActivationLink { recipient, url }).collect(),
+    }))
+}

@@ -1,0 +1,133 @@
+//! `POST /workflow/sharepack/upload` (validate, plan, store and queue; 202 while it runs) and
+//! `GET /workflow/sharepack/{id}` (the seed's status), in the seed's shapes.
+
+use super::intake::seed_strings;
+use super::multipart::read_upload;
+use super::{chosen_workspace, parse_id, ApiError};
+use crate::AppState;
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::Json;
+use serde::Serialize;
+use sharepack_engine::apply::SubmitError;
+use sharepack_engine::error::Problem;
+use sharepack_engine::records::PackStatus;
+use sharepack_engine::Finding;
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct UploadResponse {
+    pub message: String,
+    pub share_pack_id: uuid::Uuid,
+    pub share_pack_name: String,
+    /// `IN_PROGRESS`, or `VALIDATION_FAILED` (with a 400).
+    pub status: PackStatus,
+    pub validation_errors: Vec<String>,
+    pub validation_warnings: Vec<String>,
+    pub strategy: Option<sharepack_engine::model::Strategy>,
+    /// The queued run; the portal shows it at `/runs/{id}`.
+    pub run_id: Option<uuid::Uuid>,
+    /// Proof that you submitted the run: `POST /workflow/runs/{id}/activation-links` with it in
+    /// `X-Claim-Token` hands over new token recipients' activation links, once.
+    pub claim_token: Option<uuid::Uuid>,
+    pub findings: Vec<Finding>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct UploadQuery {
+    /// Apply the removals the plan lists (objects leaving shares, revoked grants).
+    #[serde(default)]
+    confirm_removals: bool,
+    /// Remove what a failed run created (default: on for NEW).
+    compensate: Option<bool>,
+    strict: Option<bool>,
+}
+
+pub async fn upload(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<UploadQuery>,
+    body: Body,
+) -> Result<(StatusCode, Json<UploadResponse>), ApiError> {
+    let workspace = chosen_workspace(&state, &headers)?;
+    let portal = &state.portal;
+    let upload = read_upload(&headers, body, portal.limits.max_file_bytes).await?;
+    let submission = sharepack_engine::apply::Submission {
+        file_name: &upload.file_name,
+        bytes: upload.bytes?,
+        workspace,
+        confirm_removals: query.confirm_removals,
+        compensate: query.compensate,
+        approved: None,
+        limits: portal.limits,
+        options: sharepack_engine::plan::PlanOptions { strict: query.strict.unwrap_or(portal.strict_strategy) },
+        compensate_new: portal.apply.compensate_new,
+    };
+    let submitted = sharepack_engine::apply::submit(&portal.store, &portal.queue, submission).await.map_err(|error| match error {
+        busy @ SubmitError::Busy { .. } => {
+            ApiError(Problem::from(busy).hint("Follow the current run with GET /workflow/sharepack/{id}, or cancel it first"))
+        }
+        other => ApiError::from(other),
+    })?;
+    let (validation_errors, validation_warnings) = seed_strings(&submitted.findings);
+    let accepted = submitted.accepted();
+    let message = match (accepted, submitted.switched()) {
+        (true, true) => "Share pack uploaded and queued. Strategy auto-corrected from NEW to UPDATE based on existing resources.",
+        (true, false) => "Share pack uploaded successfully and queued for provisioning",
+        (false, _) => "Share pack validation failed; nothing was queued",
+    };
+    let body = UploadResponse {
+        message: message.into(),
+        share_pack_id: submitted.share_pack_id,
+        share_pack_name: submitted.share_pack_name,
+        status: if accepted { PackStatus::InProgress } else { PackStatus::ValidationFailed },
+        validation_errors,
+        validation_warnings,
+        strategy: submitted.strategy,
+        run_id: submitted.run_id,
+        claim_token: submitted.claim,
+        findings: submitted.findings,
+    };
+    Ok((if accepted { StatusCode::ACCEPTED } else { StatusCode::BAD_REQUEST }, Json(body)))
+}
+
+/// `GET /workflow/sharepack/{id}`'s answer, in the seed's shape.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct StatusResponse {
+    pub share_pack_id: uuid::Uuid,
+    pub share_pack_name: String,
+    /// `IN_PROGRESS`, `COMPLETED`, `FAILED` (cancelled runs too) or `VALIDATION_FAILED`.
+    pub status: PackStatus,
+    pub strategy: String,
+    /// The current step in words.
+    pub provisioning_status: String,
+    pub error_message: String,
+    pub requested_by: String,
+    pub created_at: String,
+    pub last_updated: String,
+    /// The latest run and its own status (`QUEUED`, `RUNNING`, `COMPLETED`, `FAILED`, `CANCELLED`).
+    pub run_id: Option<String>,
+    pub run_status: Option<sharepack_engine::records::RunStatus>,
+}
+
+pub async fn status(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<StatusResponse>, ApiError> {
+    let id = parse_id(&id, "share pack")?;
+    let progress = sharepack_engine::views::share_pack_progress(&state.portal.store, id)
+        .await?
+        .ok_or_else(|| Problem::not_found("share pack", &id.to_string()))?;
+    Ok(Json(StatusResponse {
+        share_pack_id: id,
+        share_pack_name: progress.name,
+        status: progress.status,
+        strategy: progress.strategy.map(|strategy| strategy.as_str()).unwrap_or_default().to_string(),
+        provisioning_status: progress.provisioning_status,
+        error_message: progress.error_message,
+        requested_by: progress.requested_by,
+        created_at: progress.created_at,
+        last_updated: progress.last_updated,
+        run_id: progress.run_id,
+        run_status: progress.run_status,
+    }))
+}

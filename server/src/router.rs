@@ -1,0 +1,97 @@
+//! The portal's one axum router: pages and server functions (Leptos), the REST API, live
+//! events, downloads and the sandbox, behind the body limit and the trace layer.
+
+use crate::body_limit::{refuse_oversized, BodyLimit};
+use crate::config::Settings;
+use crate::startup::{queue, sandbox_state};
+use crate::{downloads, live, rest, sandbox, AppState};
+use app::error::PortalError;
+use app::intake::ssr::Uploads;
+use app::portal::Portal;
+use app::{shell, App};
+use axum::extract::DefaultBodyLimit;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::Router;
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use sharepack_engine::databricks::workspaces::Workspaces;
+use sharepack_engine::queue::{EmbeddedQueue, Queue};
+use sharepack_engine::store::Store;
+use std::sync::Arc;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::trace::TraceLayer;
+
+/// Builds the whole application on an open store, with the queue the settings name.
+pub fn build(settings: &Settings, store: Store, workspaces: Workspaces) -> Router {
+    let queue = queue(settings, &store).unwrap_or_else(|error| {
+        tracing::error!(%error, "the Azure queue setting cannot be used; falling back to the embedded queue");
+        Queue::Embedded(EmbeddedQueue::new(store.clone(), &settings.azure_queue_name))
+    });
+    build_with(settings, store, Arc::new(workspaces), queue)
+}
+
+/// Builds the whole application on an open store and queue.
+pub fn build_with(settings: &Settings, store: Store, workspaces: Arc<Workspaces>, queue: Queue) -> Router {
+    let leptos_options = LeptosOptions::builder()
+        .output_name("sharepack")
+        .site_root(settings.site_root.as_str())
+        .site_pkg_dir("pkg")
+        .site_addr(settings.site_addr)
+        .build();
+    let portal = Portal {
+        limits: settings.limits(),
+        store: store.clone(),
+        uploads: Arc::new(Uploads::new(store.clone())),
+        workspaces,
+        strict_strategy: settings.strict_strategy,
+        queue,
+        apply: settings.apply,
+    };
+    let state = AppState { leptos_options: leptos_options.clone(), portal: portal.clone() };
+    let routes = generate_route_list(App);
+    // Room for the multipart envelope around the largest accepted file; handlers refuse the file
+    // itself past the configured limit with a readable message.
+    let body_limit = settings.max_upload_bytes.saturating_add(1024 * 1024);
+
+    let mut router = Router::new()
+        .nest_service("/sandbox", sandbox::router(sandbox_state(settings, &store)))
+        .route("/runs/{id}/events", get(live::run_events))
+        .route("/templates/{file}", get(downloads::template))
+        .route("/samples/{*path}", get(downloads::sample));
+    if settings.enable_workflow {
+        router = router.nest("/workflow", rest::router());
+    }
+    router
+        .leptos_routes_with_context(&state, routes, move || provide_context(portal.clone()), {
+            let options = leptos_options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(RequestBodyLimitLayer::new(body_limit))
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(axum::middleware::from_fn_with_state(BodyLimit { body: body_limit, file: settings.max_upload_bytes }, refuse_oversized))
+        .layer(axum::middleware::map_response(server_fn_errors_by_class))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Leptos answers every failing server function 500; the problem inside knows its class (a
+/// form missing a field is the caller's mistake, 400). Only 500s with a JSON body are looked
+/// at, and their bodies are small.
+async fn server_fn_errors_by_class(response: axum::response::Response) -> axum::response::Response {
+    use axum::http::{header, StatusCode};
+    let json = response.headers().get(header::CONTENT_TYPE).is_some_and(|value| value.as_bytes().starts_with(b"application/json"));
+    if response.status() != StatusCode::INTERNAL_SERVER_ERROR || !json {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let bytes = match http_body_util::BodyExt::collect(body).await {
+        Ok(collected) => collected.to_bytes(),
+        Err(_) => return (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response(),
+    };
+    if let Ok(PortalError(problem)) = serde_json::from_slice::<PortalError>(&bytes) {
+        parts.status = StatusCode::from_u16(problem.class.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    }
+    axum::response::Response::from_parts(parts, axum::body::Body::from(bytes))
+}

@@ -1,0 +1,171 @@
+//! Starting a process: the store (migrated, sandbox seeded), the queue and the workspaces,
+//! each given time to come up; then serving the portal, workers only, or the sandbox alone.
+
+use crate::config::Settings;
+use crate::{router, sandbox, shutdown, workers};
+use sharepack_engine::databricks::retry::RetryPolicy;
+use sharepack_engine::databricks::workspaces::Workspaces;
+use sharepack_engine::queue::{AzureQueue, ConnectionString, EmbeddedQueue, Queue, QueueError};
+use sharepack_engine::sandbox::{Sandbox, SEED_TABLES};
+use sharepack_engine::store::{redact, Store, StoreError};
+use std::sync::Arc;
+use tower_http::trace::TraceLayer;
+
+/// Why the portal could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Workspaces(String),
+    #[error("the work queue: {0}")]
+    Queue(String),
+}
+
+/// Opens the store (PostgreSQL when a connection string is set, SQLite otherwise), migrating it.
+pub async fn open_store(settings: &Settings) -> Result<Store, StoreError> {
+    use secrecy::ExposeSecret;
+    let url = settings.database_url.as_ref().map(|url| url.expose_secret().to_string());
+    let store = Store::open(url.as_deref(), &settings.data_dir, settings.pool).await?;
+    let extra: Vec<&str> = settings.sandbox_tables.iter().map(String::as_str).collect();
+    let sandbox = sandbox_workspace(settings, &store);
+    sandbox.seed(SEED_TABLES).await?;
+    sandbox.seed(&extra).await?;
+    Ok(store)
+}
+
+/// The sandbox workspace on this store, served at `<portal>/sandbox`.
+pub fn sandbox_workspace(settings: &Settings, store: &Store) -> Sandbox {
+    Sandbox::new(store.clone(), "sandbox", format!("http://{}/sandbox", settings.site_addr))
+}
+
+/// The sandbox's HTTP state for these settings.
+pub fn sandbox_state(settings: &Settings, store: &Store) -> sandbox::SandboxState {
+    sandbox::SandboxState {
+        sandbox: sandbox_workspace(settings, store),
+        token: Arc::new(settings.sandbox_token.clone()),
+        faults: Arc::new(settings.sandbox_faults.clone()),
+    }
+}
+
+/// The configured workspaces, the sandbox (served by this portal at `/sandbox`) among them.
+pub fn workspaces(settings: &Settings) -> Result<Workspaces, String> {
+    use secrecy::ExposeSecret;
+    let sandbox_url = format!("http://{}/sandbox", settings.site_addr);
+    Workspaces::configure(settings.workspaces.expose_secret(), &sandbox_url, settings.sandbox_token.clone(), RetryPolicy::default())
+}
+
+/// The work queue these settings name: Azure Storage Queue when a connection string is set,
+/// otherwise the embedded queue in the store. Connecting checks the settings only; call
+/// [`Queue::ensure`] before use.
+pub fn queue(settings: &Settings, store: &Store) -> Result<Queue, QueueError> {
+    use secrecy::ExposeSecret;
+    match &settings.azure_queue_connection_string {
+        Some(text) => {
+            let connection = ConnectionString::parse(text.expose_secret())?;
+            Ok(Queue::Azure(AzureQueue::connect(&connection, &settings.azure_queue_name)?))
+        }
+        None => Ok(Queue::Embedded(EmbeddedQueue::new(store.clone(), &settings.azure_queue_name))),
+    }
+}
+
+/// Serves the portal until Ctrl-C or SIGTERM.
+pub async fn serve(settings: Settings) -> Result<(), StartupError> {
+    let workspaces = workspaces(&settings).map_err(StartupError::Workspaces)?;
+    for workspace in workspaces.iter() {
+        tracing::info!(name = %workspace.name, url = %workspace.url, sandbox = workspace.is_sandbox, "workspace configured");
+    }
+    let workspaces = Arc::new(workspaces);
+    let store = open_store_patiently(&settings).await?;
+    let queue = open_queue_patiently(&settings, &store).await?;
+    let router = router::build_with(&settings, store.clone(), workspaces.clone(), queue.clone());
+    let listener = tokio::net::TcpListener::bind(settings.site_addr).await?;
+    tracing::info!(address = %settings.site_addr, data_dir = %settings.data_dir.display(), "Sharepack portal listening on http://{}", settings.site_addr);
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let orchestrator = workers::orchestrator(&settings, store, workspaces);
+    let housekeeping = workers::spawn_housekeeping(&settings, orchestrator.clone(), stopped.clone());
+    let mut workers = workers::spawn_workers(&settings, settings.workers, queue.clone(), orchestrator, stopped);
+    tracing::info!(workers = settings.workers, queue = queue.backend(), name = queue.name(), "workers started");
+    // On a signal: end live streams (browsers reconnect elsewhere), stop the workers between
+    // steps, and let requests in flight finish.
+    let stopping = async move {
+        shutdown::signal().await;
+        crate::live::stop_streams();
+        let _ = stop.send(true);
+    };
+    axum::serve(listener, router).with_graceful_shutdown(stopping).await?;
+    while workers.join_next().await.is_some() {}
+    let _ = housekeeping.await;
+    Ok(())
+}
+
+/// Runs workers only (`sharepack worker`), beside portals that share the database and queue.
+pub async fn serve_workers(settings: Settings) -> Result<(), StartupError> {
+    let workspaces = Arc::new(workspaces(&settings).map_err(StartupError::Workspaces)?);
+    let store = open_store_patiently(&settings).await?;
+    let queue = open_queue_patiently(&settings, &store).await?;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let count = settings.workers.max(1);
+    let orchestrator = workers::orchestrator(&settings, store, workspaces);
+    let housekeeping = workers::spawn_housekeeping(&settings, orchestrator.clone(), stopped.clone());
+    let mut workers = workers::spawn_workers(&settings, count, queue.clone(), orchestrator, stopped);
+    tracing::info!(workers = count, queue = queue.backend(), name = queue.name(), "Sharepack workers running");
+    shutdown::signal().await;
+    let _ = stop.send(true);
+    while workers.join_next().await.is_some() {}
+    let _ = housekeeping.await;
+    tracing::info!("workers stopped");
+    Ok(())
+}
+
+/// A queue service that is still starting gets a minute, like the database.
+async fn open_queue_patiently(settings: &Settings, store: &Store) -> Result<Queue, StartupError> {
+    let queue = queue(settings, store).map_err(|error| StartupError::Queue(error.to_string()))?;
+    let mut delay = std::time::Duration::from_secs(1);
+    for attempt in 1.. {
+        match queue.ensure().await {
+            Ok(()) => return Ok(queue),
+            Err(QueueError::Unavailable(error)) if attempt < 8 => {
+                tracing::warn!(attempt, %error, "the queue is not reachable yet; retrying in {delay:?}");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(std::time::Duration::from_secs(15));
+            }
+            Err(error) => return Err(StartupError::Queue(error.to_string())),
+        }
+    }
+    unreachable!("the loop returns")
+}
+
+/// Serves the sandbox workspace alone (`sharepack sandbox --addr HOST:PORT`), for other tools.
+pub async fn serve_sandbox(settings: Settings, address: std::net::SocketAddr) -> Result<(), StartupError> {
+    let store = open_store_patiently(&settings).await?;
+    let mut state = sandbox_state(&settings, &store);
+    state.sandbox = Sandbox::new(store, "sandbox", format!("http://{address}"));
+    let router = sandbox::router(state).layer(TraceLayer::new_for_http());
+    let listener = tokio::net::TcpListener::bind(address).await?;
+    tracing::info!(%address, "Sharepack sandbox workspace listening on http://{address} (API under /api/2.1/unity-catalog)");
+    axum::serve(listener, router).with_graceful_shutdown(shutdown::signal()).await?;
+    Ok(())
+}
+
+/// A database that is still starting (a container, a failover) gets a minute before we give up.
+async fn open_store_patiently(settings: &Settings) -> Result<Store, StoreError> {
+    let mut delay = std::time::Duration::from_secs(1);
+    for attempt in 1.. {
+        match open_store(settings).await {
+            Ok(store) => {
+                tracing::info!(backend = store.backend(), "store ready");
+                return Ok(store);
+            }
+            Err(error @ StoreError::Unavailable(_)) if attempt < 8 => {
+                tracing::warn!(attempt, error = %redact(&error.to_string()), "the database is not reachable yet; retrying in {delay:?}");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(std::time::Duration::from_secs(15));
+            }
+            Err(error) => return Err(error),
+        }
+    }
+    unreachable!("the loop returns")
+}

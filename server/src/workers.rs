@@ -1,0 +1,43 @@
+//! Workers and housekeeping inside a process: the orchestrator on these settings, `count`
+//! queue workers, and the periodic housekeeping jobs, all stopping when `stop` turns true.
+
+use crate::config::Settings;
+use sharepack_engine::apply::Orchestrator;
+use sharepack_engine::databricks::workspaces::Workspaces;
+use sharepack_engine::jobs::{Housekeeping, Jobs, Worker};
+use sharepack_engine::queue::Queue;
+use sharepack_engine::store::Store;
+use std::sync::Arc;
+
+/// The orchestrator workers use, on these settings.
+pub fn orchestrator(settings: &Settings, store: Store, workspaces: Arc<Workspaces>) -> Arc<Orchestrator> {
+    Arc::new(Orchestrator::new(store, workspaces, settings.limits(), settings.apply))
+}
+
+/// Starts `count` workers; they stop (between steps, handing messages back) when `stop` turns true.
+pub fn spawn_workers(
+    settings: &Settings,
+    count: u32,
+    queue: Queue,
+    orchestrator: Arc<Orchestrator>,
+    stop: tokio::sync::watch::Receiver<bool>,
+) -> tokio::task::JoinSet<()> {
+    let store = orchestrator.store().clone();
+    let mut set = tokio::task::JoinSet::new();
+    for _ in 0..count {
+        let worker = Worker { queue: queue.clone(), jobs: Jobs::new(store.clone(), orchestrator.clone()), settings: settings.worker };
+        let stop = stop.clone();
+        set.spawn(async move { worker.run(stop).await });
+    }
+    set
+}
+
+/// Starts the periodic housekeeping jobs (every process that runs workers, and every portal).
+pub fn spawn_housekeeping(
+    settings: &Settings,
+    orchestrator: Arc<Orchestrator>,
+    stop: tokio::sync::watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
+    let housekeeping = Housekeeping { jobs: Jobs::new(orchestrator.store().clone(), orchestrator), every: settings.housekeeping_every };
+    tokio::spawn(async move { housekeeping.run(stop).await })
+}

@@ -36,6 +36,10 @@ fi
 
 scripts/build.sh
 
+log "formatting and lints (cargo fmt --check, cargo clippy -D warnings)"
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+
 workdir=$(mktemp -d -t sharepack-test.XXXXXX)
 portal=""
 cleanup() {

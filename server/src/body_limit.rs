@@ -23,7 +23,9 @@ pub struct BodyLimit {
 }
 
 pub async fn refuse_oversized(State(limit): State<BodyLimit>, request: Request, next: Next) -> Response {
-    let declared = request.headers().get(header::CONTENT_LENGTH).and_then(|value| value.to_str().ok()?.parse::<u64>().ok());
+    use axum::body::HttpBody;
+    let header = request.headers().get(header::CONTENT_LENGTH).and_then(|value| value.to_str().ok()?.parse::<u64>().ok());
+    let declared = header.or_else(|| request.body().size_hint().exact());
     match declared {
         Some(length) if length > limit.body as u64 => refusal(&request, Problem::body_too_large(limit.file)),
         _ => next.run(request).await,

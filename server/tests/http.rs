@@ -389,3 +389,56 @@ async fn server_functions_called_without_their_arguments_answer_400() {
         assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{endpoint}");
     }
 }
+
+/// A body far past the limit is refused before it is read, and still says what and why: JSON
+/// with Code, Message and Hint over REST, the error Leptos' client decodes for the page's drop
+/// zone, and for the plain form a redirect back to the page, which shows the message.
+#[tokio::test]
+async fn bodies_past_the_limit_get_a_readable_error_on_every_edge() {
+    let portal = portal(&[("SHAREPACK_MAX_UPLOAD_BYTES", "1024")]).await;
+    let huge = vec![b'#'; 3 * 1024 * 1024];
+    let (status, body) = json(&portal, post_file("/workflow/sharepack/validate", "huge.yaml", &huge)).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(body["Code"], "file_too_large");
+    assert_eq!(body["Message"], "The upload is larger than the limit of 1 KiB", "{body}");
+    assert!(body["Hint"].as_str().unwrap().contains("SHAREPACK_MAX_UPLOAD_BYTES"), "{body}");
+
+    let mut request = post_file("/api/upload_pack", "huge.yaml", &huge);
+    request.headers_mut().insert(header::ACCEPT, "application/json".parse().unwrap());
+    let (status, _, body) = send(&portal, request).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    let error: app::error::PortalError = serde_json::from_slice(&body).expect("the error the page's client decodes");
+    assert_eq!(error.0.code, "file_too_large");
+    assert_eq!(error.to_string(), "The upload is larger than the limit of 1 KiB. Split the pack into smaller packs, or ask an administrator to raise SHAREPACK_MAX_UPLOAD_BYTES.");
+
+    let mut request = post_file("/api/upload_pack", "huge.yaml", &huge);
+    request.headers_mut().insert(header::ACCEPT, "text/html".parse().unwrap());
+    request.headers_mut().insert(header::REFERER, "http://127.0.0.1:3000/".parse().unwrap());
+    let (status, headers, _) = send(&portal, request).await;
+    assert_eq!(status, StatusCode::FOUND);
+    let location = headers[header::LOCATION].to_str().unwrap().to_string();
+    assert!(location.starts_with("http://127.0.0.1:3000/?") && location.contains("__err="), "{location}");
+    let path = location.trim_start_matches("http://127.0.0.1:3000");
+    let (status, _, body) = send(&portal, Request::get(path).body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::OK);
+    let html = String::from_utf8(body).unwrap();
+    assert!(html.contains("data-code=\"file_too_large\"") && html.contains("The upload is larger than the limit of 1 KiB"), "{html}");
+}
+
+/// Every failing server function answers with the status of its problem's class and a body
+/// the browser reads: an unknown run to cancel is a 404 naming it, not a 500.
+#[tokio::test]
+async fn server_function_errors_carry_their_class_status() {
+    let portal = portal(&[]).await;
+    let run = uuid::Uuid::new_v4();
+    let request = Request::post("/api/cancel_run")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header(header::ACCEPT, "application/json")
+        .body(Body::from(format!("id={run}&by=ann%40example.com")))
+        .unwrap();
+    let (status, _, body) = send(&portal, request).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{}", String::from_utf8_lossy(&body));
+    let error: app::error::PortalError = serde_json::from_slice(&body).unwrap();
+    assert_eq!(error.0.code, "not_found");
+    assert!(error.0.message.contains(&run.to_string()), "{error}");
+}

@@ -1,7 +1,7 @@
 //! The error every server function returns: an engine [`Problem`] that survives the trip to the
 //! browser (JSON), so pages show the same sentence and hint whether they were rendered on the
 //! server, updated by WASM, or reached by a plain form post without JavaScript (Leptos then
-//! redirects back with the error in the URL, which [`crate::components::FormError`] shows).
+//! redirects back with the error in the URL, which the `FormError` component shows).
 
 use leptos::prelude::{FromServerFnError, ServerFnErrorErr};
 use leptos::server_fn::codec::JsonEncoding;

@@ -13,15 +13,12 @@ async fn queues() -> Vec<(&'static str, Queue)> {
         Some((store, _)) => all.push(("postgres", Queue::Embedded(EmbeddedQueue::new(store, "jobs")))),
         None => assert!(std::env::var("SHAREPACK_REQUIRE_PG").is_err(), "PostgreSQL was promised"),
     }
-    match std::env::var("SHAREPACK_TEST_AZURITE").ok().filter(|text| !text.is_empty()) {
-        Some(text) => {
-            let name = format!("q{}", &uuid::Uuid::new_v4().simple().to_string()[..20]);
-            let queue = Queue::Azure(AzureQueue::connect(&ConnectionString::parse(&text).unwrap(), &name).unwrap());
-            queue.ensure().await.unwrap();
-            queue.ensure().await.expect("ensure twice is fine");
-            all.push(("azurite", queue));
-        }
-        None => assert!(std::env::var("SHAREPACK_REQUIRE_PG").is_err(), "Azurite was promised with PostgreSQL"),
+    if let Some(text) = sharepack_engine::store::testing::azurite() {
+        let name = format!("q{}", &uuid::Uuid::new_v4().simple().to_string()[..20]);
+        let queue = Queue::Azure(AzureQueue::connect(&ConnectionString::parse(&text).unwrap(), &name).unwrap());
+        queue.ensure().await.unwrap();
+        queue.ensure().await.expect("ensure twice is fine");
+        all.push(("azurite", queue));
     }
     all
 }

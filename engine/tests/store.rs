@@ -26,11 +26,7 @@ impl Drop for Fresh {
     }
 }
 
-#[derive(Clone, Copy, Debug)]
-enum Backend {
-    Sqlite,
-    Postgres,
-}
+use testing::Stack;
 
 /// A URL for a new, empty database on the test server.
 async fn fresh_pg_database() -> Option<String> {
@@ -38,11 +34,11 @@ async fn fresh_pg_database() -> Option<String> {
     Some(testing::create_database(&server).await.expect("the PostgreSQL test server answers"))
 }
 
-async fn fresh(backend: Backend) -> Option<Fresh> {
+async fn fresh(backend: Stack) -> Option<Fresh> {
     let dir = std::env::temp_dir().join(format!("sharepack-store-{}", Uuid::new_v4()));
     let url = match backend {
-        Backend::Sqlite => None,
-        Backend::Postgres => Some(fresh_pg_database().await?),
+        Stack::Embedded => None,
+        Stack::Production => Some(fresh_pg_database().await?),
     };
     let store = Store::open(url.as_deref(), &dir, PoolSettings::default()).await.expect("opens and migrates");
     Some(Fresh { store, dir, url })
@@ -54,23 +50,19 @@ static CAROL_ID: std::sync::LazyLock<Actor> = std::sync::LazyLock::new(|| Actor:
 static ALICE: std::sync::LazyLock<Change<'static>> = std::sync::LazyLock::new(|| Change { by: &ALICE_ID, reason: "first upload" });
 static BOB: std::sync::LazyLock<Change<'static>> = std::sync::LazyLock::new(|| Change { by: &BOB_ID, reason: "added a table" });
 
-/// Runs one async test body on both backends.
+/// Runs one async test body on a fresh store of both backends (the production stack's is
+/// PostgreSQL).
 macro_rules! on_both {
     ($name:ident, |$store:ident| $body:block) => {
         mod $name {
             use super::*;
             async fn run($store: &Store) $body
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn sqlite() {
-                let fresh = fresh(Backend::Sqlite).await.expect("sqlite");
-                run(&fresh.store).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn postgres() {
-                if let Some(fresh) = fresh(Backend::Postgres).await {
+            async fn scenario(stack: Stack) {
+                if let Some(fresh) = fresh(stack).await {
                     run(&fresh.store).await;
                 }
             }
+            sharepack_engine::on_both_stacks!(scenario);
         }
     };
 }
@@ -245,11 +237,11 @@ on_both!(migrations_run_again_safely, |store| {
     assert_eq!(store.health().await.unwrap(), TABLES);
 });
 
-async fn two_processes_migrate_at_once(backend: Backend) {
+async fn two_processes_migrate_at_once(backend: Stack) {
     let dir = std::env::temp_dir().join(format!("sharepack-migrate-{}", Uuid::new_v4()));
     let url = match backend {
-        Backend::Sqlite => None,
-        Backend::Postgres => match fresh_pg_database().await {
+        Stack::Embedded => None,
+        Stack::Production => match fresh_pg_database().await {
             Some(url) => Some(url),
             None => return,
         },
@@ -266,17 +258,17 @@ async fn two_processes_migrate_at_once(backend: Backend) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_openers_migrate_a_fresh_sqlite_database_at_once() {
-    two_processes_migrate_at_once(Backend::Sqlite).await;
+    two_processes_migrate_at_once(Stack::Embedded).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_openers_migrate_a_fresh_postgres_database_at_once() {
-    two_processes_migrate_at_once(Backend::Postgres).await;
+    two_processes_migrate_at_once(Stack::Production).await;
 }
 
 #[tokio::test]
 async fn postgres_lives_in_the_deltashare_schema() {
-    let Some(fresh) = fresh(Backend::Postgres).await else { return };
+    let Some(fresh) = fresh(Stack::Production).await else { return };
     let Store::Postgres(pool) = &fresh.store else { unreachable!() };
     let tables: Vec<String> =
         sqlx::query_scalar("SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'deltashare' ORDER BY 1")
@@ -333,7 +325,7 @@ async fn random_histories(store: &Store, ops: Vec<Op>) {
     }
 }
 
-fn run_property(backend: Backend) {
+fn run_property(backend: Stack) {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let Some(fresh) = runtime.block_on(fresh(backend)) else { return };
     let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig { cases: 24, ..ProptestConfig::default() });
@@ -347,10 +339,10 @@ fn run_property(backend: Backend) {
 
 #[test]
 fn random_histories_keep_the_scd2_invariants_on_sqlite() {
-    run_property(Backend::Sqlite);
+    run_property(Stack::Embedded);
 }
 
 #[test]
 fn random_histories_keep_the_scd2_invariants_on_postgres() {
-    run_property(Backend::Postgres);
+    run_property(Stack::Production);
 }

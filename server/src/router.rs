@@ -6,7 +6,6 @@ use crate::config::Settings;
 use crate::startup::{queue, sandbox_state};
 use crate::{downloads, live, rest, sandbox, AppState};
 use app::error::PortalError;
-use app::intake::ssr::Uploads;
 use app::portal::Portal;
 use app::{shell, App};
 use axum::extract::DefaultBodyLimit;
@@ -42,7 +41,6 @@ pub fn build_with(settings: &Settings, store: Store, workspaces: Arc<Workspaces>
     let portal = Portal {
         limits: settings.limits(),
         store: store.clone(),
-        uploads: Arc::new(Uploads::new(store.clone())),
         workspaces,
         strict_strategy: settings.strict_strategy,
         queue,

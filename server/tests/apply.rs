@@ -13,16 +13,9 @@ use sharepack_engine::plan::{plan, read::read, PlanOptions};
 use sharepack_engine::queue::Queue;
 use sharepack_engine::records::AuditAction;
 use sharepack_engine::records::{RunStatus, StepStatus};
+use sharepack_engine::store::testing::{sample, stack_vars, Stack as Backend};
 use sharepack_engine::store::{Entity, Store};
 use std::time::Duration;
-
-#[derive(Clone, Copy, PartialEq)]
-enum Backend {
-    /// SQLite and the embedded queue.
-    Embedded,
-    /// PostgreSQL and Azurite.
-    Production,
-}
 
 struct Stack {
     url: String,
@@ -41,28 +34,6 @@ impl Drop for Stack {
     }
 }
 
-/// The production services, or `None` to skip (failing instead when the test command asked for them).
-async fn production_vars() -> Option<Vec<(String, String)>> {
-    let pg = sharepack_engine::store::testing::pg_server();
-    let azurite = std::env::var("SHAREPACK_TEST_AZURITE").ok().filter(|text| !text.is_empty());
-    match (pg, azurite) {
-        (Some(pg), Some(azurite)) => {
-            let url = sharepack_engine::store::testing::create_database(&pg).await.unwrap();
-            let queue = format!("sp-{}", uuid::Uuid::new_v4().simple());
-            Some(vec![
-                ("DATABASE_URL".into(), url),
-                ("azure_queue_connection_string".into(), azurite),
-                ("azure_queue_name".into(), queue[..30].to_string()),
-            ])
-        }
-        _ => {
-            assert!(std::env::var("SHAREPACK_REQUIRE_PG").is_err(), "the test command promised PostgreSQL and Azurite");
-            eprintln!("skipped: set SHAREPACK_TEST_PG_URL and SHAREPACK_TEST_AZURITE to run on PostgreSQL with Azurite");
-            None
-        }
-    }
-}
-
 async fn stack(backend: Backend, extra: &[(&str, &str)], workers: u32) -> Option<Stack> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
@@ -74,9 +45,7 @@ async fn stack(backend: Backend, extra: &[(&str, &str)], workers: u32) -> Option
         ("SHAREPACK_RETRY_DELAY_MS".to_string(), "100".to_string()),
         ("SHAREPACK_WORKER_VISIBILITY_SECS".to_string(), "30".to_string()),
     ];
-    if backend == Backend::Production {
-        vars.extend(production_vars().await?);
-    }
+    vars.extend(stack_vars(backend).await?);
     vars.extend(extra.iter().map(|(name, value)| (name.to_string(), value.to_string())));
     let settings = Settings::from_vars(vars).unwrap();
     let store = server::open_store(&settings).await.unwrap();
@@ -89,10 +58,6 @@ async fn stack(backend: Backend, extra: &[(&str, &str)], workers: u32) -> Option
     let orchestrator = server::orchestrator(&settings, store.clone(), workspaces);
     let workers = server::spawn_workers(&settings, workers, queue.clone(), orchestrator, stopped);
     Some(Stack { url: format!("http://{address}"), dir, store, queue, settings, stop, _workers: workers })
-}
-
-fn sample(name: &str) -> Vec<u8> {
-    std::fs::read(format!("{}/../samples/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
 }
 
 async fn upload(stack: &Stack, file: &str, query: &str) -> (u16, Value) {
@@ -141,7 +106,7 @@ async fn converged(stack: &Stack, file: &str) {
     }
 }
 
-async fn happy_path(backend: Backend) {
+async fn upload_to_completed(backend: Backend) {
     let Some(stack) = stack(backend, &[], 2).await else { return };
     let (code, body) = upload(&stack, "valid/finance.yaml", "").await;
     assert_eq!(code, 202, "{body}");
@@ -218,16 +183,6 @@ async fn happy_path(backend: Backend) {
 }
 
 #[tokio::test]
-async fn upload_to_completed_on_sqlite_with_the_embedded_queue() {
-    happy_path(Backend::Embedded).await;
-}
-
-#[tokio::test]
-async fn upload_to_completed_on_postgres_with_azurite() {
-    happy_path(Backend::Production).await;
-}
-
-#[tokio::test]
 async fn invalid_packs_are_refused_with_their_errors_and_unknown_ids_are_404() {
     let stack = stack(Backend::Embedded, &[], 1).await.unwrap();
     let (code, body) = upload(&stack, "invalid/recipients.yaml", "").await;
@@ -246,7 +201,7 @@ async fn invalid_packs_are_refused_with_their_errors_and_unknown_ids_are_404() {
     assert_eq!(stack.queue.depth().await.unwrap(), (0, 0), "nothing was queued");
 }
 
-async fn under_faults(backend: Backend) {
+async fn with_a_fifth_of_calls_failing_every_run_completes(backend: Backend) {
     let faults = [("SHAREPACK_SANDBOX_FAULTS", "rate_429=0.1, rate_503=0.1"), ("SHAREPACK_MAX_DELIVERIES", "20")];
     let Some(stack) = stack(backend, &faults, 2).await else { return };
     let mut ids = Vec::new();
@@ -264,17 +219,7 @@ async fn under_faults(backend: Backend) {
     }
 }
 
-#[tokio::test]
-async fn with_a_fifth_of_calls_failing_every_run_completes() {
-    under_faults(Backend::Embedded).await;
-}
-
-#[tokio::test]
-async fn with_a_fifth_of_calls_failing_every_run_completes_on_postgres_with_azurite() {
-    under_faults(Backend::Production).await;
-}
-
-async fn poison(backend: Backend) {
+async fn a_message_that_always_fails_ends_in_the_poison_queue_and_a_failed_run(backend: Backend) {
     // Creating recipients is down for good: every delivery fails, transiently, until the worker gives up.
     let extra = [("SHAREPACK_SANDBOX_FAULTS", "down=POST /recipients"), ("SHAREPACK_MAX_DELIVERIES", "3")];
     let Some(stack) = stack(backend, &extra, 1).await else { return };
@@ -293,16 +238,6 @@ async fn poison(backend: Backend) {
     let run = uuid::Uuid::parse_str(done["RunId"].as_str().unwrap()).unwrap();
     let stored = stack.store.load_run(run).await.unwrap().unwrap();
     assert_eq!((stored.status, stored.deliveries), (RunStatus::Failed, 3));
-}
-
-#[tokio::test]
-async fn a_message_that_always_fails_ends_in_the_poison_queue_and_a_failed_run() {
-    poison(Backend::Embedded).await;
-}
-
-#[tokio::test]
-async fn poison_on_postgres_with_azurite() {
-    poison(Backend::Production).await;
 }
 
 #[tokio::test]
@@ -586,3 +521,9 @@ async fn a_refused_upload_during_a_run_leaves_the_runs_status_alone() {
         "the refused file is kept as a version"
     );
 }
+
+sharepack_engine::on_both_stacks!(
+    upload_to_completed,
+    with_a_fifth_of_calls_failing_every_run_completes,
+    a_message_that_always_fails_ends_in_the_poison_queue_and_a_failed_run,
+);

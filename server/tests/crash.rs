@@ -39,25 +39,8 @@ fn worker(dir: &std::path::Path, address: std::net::SocketAddr, shared: &[(Strin
     Process(command.spawn().expect("sharepack worker starts"))
 }
 
-#[tokio::test]
-async fn a_run_survives_its_worker_being_killed() {
-    crash(Vec::new()).await;
-}
-
-#[tokio::test]
-async fn a_run_survives_its_worker_being_killed_on_postgres_with_azurite() {
-    let pg = sharepack_engine::store::testing::pg_server();
-    let azurite = std::env::var("SHAREPACK_TEST_AZURITE").ok().filter(|text| !text.is_empty());
-    let (Some(pg), Some(azurite)) = (pg, azurite) else {
-        assert!(std::env::var("SHAREPACK_REQUIRE_PG").is_err(), "the test command promised PostgreSQL and Azurite");
-        return;
-    };
-    let url = sharepack_engine::store::testing::create_database(&pg).await.unwrap();
-    let queue = format!("crash-{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
-    crash(vec![("DATABASE_URL".into(), url), ("azure_queue_connection_string".into(), azurite), ("azure_queue_name".into(), queue)]).await;
-}
-
-async fn crash(shared: Vec<(String, String)>) {
+async fn a_run_survives_its_worker_being_killed(stack: sharepack_engine::store::testing::Stack) {
+    let Some(shared) = sharepack_engine::store::testing::stack_vars(stack).await else { return };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     let dir = std::env::temp_dir().join(format!("sharepack-crash-{}", uuid::Uuid::new_v4()));
@@ -143,3 +126,5 @@ async fn crash(shared: Vec<(String, String)>) {
     assert_eq!(completed, 1);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+sharepack_engine::on_both_stacks!(a_run_survives_its_worker_being_killed);

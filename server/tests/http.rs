@@ -7,41 +7,21 @@ use axum::Router;
 use http_body_util::BodyExt;
 use serde_json::Value;
 use server::config::Settings;
+use sharepack_engine::store::testing::{sample, TempDir};
 use tower::ServiceExt;
 
 struct Portal {
     router: Router,
-    _data: tempdir::Dir,
-}
-
-mod tempdir {
-    /// A data directory removed when the test ends.
-    pub struct Dir(pub std::path::PathBuf);
-    impl Dir {
-        pub fn new() -> Self {
-            let path = std::env::temp_dir().join(format!("sharepack-test-{}", uuid::Uuid::new_v4()));
-            std::fs::create_dir_all(&path).unwrap();
-            Dir(path)
-        }
-    }
-    impl Drop for Dir {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
+    _data: TempDir,
 }
 
 async fn portal(extra: &[(&str, &str)]) -> Portal {
-    let data = tempdir::Dir::new();
+    let data = TempDir::new("sharepack-test");
     let mut vars = vec![("SHAREPACK_DATA_DIR".to_string(), data.0.display().to_string())];
     vars.extend(extra.iter().map(|(name, value)| (name.to_string(), value.to_string())));
     let settings = Settings::from_vars(vars).unwrap();
     let store = server::open_store(&settings).await.expect("the SQLite store opens");
     Portal { router: server::build(&settings, store, server::workspaces(&settings).unwrap()), _data: data }
-}
-
-fn sample(path: &str) -> Vec<u8> {
-    std::fs::read(format!("{}/../samples/{path}", env!("CARGO_MANIFEST_DIR"))).unwrap()
 }
 
 const BOUNDARY: &str = "sharepack-test-boundary";

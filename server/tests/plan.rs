@@ -6,6 +6,7 @@ use server::config::Settings;
 use sharepack_engine::databricks::auth::Credentials;
 use sharepack_engine::databricks::client::{NewRecipient, WorkspaceClient};
 use sharepack_engine::databricks::retry::RetryPolicy;
+use sharepack_engine::store::testing::sample;
 
 struct Portal {
     url: String,
@@ -30,10 +31,6 @@ async fn portal(extra: &[(&str, &str)]) -> Portal {
     let router = server::build(&settings, store, server::workspaces(&settings).unwrap());
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
     Portal { url: format!("http://{address}"), dir }
-}
-
-fn sample(name: &str) -> Vec<u8> {
-    std::fs::read(format!("{}/../samples/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
 }
 
 async fn dry_run(portal: &Portal, query: &str, workspace: Option<&str>, file: &str) -> (u16, Value) {

@@ -76,7 +76,8 @@ pub async fn upload_pack(data: MultipartData) -> Answer<String> {
         let mut multipart = data.into_inner().ok_or_else(|| Problem::invalid("missing_file", "The form has no file"))?;
         let upload = crate::portal::multipart::read_file_field(&mut multipart, portal.limits.max_file_bytes).await?;
         let workspace = portal.workspaces.select(upload.workspace.as_deref(), None).map_err(|unknown| unknown.problem())?;
-        let id = portal.uploads.ingest(upload, &portal.limits, workspace, portal.strict_strategy).await?;
+        let uploads = super::ssr::Uploads::new(portal.store.clone());
+        let id = uploads.ingest(upload, &portal.limits, workspace, portal.strict_strategy).await?;
         leptos_axum::redirect(&format!("/uploads/{id}"));
         Ok(id)
     })
@@ -89,9 +90,17 @@ pub async fn get_upload(id: String) -> Answer<Option<UploadView>> {
     crate::portal::answer(async move {
         let portal = crate::portal::request()?.portal;
         let Some(id) = crate::portal::parse_id(&id) else { return Ok(None) };
-        Ok(portal.uploads.load(id).await?)
+        Ok(super::ssr::Uploads::new(portal.store.clone()).load(id).await?)
     })
     .await
+}
+
+/// Submits a previewed upload for provisioning and opens its run page. Removals in the plan
+/// are applied only when `confirm_removals` is sent (the form's checkbox).
+#[server(name = SubmitUpload, prefix = "/api", endpoint = "submit_upload")]
+pub async fn submit_upload(id: String, confirm_removals: Option<String>) -> Answer<String> {
+    let confirmed = confirm_removals.is_some_and(|value| value != "false");
+    crate::portal::answer(super::ssr::submit_upload(id, confirmed)).await
 }
 
 /// What the page needs to know about this portal instance.

@@ -1,9 +1,9 @@
 //! The report of one upload: the verdict, the findings grouped by the record they concern, and
 //! the parsed pack (metadata, recipients, shares with their objects, pipelines).
 
+use super::api::SubmitUpload;
 use super::api::{Outcome, Preview, UploadView};
 use crate::components::FilterLink;
-use crate::runs::api::SubmitUpload;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_router::components::A;

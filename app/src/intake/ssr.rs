@@ -4,6 +4,8 @@
 
 use super::api::{Outcome, Preview, UploadView};
 use crate::portal::multipart::ReceivedFile;
+use crate::portal::{claim_cookie, parse_id, request};
+use sharepack_engine::apply::{self, SubmitError};
 use sharepack_engine::databricks::workspaces::Workspace;
 use sharepack_engine::error::Problem;
 use sharepack_engine::intake::{read_pack, Limits};
@@ -111,4 +113,58 @@ fn excerpts(intake: &sharepack_engine::intake::Intake, bytes: &[u8]) -> BTreeMap
             wanted.contains(&number).then(|| (number, line.chars().take(300).collect()))
         })
         .collect()
+}
+
+fn no_such_upload() -> Problem {
+    Problem::new(sharepack_engine::Class::NotFound, "not_found", "No such upload, or it could not be read")
+        .hint("Drop the file again on the intake page")
+}
+
+pub async fn submit_upload(id: String, confirm_removals: bool) -> Result<String, Problem> {
+    let portal = request()?.portal;
+    let upload_id = parse_id(&id).ok_or_else(no_such_upload)?;
+    let view = Uploads::new(portal.store.clone()).load(upload_id).await?;
+    let bytes = portal.store.load_upload_content(upload_id).await?;
+    let (Some(view), Some(bytes)) = (view, bytes) else { return Err(no_such_upload()) };
+    let workspace_url = view.preview.as_ref().map(|preview| preview.workspace_url.clone());
+    // The plan the user saw is the one they approved; workers record how the workspace has
+    // moved on from it.
+    let approved = view.preview.as_ref().and_then(Preview::plan);
+    let workspace = portal.workspaces.select(workspace_url.as_deref(), None).map_err(|unknown| unknown.problem())?;
+    let submission = apply::Submission {
+        file_name: &view.file_name,
+        bytes,
+        workspace,
+        confirm_removals,
+        compensate: None,
+        approved,
+        limits: portal.limits,
+        options: PlanOptions { strict: portal.strict_strategy },
+        compensate_new: portal.apply.compensate_new,
+    };
+    match apply::submit(&portal.store, &portal.queue, submission).await {
+        Ok(submitted) => match (submitted.run_id, submitted.claim) {
+            (Some(run), Some(claim)) => {
+                if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+                    let cookie = format!("{}={claim}; Path=/; Max-Age=604800; HttpOnly; SameSite=Lax", claim_cookie(&run));
+                    if let Ok(value) = http::HeaderValue::from_str(&cookie) {
+                        response.append_header(http::header::SET_COOKIE, value);
+                    }
+                }
+                leptos_axum::redirect(&format!("/runs/{run}"));
+                Ok(run.to_string())
+            }
+            // The workspace changed since the preview and the pack no longer passes: the share
+            // pack's page says why.
+            _ => {
+                leptos_axum::redirect(&format!("/sharepacks/{}", submitted.share_pack_id));
+                Ok(submitted.share_pack_id.to_string())
+            }
+        },
+        Err(SubmitError::Busy { run_id, .. }) => {
+            leptos_axum::redirect(&format!("/runs/{run_id}?busy=1"));
+            Ok(run_id.to_string())
+        }
+        Err(error) => Err(error.into()),
+    }
 }

@@ -5,7 +5,6 @@
 pub mod multipart;
 
 use crate::error::PortalError;
-use crate::intake::ssr::Uploads;
 use leptos::prelude::*;
 use sharepack_engine::databricks::workspaces::Workspaces;
 use sharepack_engine::error::Problem;
@@ -20,7 +19,6 @@ use uuid::Uuid;
 pub struct Portal {
     pub limits: Limits,
     pub store: Store,
-    pub uploads: Arc<Uploads>,
     pub workspaces: Arc<Workspaces>,
     /// Refuse NEW when named resources exist, unless a request says otherwise.
     pub strict_strategy: bool,
@@ -73,6 +71,11 @@ fn set_status(status: u16) {
     if let (Some(response), Ok(status)) = (use_context::<leptos_axum::ResponseOptions>(), http::StatusCode::from_u16(status)) {
         response.set_status(status);
     }
+}
+
+/// The cookie that holds a submitter's claim on a run's activation links.
+pub fn claim_cookie(run: &Uuid) -> String {
+    format!("sharepack_claim_{}", run.simple())
 }
 
 /// An id from a page address or form: `None` when it is not a UUID (the page says not found).

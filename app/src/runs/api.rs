@@ -1,18 +1,9 @@
-//! Server functions of the run pages: submitting a previewed upload, a run with its steps and
-//! audit trail, cancel and retry, and one-time activation links. Plain forms post to these
+//! Server functions of the run pages: a run with its steps and audit trail, cancel and retry, and one-time activation links. Plain forms post to these
 //! functions, so every action works without JavaScript too. Their DTOs are the engine's views.
 
 use crate::error::Answer;
 use leptos::prelude::*;
 pub use sharepack_engine::views::{EventView, RunView, StepView};
-
-/// Submits a previewed upload for provisioning and opens its run page. Removals in the plan
-/// are applied only when `confirm_removals` is sent (the form's checkbox).
-#[server(name = SubmitUpload, prefix = "/api", endpoint = "submit_upload")]
-pub async fn submit_upload(id: String, confirm_removals: Option<String>) -> Answer<String> {
-    let confirmed = confirm_removals.is_some_and(|value| value != "false");
-    crate::portal::answer(super::ssr::submit_upload(id, confirmed)).await
-}
 
 #[server(name = GetRun, prefix = "/api", endpoint = "get_run")]
 pub async fn get_run(id: String) -> Answer<Option<RunView>> {

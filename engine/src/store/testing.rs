@@ -34,3 +34,81 @@ pub async fn fresh_postgres(pool: PoolSettings) -> Option<(Store, String)> {
     let store = Store::open(Some(&url), &std::env::temp_dir(), pool).await.expect("opens and migrates");
     Some((store, url))
 }
+
+/// The two stacks every end-to-end scenario runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stack {
+    /// SQLite and the embedded queue: the embedded default.
+    Embedded,
+    /// PostgreSQL and Azure Storage Queue (on Azurite): production.
+    Production,
+}
+
+/// Azurite's connection string, or `None` (with a note) when queue tests on Azure are not
+/// wanted. Panics when `SHAREPACK_REQUIRE_PG` is set without it, so CI cannot skip them silently.
+pub fn azurite() -> Option<String> {
+    match std::env::var("SHAREPACK_TEST_AZURITE") {
+        Ok(text) if !text.is_empty() => Some(text),
+        _ => {
+            assert!(std::env::var("SHAREPACK_REQUIRE_PG").is_err(), "SHAREPACK_REQUIRE_PG is set but SHAREPACK_TEST_AZURITE is not");
+            eprintln!("Azurite tests skipped: set SHAREPACK_TEST_AZURITE (scripts/test.sh does)");
+            None
+        }
+    }
+}
+
+/// The settings (environment variables) that put a portal or a worker on `stack`: none for the
+/// embedded one; a fresh database and a fresh queue for production. `None` to skip, when the
+/// production services are not there.
+pub async fn stack_vars(stack: Stack) -> Option<Vec<(String, String)>> {
+    match stack {
+        Stack::Embedded => Some(Vec::new()),
+        Stack::Production => {
+            let (pg, azurite) = (pg_server()?, azurite()?);
+            let url = create_database(&pg).await.expect("the PostgreSQL test server answers");
+            let queue = format!("sp-{}", &Uuid::new_v4().simple().to_string()[..27]);
+            Some(vec![("DATABASE_URL".into(), url), ("azure_queue_connection_string".into(), azurite), ("azure_queue_name".into(), queue)])
+        }
+    }
+}
+
+/// Runs one async scenario (`async fn(Stack)`) on both stacks, as two tests named `embedded`
+/// and `production` in a module named after the scenario.
+#[macro_export]
+macro_rules! on_both_stacks {
+    ($($name:ident),+ $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn embedded() {
+                super::$name($crate::store::testing::Stack::Embedded).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn production() {
+                super::$name($crate::store::testing::Stack::Production).await
+            }
+        }
+    )+};
+}
+
+/// A directory removed when the test ends.
+pub struct TempDir(pub std::path::PathBuf);
+
+impl TempDir {
+    pub fn new(prefix: &str) -> Self {
+        let path = std::env::temp_dir().join(format!("{prefix}-{}", Uuid::new_v4()));
+        std::fs::create_dir_all(&path).expect("a temporary directory");
+        TempDir(path)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A file of `samples/`.
+pub fn sample(path: &str) -> Vec<u8> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../samples");
+    std::fs::read(root.join(path)).unwrap_or_else(|error| panic!("samples/{path}: {error}"))
+}

@@ -44,11 +44,6 @@ impl Class {
             Class::Unavailable => 503,
         }
     }
-
-    /// Whether the same request may succeed later without any change.
-    pub fn is_retryable(self) -> bool {
-        matches!(self, Class::Unavailable)
-    }
 }
 
 /// An error as the user is told it.
@@ -71,11 +66,6 @@ impl Problem {
 
     pub fn hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
-        self
-    }
-
-    pub fn at(mut self, location: impl Into<String>) -> Self {
-        self.location = Some(location.into());
         self
     }
 
@@ -103,7 +93,7 @@ impl Problem {
 
     /// The request body is larger than the portal accepts at all (before any form is read).
     pub fn body_too_large(limit: usize) -> Self {
-        Problem::new(Class::TooLarge, "file_too_large", format!("The upload is larger than the limit of {}", size(limit)))
+        Problem::new(Class::TooLarge, "file_too_large", format!("The upload is larger than the limit of {}", size(limit as u64)))
             .hint("Split the pack into smaller packs, or ask an administrator to raise SHAREPACK_MAX_UPLOAD_BYTES")
     }
 
@@ -116,15 +106,15 @@ impl Problem {
     }
 }
 
-/// `10 MiB`, `512 KiB`, `900 bytes`: sizes as people read them.
-pub fn size(bytes: usize) -> String {
-    const KIB: usize = 1024;
-    match bytes {
-        b if b >= KIB * KIB && b % (KIB * KIB) == 0 => format!("{} MiB", b / (KIB * KIB)),
-        b if b >= KIB * KIB => format!("{:.1} MiB", b as f64 / (KIB * KIB) as f64),
-        b if b >= KIB => format!("{} KiB", b / KIB),
-        b => format!("{b} bytes"),
-    }
+/// `10 MiB`, `1.5 KiB`, `900 B`: sizes as people read them (pages and messages alike).
+pub fn size(bytes: u64) -> String {
+    let (value, unit) = match bytes {
+        0..1024 => return format!("{bytes} B"),
+        1024..1_048_576 => (bytes as f64 / 1024.0, "KiB"),
+        _ => (bytes as f64 / 1_048_576.0, "MiB"),
+    };
+    let text = format!("{value:.1}");
+    format!("{} {unit}", text.strip_suffix(".0").unwrap_or(&text))
 }
 
 impl From<crate::intake::IntakeError> for Problem {
@@ -161,8 +151,6 @@ mod tests {
         assert_eq!(Class::Invalid.status(), 400);
         assert_eq!(Class::TooLarge.status(), 413);
         assert_eq!(Class::Unavailable.status(), 503);
-        assert!(Class::Unavailable.is_retryable());
-        assert!(!Class::Internal.is_retryable());
     }
 
     #[test]
@@ -170,5 +158,9 @@ mod tests {
         let problem = Problem::invalid("x", "The form has no file").hint("Choose a share pack to upload");
         assert_eq!(problem.sentence(), "The form has no file. Choose a share pack to upload.");
         assert_eq!(Problem::body_too_large(10 * 1024 * 1024).message, "The upload is larger than the limit of 10 MiB");
+        assert_eq!(
+            (size(900), size(1536), size(2048), size(3 * 1024 * 1024 + 1)),
+            ("900 B".into(), "1.5 KiB".into(), "2 KiB".into(), "3 MiB".into())
+        );
     }
 }

@@ -18,7 +18,7 @@ pub fn Report(upload: UploadView, only_errors: Memo<bool>, #[prop(optional)] pla
     let header = view! {
         <div class="report-file">
             <span class="file-name">{upload.file_name.clone()}</span>
-            <span class="muted">{format_size(upload.size)} " · uploaded " {upload.uploaded_at.replace('T', " ").replace('Z', " UTC")}</span>
+            <span class="muted">{sharepack_engine::error::size(upload.size)} " · uploaded " {upload.uploaded_at.replace('T', " ").replace('Z', " UTC")}</span>
         </div>
     };
     match upload.outcome.clone() {
@@ -98,14 +98,6 @@ fn format_class(format: SourceFormat) -> &'static str {
     match format {
         SourceFormat::Yaml => "yaml",
         SourceFormat::Excel => "excel",
-    }
-}
-
-fn format_size(bytes: u64) -> String {
-    match bytes {
-        0..1024 => format!("{bytes} B"),
-        1024..1_048_576 => format!("{:.1} KiB", bytes as f64 / 1024.0),
-        _ => format!("{:.1} MiB", bytes as f64 / 1_048_576.0),
     }
 }
 

@@ -55,8 +55,7 @@ fn unreadable(error: multer::Error, limit: usize) -> Problem {
 fn over_body_limit(error: &(dyn std::error::Error + 'static)) -> bool {
     let mut current = Some(error);
     while let Some(error) = current {
-        let text = error.to_string();
-        if text.contains("length limit exceeded") || text.contains("size limit") {
+        if error.is::<http_body_util::LengthLimitError>() || error.to_string().contains("length limit exceeded") {
             return true;
         }
         current = error.source();

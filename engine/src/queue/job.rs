@@ -39,8 +39,8 @@ pub enum JobError {
     /// Worth another delivery later: the workspace or database is unavailable right now.
     #[error("{0}")]
     Retryable(String),
-    /// Another delivery would fail the same way (an unknown run, a corrupt row): the message
-    /// goes to the poison queue at once.
+    /// Another delivery would fail the same way (an unknown run, a corrupt row): the job is
+    /// given up and its message goes to the poison queue at once.
     #[error("{0}")]
     Fatal(String),
 }
@@ -48,10 +48,10 @@ pub enum JobError {
 impl From<crate::store::StoreError> for JobError {
     fn from(error: crate::store::StoreError) -> Self {
         let text = crate::store::redact(&error.to_string());
-        if error.is_retryable() {
-            JobError::Retryable(text)
-        } else {
+        if error.is_permanent() {
             JobError::Fatal(text)
+        } else {
+            JobError::Retryable(text)
         }
     }
 }
@@ -70,5 +70,16 @@ mod tests {
         assert_eq!(Job::decode(r#"{"job":"expire_activation_links"}"#).unwrap(), Job::ExpireActivationLinks);
         assert!(matches!(Job::decode(r#"{"job":"drop_tables"}"#), Err(QueueError::Malformed(_))));
         assert!(matches!(Job::decode("not json"), Err(QueueError::Malformed(_))));
+    }
+
+    #[test]
+    fn only_failures_that_cannot_pass_are_fatal() {
+        use crate::store::StoreError;
+        assert!(matches!(JobError::from(StoreError::Corrupt("`DONE?` is not a run status".into())), JobError::Fatal(_)));
+        assert!(matches!(JobError::from(StoreError::Unavailable(sqlx::Error::PoolTimedOut)), JobError::Retryable(_)));
+        // A deadlock or a busy SQLite file reads as a plain database error: it may pass.
+        assert!(matches!(JobError::from(StoreError::Database(sqlx::Error::WorkerCrashed)), JobError::Retryable(_)));
+        let decode = sqlx::Error::ColumnNotFound("status".into());
+        assert!(matches!(JobError::from(StoreError::Database(decode)), JobError::Fatal(_)));
     }
 }

@@ -31,12 +31,6 @@ pub struct SharePackRecord {
     pub project_name: Option<String>,
 }
 
-impl SharePackRecord {
-    pub fn strategy_text(&self) -> &'static str {
-        self.strategy.map(Strategy::as_str).unwrap_or("")
-    }
-}
-
 /// Older versions wrote an empty string for "no strategy".
 fn blank_is_none<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Strategy>, D::Error> {
     let text: Option<String> = Option::deserialize(deserializer)?;

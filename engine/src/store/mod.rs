@@ -87,9 +87,22 @@ impl From<crate::records::UnknownValue> for StoreError {
 }
 
 impl StoreError {
-    /// Whether the same operation may succeed later (the database was away, or a race was lost).
-    pub fn is_retryable(&self) -> bool {
-        matches!(self, StoreError::Unavailable(_) | StoreError::Conflict { .. })
+    /// Whether trying again cannot help: the stored data or the setup is wrong. Everything
+    /// else (the database away, a lost race, a deadlock, a busy SQLite file, an error we do not
+    /// know) may pass, so work that hits it is tried again rather than given up.
+    pub fn is_permanent(&self) -> bool {
+        match self {
+            StoreError::Corrupt(_) | StoreError::Config(_) | StoreError::Migration(_) | StoreError::NotFound { .. } => true,
+            StoreError::Database(error) => matches!(
+                error,
+                sqlx::Error::ColumnDecode { .. }
+                    | sqlx::Error::Decode(_)
+                    | sqlx::Error::ColumnNotFound(_)
+                    | sqlx::Error::ColumnIndexOutOfBounds { .. }
+                    | sqlx::Error::TypeNotFound { .. }
+            ),
+            StoreError::Unavailable(_) | StoreError::Conflict { .. } => false,
+        }
     }
 }
 

@@ -48,9 +48,4 @@ impl Store {
     pub async fn share_pack_created_at(&self, id: Uuid) -> Result<Option<DateTime<Utc>>> {
         Ok(self.version(Entity::SharePack, id, 1).await?.map(|first| first.effective_from))
     }
-
-    /// A page of current share packs by name, after the given position.
-    pub async fn share_pack_page(&self, after: Option<(&str, Uuid)>, limit: u32) -> Result<Vec<SharePackVersion>> {
-        self.current_page(Entity::SharePack, after, limit).await?.into_iter().map(SharePackVersion::try_from).collect()
-    }
 }

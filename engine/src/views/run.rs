@@ -111,7 +111,7 @@ pub async fn run_view(store: &crate::store::Store, id: uuid::Uuid) -> Result<Opt
 /// in share"; a recomputed plan says what is no longer needed and what is now also needed.
 #[cfg(feature = "queue")]
 fn event(entry: &crate::store::AuditRecord) -> EventView {
-    let mut action = entry.action.words().into_owned();
+    let mut action = entry.action.words();
     if let Some(name) = entry.details["name"].as_str() {
         action = format!("{action} {name}");
         if let Some(share) = entry.details["share"].as_str() {

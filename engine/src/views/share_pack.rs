@@ -52,19 +52,24 @@ pub struct SharePackRow {
     pub updated_at: String,
 }
 
-/// A share pack's progress in the seed's terms (`GET /workflow/sharepack/{id}`): the pack's
-/// status, or while and after a run the run's status as the seed reports it.
+/// A share pack's progress in the seed's terms and shape (`GET /workflow/sharepack/{id}`): the
+/// pack's status, or while and after a run the run's status as the seed reports it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct PackProgress {
-    pub name: String,
+    pub share_pack_id: String,
+    pub share_pack_name: String,
+    /// `IN_PROGRESS`, `COMPLETED`, `FAILED` (cancelled runs too) or `VALIDATION_FAILED`.
     pub status: PackStatus,
-    pub strategy: Option<Strategy>,
+    /// `NEW`, `UPDATE`, or empty before a plan.
+    pub strategy: String,
     /// The current step in words.
     pub provisioning_status: String,
     pub error_message: String,
     pub requested_by: String,
     pub created_at: String,
     pub last_updated: String,
+    /// The latest run and its own status (`QUEUED`, `RUNNING`, `COMPLETED`, `FAILED`, `CANCELLED`).
     pub run_id: Option<String>,
     pub run_status: Option<RunStatus>,
 }
@@ -76,7 +81,7 @@ pub use reads::*;
 mod reads {
     use super::super::time;
     use super::*;
-    use crate::store::{Store, StoreError};
+    use crate::store::{Entity, SharePackVersion, Store, StoreError};
     use uuid::Uuid;
 
     pub async fn share_pack_view(store: &Store, id: Uuid) -> Result<Option<SharePackView>, StoreError> {
@@ -124,11 +129,16 @@ mod reads {
         let mut rows = Vec::new();
         let mut after: Option<(String, Uuid)> = None;
         loop {
-            let page = store.share_pack_page(after.as_ref().map(|(name, key)| (name.as_str(), *key)), PAGE).await?;
+            let page = store.current_page(Entity::SharePack, after.as_ref().map(|(name, key)| (name.as_str(), *key)), PAGE).await?;
             let Some(last) = page.last() else { break };
-            after = Some((last.name.clone(), last.id));
+            after = Some((last.name.clone(), last.key));
             let full = page.len() == PAGE as usize;
-            rows.extend(page.into_iter().map(|pack| {
+            // A version that cannot be read is logged and left out: one bad row must not hide
+            // every other pack.
+            let packs = page.into_iter().filter_map(|version| {
+                SharePackVersion::try_from(version).map_err(|error| tracing::error!(%error, "a share pack is left out of the list")).ok()
+            });
+            rows.extend(packs.map(|pack| {
                 let row = SharePackRow {
                     id: pack.id.to_string(),
                     name: pack.name.clone(),
@@ -156,10 +166,12 @@ mod reads {
             None => None,
         };
         let record = &pack.record;
+        let strategy = |strategy: Option<Strategy>| strategy.map(Strategy::as_str).unwrap_or_default().to_string();
         let mut progress = PackProgress {
-            name: pack.name.clone(),
+            share_pack_id: id.to_string(),
+            share_pack_name: pack.name.clone(),
             status: record.status,
-            strategy: record.strategy,
+            strategy: strategy(record.strategy),
             provisioning_status: String::new(),
             error_message: record.error.clone(),
             requested_by: record.requested_by.clone(),
@@ -171,7 +183,7 @@ mod reads {
         match run {
             Some(run) => {
                 progress.status = run.status.reported();
-                progress.strategy = Some(run.strategy);
+                progress.strategy = strategy(Some(run.strategy));
                 progress.provisioning_status = run.progress.clone();
                 progress.error_message = match run.status {
                     RunStatus::Cancelled => "Cancelled".into(),

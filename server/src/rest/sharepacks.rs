@@ -13,6 +13,7 @@ use serde::Serialize;
 use sharepack_engine::apply::SubmitError;
 use sharepack_engine::error::Problem;
 use sharepack_engine::records::PackStatus;
+use sharepack_engine::views::PackProgress;
 use sharepack_engine::Finding;
 
 #[derive(Debug, Serialize)]
@@ -92,42 +93,8 @@ pub async fn upload(
     Ok((if accepted { StatusCode::ACCEPTED } else { StatusCode::BAD_REQUEST }, Json(body)))
 }
 
-/// `GET /workflow/sharepack/{id}`'s answer, in the seed's shape.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct StatusResponse {
-    pub share_pack_id: uuid::Uuid,
-    pub share_pack_name: String,
-    /// `IN_PROGRESS`, `COMPLETED`, `FAILED` (cancelled runs too) or `VALIDATION_FAILED`.
-    pub status: PackStatus,
-    pub strategy: String,
-    /// The current step in words.
-    pub provisioning_status: String,
-    pub error_message: String,
-    pub requested_by: String,
-    pub created_at: String,
-    pub last_updated: String,
-    /// The latest run and its own status (`QUEUED`, `RUNNING`, `COMPLETED`, `FAILED`, `CANCELLED`).
-    pub run_id: Option<String>,
-    pub run_status: Option<sharepack_engine::records::RunStatus>,
-}
-
-pub async fn status(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<StatusResponse>, ApiError> {
+pub async fn status(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<PackProgress>, ApiError> {
     let id = parse_id(&id, "share pack")?;
-    let progress = sharepack_engine::views::share_pack_progress(&state.portal.store, id)
-        .await?
-        .ok_or_else(|| Problem::not_found("share pack", &id.to_string()))?;
-    Ok(Json(StatusResponse {
-        share_pack_id: id,
-        share_pack_name: progress.name,
-        status: progress.status,
-        strategy: progress.strategy.map(|strategy| strategy.as_str()).unwrap_or_default().to_string(),
-        provisioning_status: progress.provisioning_status,
-        error_message: progress.error_message,
-        requested_by: progress.requested_by,
-        created_at: progress.created_at,
-        last_updated: progress.last_updated,
-        run_id: progress.run_id,
-        run_status: progress.run_status,
-    }))
+    let progress = sharepack_engine::views::share_pack_progress(&state.portal.store, id).await?;
+    Ok(Json(progress.ok_or_else(|| Problem::not_found("share pack", &id.to_string()))?))
 }

@@ -2,21 +2,13 @@
 //! forgotten when nobody takes them.
 
 use sharepack_engine::model::Strategy;
-use sharepack_engine::store::{NewRun, PoolSettings, Store};
+use sharepack_engine::store::testing::{fresh_store, Stack, TempDir};
+use sharepack_engine::store::{NewRun, Store};
 use uuid::Uuid;
 
-async fn stores() -> Vec<Store> {
-    let dir = std::env::temp_dir().join(format!("sharepack-runs-{}", Uuid::new_v4()));
-    let mut all = vec![Store::open(None, &dir, PoolSettings::default()).await.unwrap()];
-    if let Some((store, _)) = sharepack_engine::store::testing::fresh_postgres(PoolSettings::default()).await {
-        all.push(store);
-    }
-    all
-}
-
-#[tokio::test]
-async fn activation_links_go_to_the_claim_once_and_expire() {
-    for store in stores().await {
+async fn activation_links_go_to_the_claim_once_and_expire(stack: Stack) {
+    let dir = TempDir::new("sharepack-runs");
+    if let Some(store) = fresh_store(stack, &dir).await {
         let (run, claim) = (Uuid::now_v7(), Uuid::new_v4());
         let plan = serde_json::json!({});
         let new = NewRun {
@@ -64,3 +56,5 @@ async fn activation_links_go_to_the_claim_once_and_expire() {
         assert!(store.take_activation_links(run, claim).await.unwrap().is_empty(), "once");
     }
 }
+
+sharepack_engine::on_both_stacks!(activation_links_go_to_the_claim_once_and_expire);

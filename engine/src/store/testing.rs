@@ -72,6 +72,15 @@ pub async fn stack_vars(stack: Stack) -> Option<Vec<(String, String)>> {
     }
 }
 
+/// A fresh, migrated store on the stack's database (SQLite in `dir`, or a new PostgreSQL
+/// database); `None` to skip when PostgreSQL is not there.
+pub async fn fresh_store(stack: Stack, dir: &TempDir) -> Option<Store> {
+    match stack {
+        Stack::Embedded => Some(Store::open(None, &dir.0, PoolSettings::default()).await.expect("SQLite opens")),
+        Stack::Production => fresh_postgres(PoolSettings::default()).await.map(|(store, _)| store),
+    }
+}
+
 /// Runs one async scenario (`async fn(Stack)`) on both stacks, as two tests named `embedded`
 /// and `production` in a module named after the scenario.
 #[macro_export]

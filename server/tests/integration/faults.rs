@@ -3,11 +3,12 @@
 //! refusing new ones) and restore: health turns 503, users get a readable 503, and the portal
 //! recovers by itself once the database is back.
 
+use crate::support::Portal;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use http_body_util::BodyExt;
 use serde_json::Value;
-use sharepack_engine::store::testing;
+use sharepack_engine::store::testing::{self, Stack};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -101,15 +102,9 @@ async fn the_portal_survives_the_database_going_away_and_coming_back() {
     let proxy = Proxy::start(upstream.clone()).await;
     let through_proxy = database.replace(&upstream, &format!("127.0.0.1:{}", proxy.port));
 
-    let data = std::env::temp_dir().join(format!("sharepack-faults-{}", uuid::Uuid::new_v4()));
-    let settings = server::config::Settings::from_vars([
-        ("DATABASE_URL".to_string(), through_proxy),
-        ("SHAREPACK_DATA_DIR".to_string(), data.display().to_string()),
-        ("SHAREPACK_DB_ACQUIRE_TIMEOUT_SECS".to_string(), "1".to_string()),
-    ])
-    .unwrap();
-    let store = server::open_store(&settings).await.expect("opens through the proxy");
-    let router = server::build(&settings, store, server::workspaces(&settings).unwrap());
+    let vars = [("DATABASE_URL", through_proxy.as_str()), ("SHAREPACK_DB_ACQUIRE_TIMEOUT_SECS", "1")];
+    let portal = Portal::start(Stack::Embedded, &vars, 0).await.expect("opens through the proxy");
+    let router = portal.router.clone();
 
     let (status, body) = get_json(&router, "/workflow/health").await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -130,5 +125,4 @@ async fn the_portal_survives_the_database_going_away_and_coming_back() {
     let (status, body) = wait_for(&router, StatusCode::OK, Duration::from_secs(20)).await;
     assert_eq!(status, StatusCode::OK, "the portal recovers without a restart: {body}");
     assert_eq!(upload(&router).await.0, StatusCode::OK, "uploads work again");
-    let _ = std::fs::remove_dir_all(&data);
 }

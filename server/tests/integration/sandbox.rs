@@ -1,38 +1,20 @@
 //! The sandbox workspace behaves like the Unity Catalog sharing API: names, conflicts, limits,
 //! tokens, pagination, grants, its catalog, faults, and state that survives a restart.
 
+use crate::support::Portal;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use axum::Router;
 use http_body_util::BodyExt;
 use serde_json::{json, Value};
-use server::config::Settings;
+use sharepack_engine::store::testing::Stack;
 use tower::ServiceExt;
 
 const API: &str = "/sandbox/api/2.1/unity-catalog";
 
-struct Workspace {
-    router: Router,
-    dir: std::path::PathBuf,
-}
-
-impl Drop for Workspace {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-async fn open(dir: &std::path::Path, extra: &[(&str, &str)]) -> Router {
-    let mut vars = vec![("SHAREPACK_DATA_DIR".to_string(), dir.display().to_string())];
-    vars.extend(extra.iter().map(|(name, value)| (name.to_string(), value.to_string())));
-    let settings = Settings::from_vars(vars).unwrap();
-    let store = server::open_store(&settings).await.unwrap();
-    server::build(&settings, store, server::workspaces(&settings).unwrap())
-}
-
-async fn workspace(extra: &[(&str, &str)]) -> Workspace {
-    let dir = std::env::temp_dir().join(format!("sharepack-sandbox-{}", uuid::Uuid::new_v4()));
-    Workspace { router: open(&dir, extra).await, dir }
+/// A portal whose sandbox the tests call in process.
+async fn workspace(extra: &[(&str, &str)]) -> Portal {
+    Portal::embedded(extra).await
 }
 
 async fn call_with(
@@ -54,7 +36,7 @@ async fn call_with(
     (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null), headers)
 }
 
-async fn call(ws: &Workspace, method: &str, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+async fn call(ws: &Portal, method: &str, path: &str, body: Option<Value>) -> (StatusCode, Value) {
     let (status, body, _) = call_with(&ws.router, method, path, body, "dapi-sandbox").await;
     (status, body)
 }
@@ -280,8 +262,8 @@ async fn injected_faults_answer_as_databricks_would() {
 async fn the_sandbox_survives_a_restart() {
     let ws = workspace(&[]).await;
     call(&ws, "POST", "/recipients", Some(json!({"name": "durable", "authentication_type": "TOKEN"}))).await;
-    let again = open(&ws.dir, &[]).await;
-    let (status, body, _) = call_with(&again, "GET", "/recipients/durable", None, "dapi-sandbox").await;
+    let again = Portal::start_in(&ws.data_dir, Stack::Embedded, &[], 0).await.unwrap();
+    let (status, body, _) = call_with(&again.router, "GET", "/recipients/durable", None, "dapi-sandbox").await;
     assert_eq!((status, body["name"].as_str()), (StatusCode::OK, Some("durable")));
 }
 

@@ -3,61 +3,26 @@
 //! the embedded queue, and on PostgreSQL with Azurite when the test command provides them
 //! (`SHAREPACK_TEST_PG_URL`, `SHAREPACK_TEST_AZURITE`).
 
+use crate::support::Portal;
 use serde_json::Value;
-use server::config::Settings;
 use sharepack_engine::databricks::auth::Credentials;
 use sharepack_engine::databricks::client::WorkspaceClient;
 use sharepack_engine::databricks::retry::RetryPolicy;
 use sharepack_engine::plan::ActionKind;
 use sharepack_engine::plan::{plan, read::read, PlanOptions};
-use sharepack_engine::queue::Queue;
 use sharepack_engine::records::AuditAction;
 use sharepack_engine::records::{RunStatus, StepStatus};
-use sharepack_engine::store::testing::{sample, stack_vars, Stack as Backend};
-use sharepack_engine::store::{Entity, Store};
+use sharepack_engine::store::testing::{sample, Stack as Backend};
+use sharepack_engine::store::Entity;
 use std::time::Duration;
 
-struct Stack {
-    url: String,
-    dir: std::path::PathBuf,
-    store: Store,
-    queue: Queue,
-    settings: Settings,
-    stop: tokio::sync::watch::Sender<bool>,
-    _workers: tokio::task::JoinSet<()>,
-}
-
-impl Drop for Stack {
-    fn drop(&mut self) {
-        let _ = self.stop.send(true);
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
+/// The portal these tests drive: quick polls and retries, so runs settle in test time.
+type Stack = Portal;
 
 async fn stack(backend: Backend, extra: &[(&str, &str)], workers: u32) -> Option<Stack> {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    let dir = std::env::temp_dir().join(format!("sharepack-apply-{}", uuid::Uuid::new_v4()));
-    let mut vars = vec![
-        ("SHAREPACK_DATA_DIR".to_string(), dir.display().to_string()),
-        ("LEPTOS_SITE_ADDR".to_string(), address.to_string()),
-        ("SHAREPACK_IDLE_POLL_MS".to_string(), "50".to_string()),
-        ("SHAREPACK_RETRY_DELAY_MS".to_string(), "100".to_string()),
-        ("SHAREPACK_WORKER_VISIBILITY_SECS".to_string(), "30".to_string()),
-    ];
-    vars.extend(stack_vars(backend).await?);
-    vars.extend(extra.iter().map(|(name, value)| (name.to_string(), value.to_string())));
-    let settings = Settings::from_vars(vars).unwrap();
-    let store = server::open_store(&settings).await.unwrap();
-    let queue = server::queue(&settings, &store).unwrap();
-    queue.ensure().await.unwrap();
-    let workspaces = std::sync::Arc::new(server::workspaces(&settings).unwrap());
-    let router = server::build_with(&settings, store.clone(), workspaces.clone(), queue.clone());
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    let (stop, stopped) = tokio::sync::watch::channel(false);
-    let orchestrator = server::orchestrator(&settings, store.clone(), workspaces);
-    let workers = server::spawn_workers(&settings, workers, queue.clone(), orchestrator, stopped);
-    Some(Stack { url: format!("http://{address}"), dir, store, queue, settings, stop, _workers: workers })
+    let mut vars = vec![("SHAREPACK_IDLE_POLL_MS", "50"), ("SHAREPACK_RETRY_DELAY_MS", "100"), ("SHAREPACK_WORKER_VISIBILITY_SECS", "30")];
+    vars.extend_from_slice(extra);
+    Portal::start(backend, &vars, workers).await
 }
 
 async fn upload(stack: &Stack, file: &str, query: &str) -> (u16, Value) {
@@ -310,8 +275,7 @@ async fn a_queued_run_can_be_cancelled_and_is_never_applied() {
     assert_eq!((now["Status"].as_str(), now["ErrorMessage"].as_str()), (Some("FAILED"), Some("Cancelled")), "{now}");
     // A worker now takes the message and drops it without touching the workspace.
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let workspaces = std::sync::Arc::new(server::workspaces(&stack.settings).unwrap());
-    let orchestrator = server::orchestrator(&stack.settings, stack.store.clone(), workspaces);
+    let orchestrator = server::orchestrator(&stack.settings, stack.store.clone(), stack.workspaces.clone());
     let mut workers = server::spawn_workers(&stack.settings, 1, stack.queue.clone(), orchestrator, stopped);
     let start = std::time::Instant::now();
     while stack.queue.depth().await.unwrap() != (0, 0) {
@@ -340,8 +304,7 @@ async fn a_workspace_that_changed_since_the_preview_is_planned_again_and_the_dif
         .await
         .unwrap();
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let workspaces = std::sync::Arc::new(server::workspaces(&stack.settings).unwrap());
-    let orchestrator = server::orchestrator(&stack.settings, stack.store.clone(), workspaces);
+    let orchestrator = server::orchestrator(&stack.settings, stack.store.clone(), stack.workspaces.clone());
     let mut workers = server::spawn_workers(&stack.settings, 1, stack.queue.clone(), orchestrator, stopped);
     let done = finished(&stack, body["SharePackId"].as_str().unwrap(), Duration::from_secs(60)).await;
     assert_eq!(done["Status"], "COMPLETED", "{done}");
@@ -362,8 +325,7 @@ async fn a_worker_shutting_down_stops_between_steps_and_hands_the_message_back()
     let (code, body) = upload(&stack, "valid/finance.yaml", "").await;
     assert_eq!(code, 202, "{body}");
     let run = uuid::Uuid::parse_str(body["RunId"].as_str().unwrap()).unwrap();
-    let workspaces = std::sync::Arc::new(server::workspaces(&stack.settings).unwrap());
-    let orchestrator = server::orchestrator(&stack.settings, stack.store.clone(), workspaces);
+    let orchestrator = server::orchestrator(&stack.settings, stack.store.clone(), stack.workspaces.clone());
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let mut workers = server::spawn_workers(&stack.settings, 1, stack.queue.clone(), orchestrator.clone(), stopped);
     let start = std::time::Instant::now();
@@ -396,8 +358,7 @@ async fn progress_reaches_a_browser_connected_to_another_portal_instance() {
     // A second portal on the same database, as behind a load balancer.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let other = listener.local_addr().unwrap();
-    let workspaces = std::sync::Arc::new(server::workspaces(&stack.settings).unwrap());
-    let router = server::build_with(&stack.settings, stack.store.clone(), workspaces, stack.queue.clone());
+    let router = server::build_with(&stack.settings, stack.store.clone(), stack.workspaces.clone(), stack.queue.clone());
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
     let (code, body) = upload(&stack, "valid/finance.yaml", "").await;
     assert_eq!(code, 202, "{body}");
@@ -473,7 +434,7 @@ async fn a_record_step_done_again_writes_its_audit_entries_once() {
     let correlation = stack.store.load_run(run).await.unwrap().unwrap().correlation_id;
     let before = stack.store.audit_of(correlation).await.unwrap();
     // As if the worker had died after recording but before finishing: the record step runs again.
-    let Store::Sqlite(pool) = &stack.store else { unreachable!("the embedded stack is SQLite") };
+    let sharepack_engine::store::Store::Sqlite(pool) = &stack.store else { unreachable!("the embedded stack is SQLite") };
     sqlx::query("UPDATE provisioning_steps SET status = 'RUNNING' WHERE run_id = $1 AND kind = 'record'")
         .bind(run)
         .execute(pool)

@@ -2,13 +2,13 @@
 //! on a local port, as the portal serves it), malformed error bodies and hangs from a local fake workspace,
 //! OAuth tokens from a fake token endpoint, and retries under injected faults in bounded time.
 
+use crate::support::Portal;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{any, post};
 use axum::Router;
 use serde_json::json;
-use server::config::Settings;
 use sharepack_engine::databricks::auth::Credentials;
 use sharepack_engine::databricks::client::*;
 use sharepack_engine::databricks::error::ErrorKind;
@@ -24,14 +24,11 @@ async fn serve(router: Router) -> String {
     format!("http://{address}")
 }
 
-/// A portal with its sandbox on a local port; returns the sandbox's workspace URL.
-async fn sandbox(extra: &[(&str, &str)]) -> String {
-    let dir = std::env::temp_dir().join(format!("sharepack-client-{}", uuid::Uuid::new_v4()));
-    let mut vars = vec![("SHAREPACK_DATA_DIR".to_string(), dir.display().to_string())];
-    vars.extend(extra.iter().map(|(name, value)| (name.to_string(), value.to_string())));
-    let settings = Settings::from_vars(vars).unwrap();
-    let store = server::open_store(&settings).await.unwrap();
-    format!("{}/sandbox", serve(server::build(&settings, store, server::workspaces(&settings).unwrap())).await)
+/// A portal with its sandbox on a local port; returns it and the sandbox's workspace URL.
+async fn sandbox(extra: &[(&str, &str)]) -> (Portal, String) {
+    let portal = Portal::embedded(extra).await;
+    let host = format!("{}/sandbox", portal.url);
+    (portal, host)
 }
 
 fn fast_retries() -> RetryPolicy {
@@ -57,7 +54,7 @@ fn table(name: &str) -> ObjectUpdate {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_operation_works_against_the_sandbox() {
     let tables: Vec<String> = (0..250).map(|index| format!("bulk.data.t{index:03}")).collect();
-    let host = sandbox(&[("SHAREPACK_SANDBOX_TABLES", &tables.join(","))]).await;
+    let (_portal, host) = sandbox(&[("SHAREPACK_SANDBOX_TABLES", &tables.join(","))]).await;
     let client = client(&host);
 
     let created = client
@@ -123,7 +120,7 @@ async fn every_operation_works_against_the_sandbox() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn transient_faults_are_retried_within_the_deadline() {
-    let host = sandbox(&[("SHAREPACK_SANDBOX_FAULTS", "rate_503=0.3, rate_429=0.2")]).await;
+    let (_portal, host) = sandbox(&[("SHAREPACK_SANDBOX_FAULTS", "rate_503=0.3, rate_429=0.2")]).await;
     // Half the calls fail; with 20 tries the chance that one call fails them all is 1 in a
     // million, so the client must get every create through.
     let patient = RetryPolicy { max_attempts: 20, ..fast_retries() };
@@ -135,7 +132,7 @@ async fn transient_faults_are_retried_within_the_deadline() {
     assert_eq!(flaky.list_shares().await.unwrap().len(), 20, "each share exactly once, retries included");
     assert!(started.elapsed() < Duration::from_secs(60));
 
-    let failing = sandbox(&[("SHAREPACK_SANDBOX_FAULTS", "fail=POST /recipients")]).await;
+    let (_failing, failing) = sandbox(&[("SHAREPACK_SANDBOX_FAULTS", "fail=POST /recipients")]).await;
     let error = client(&failing)
         .create_recipient(&NewRecipient { name: "x".into(), authentication_type: "TOKEN".into(), ..Default::default() })
         .await

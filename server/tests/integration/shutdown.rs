@@ -1,21 +1,16 @@
 //! Shutting down ends open progress streams, so graceful shutdown never waits for browsers.
-//! (Its own test binary: `live::stop_streams` acts on the whole process.)
+//! (`live::stop_streams` acts on the whole process: nextest gives this test a process of its own.)
 
-use server::config::Settings;
+use crate::support::Portal;
+use sharepack_engine::store::testing::sample;
 use std::time::Duration;
 
 #[tokio::test]
 async fn open_event_streams_end_when_the_portal_stops() {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    let dir = std::env::temp_dir().join(format!("sharepack-shutdown-{}", uuid::Uuid::new_v4()));
-    let vars = [("SHAREPACK_DATA_DIR", dir.display().to_string()), ("LEPTOS_SITE_ADDR", address.to_string())];
-    let settings = Settings::from_vars(vars.iter().map(|(name, value)| (name.to_string(), value.clone()))).unwrap();
-    let store = server::open_store(&settings).await.unwrap();
-    let router = server::build(&settings, store, server::workspaces(&settings).unwrap());
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    let portal = Portal::embedded(&[]).await;
+    let address = portal.url.trim_start_matches("http://");
     // A run no worker takes (this portal has none), so its stream would stay open.
-    let file = std::fs::read(format!("{}/../samples/valid/minimal.yaml", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let file = sample("valid/minimal.yaml");
     let form = reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(file).file_name("minimal.yaml"));
     let response = reqwest::Client::new().post(format!("http://{address}/workflow/sharepack/upload")).multipart(form).send().await.unwrap();
     assert_eq!(response.status().as_u16(), 202);
@@ -26,5 +21,4 @@ async fn open_event_streams_end_when_the_portal_stops() {
     server::live::stop_streams();
     let end = tokio::time::timeout(Duration::from_secs(5), async { while let Ok(Some(_)) = events.chunk().await {} }).await;
     assert!(end.is_ok(), "the stream ended when the portal began to stop");
-    let _ = std::fs::remove_dir_all(&dir);
 }

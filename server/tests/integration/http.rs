@@ -1,27 +1,16 @@
-//! The portal over HTTP, in process: the REST API, downloads, the no-JavaScript upload path and
+//! The portal over HTTP (requests handed to its router in process): the REST API, downloads, the no-JavaScript upload path and
 //! server-rendered pages, each with the status codes and bodies a client relies on.
 
+use crate::support::Portal;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
-use axum::Router;
 use http_body_util::BodyExt;
 use serde_json::Value;
-use server::config::Settings;
-use sharepack_engine::store::testing::{sample, TempDir};
+use sharepack_engine::store::testing::sample;
 use tower::ServiceExt;
 
-struct Portal {
-    router: Router,
-    _data: TempDir,
-}
-
 async fn portal(extra: &[(&str, &str)]) -> Portal {
-    let data = TempDir::new("sharepack-test");
-    let mut vars = vec![("SHAREPACK_DATA_DIR".to_string(), data.0.display().to_string())];
-    vars.extend(extra.iter().map(|(name, value)| (name.to_string(), value.to_string())));
-    let settings = Settings::from_vars(vars).unwrap();
-    let store = server::open_store(&settings).await.expect("the SQLite store opens");
-    Portal { router: server::build(&settings, store, server::workspaces(&settings).unwrap()), _data: data }
+    Portal::embedded(extra).await
 }
 
 const BOUNDARY: &str = "sharepack-test-boundary";

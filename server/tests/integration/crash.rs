@@ -2,11 +2,12 @@
 //! twice. The portal (with its sandbox) runs in the test; workers are `sharepack worker`
 //! processes on the same SQLite database and embedded queue.
 
-use server::config::Settings;
+use crate::support::Portal;
 use sharepack_engine::databricks::auth::Credentials;
 use sharepack_engine::databricks::client::WorkspaceClient;
 use sharepack_engine::databricks::retry::RetryPolicy;
 use sharepack_engine::records::StepStatus;
+use sharepack_engine::store::testing::sample;
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
@@ -40,24 +41,11 @@ fn worker(dir: &std::path::Path, address: std::net::SocketAddr, shared: &[(Strin
 }
 
 async fn a_run_survives_its_worker_being_killed(stack: sharepack_engine::store::testing::Stack) {
-    let Some(shared) = sharepack_engine::store::testing::stack_vars(stack).await else { return };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    let dir = std::env::temp_dir().join(format!("sharepack-crash-{}", uuid::Uuid::new_v4()));
     // Slow calls, so the run is still going when its worker dies.
-    let mut vars = vec![
-        ("SHAREPACK_DATA_DIR".to_string(), dir.display().to_string()),
-        ("LEPTOS_SITE_ADDR".to_string(), address.to_string()),
-        ("SHAREPACK_SANDBOX_FAULTS".to_string(), "latency_ms=120".to_string()),
-    ];
-    vars.extend(shared.iter().cloned());
-    let settings = Settings::from_vars(vars).unwrap();
-    let store = server::open_store(&settings).await.unwrap();
-    server::queue(&settings, &store).unwrap().ensure().await.unwrap();
-    let router = server::build(&settings, store.clone(), server::workspaces(&settings).unwrap());
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    let Some(portal) = Portal::start(stack, &[("SHAREPACK_SANDBOX_FAULTS", "latency_ms=120")], 0).await else { return };
+    let (dir, address, shared, store) = (&portal.data_dir, portal.address, &portal.stack_vars, &portal.store);
 
-    let file = std::fs::read(format!("{}/../samples/valid/finance.yaml", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let file = sample("valid/finance.yaml");
     let form = reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(file.clone()).file_name("finance.yaml"));
     let response = reqwest::Client::new().post(format!("http://{address}/workflow/sharepack/upload")).multipart(form).send().await.unwrap();
     assert_eq!(response.status().as_u16(), 202);
@@ -65,7 +53,7 @@ async fn a_run_survives_its_worker_being_killed(stack: sharepack_engine::store::
     let run = uuid::Uuid::parse_str(body["RunId"].as_str().unwrap()).unwrap();
 
     // The first worker gets through a recipient or two, then dies without a word.
-    let mut first = worker(&dir, address, &shared);
+    let mut first = worker(dir, address, shared);
     let start = Instant::now();
     loop {
         let steps = store.load_steps(run).await.unwrap();
@@ -83,7 +71,7 @@ async fn a_run_survives_its_worker_being_killed(stack: sharepack_engine::store::
     assert!(steps.iter().any(|step| step.status != StepStatus::Done), "work was left: {steps:?}");
 
     // A new worker takes the message up once its lease runs out and finishes the run.
-    let _second = worker(&dir, address, &shared);
+    let _second = worker(dir, address, shared);
     let start = Instant::now();
     let done = loop {
         let now = store.load_run(run).await.unwrap().unwrap();
@@ -124,7 +112,6 @@ async fn a_run_survives_its_worker_being_killed(stack: sharepack_engine::store::
         .filter(|entry| entry.action == sharepack_engine::records::AuditAction::RunCompleted)
         .count();
     assert_eq!(completed, 1);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 sharepack_engine::on_both_stacks!(a_run_survives_its_worker_being_killed);

@@ -1,36 +1,15 @@
 //! `POST /workflow/sharepack/plan`: the dry run over HTTP, against the portal's own sandbox
 //! workspace (the portal listens on a real port, so its client reaches `<portal>/sandbox`).
 
+use crate::support::Portal;
 use serde_json::Value;
-use server::config::Settings;
 use sharepack_engine::databricks::auth::Credentials;
 use sharepack_engine::databricks::client::{NewRecipient, WorkspaceClient};
 use sharepack_engine::databricks::retry::RetryPolicy;
 use sharepack_engine::store::testing::sample;
 
-struct Portal {
-    url: String,
-    dir: std::path::PathBuf,
-}
-
-impl Drop for Portal {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
 async fn portal(extra: &[(&str, &str)]) -> Portal {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    let dir = std::env::temp_dir().join(format!("sharepack-plan-{}", uuid::Uuid::new_v4()));
-    let mut vars =
-        vec![("SHAREPACK_DATA_DIR".to_string(), dir.display().to_string()), ("LEPTOS_SITE_ADDR".to_string(), address.to_string())];
-    vars.extend(extra.iter().map(|(name, value)| (name.to_string(), value.to_string())));
-    let settings = Settings::from_vars(vars).unwrap();
-    let store = server::open_store(&settings).await.unwrap();
-    let router = server::build(&settings, store, server::workspaces(&settings).unwrap());
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    Portal { url: format!("http://{address}"), dir }
+    Portal::embedded(extra).await
 }
 
 async fn dry_run(portal: &Portal, query: &str, workspace: Option<&str>, file: &str) -> (u16, Value) {

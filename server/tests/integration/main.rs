@@ -1,0 +1,16 @@
+//! The server's integration tests, in one binary (one link instead of ten). nextest runs every
+//! test in its own process, so process-wide state (`live::stop_streams`) stays per test.
+//! `support` starts portals for all of them.
+
+mod support;
+
+mod apply;
+mod client;
+mod crash;
+mod faults;
+mod http;
+mod migrate;
+mod plan;
+mod sandbox;
+mod shutdown;
+mod standalone;

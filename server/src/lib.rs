@@ -1,7 +1,8 @@
 //! The `sharepack` server: the portal's pages, the REST API and the downloads on one axum router.
 //! Only this crate knows about HTTP routes; what they do lives in the engine.
 //!
-//! - [`startup`]: opening the store, queue and workspaces; serving the portal, workers, sandbox.
+//! - [`services`]: the store, queue, workspaces and sandbox the settings name.
+//! - [`startup`]: waiting for them to come up; serving the portal, workers, sandbox.
 //! - [`router`]: the one axum router and its layers.
 //! - [`rest`]: the REST API, one file per resource.
 //! - [`workers`]: queue workers and housekeeping inside a process.
@@ -15,6 +16,7 @@ pub mod live;
 pub mod rest;
 pub mod router;
 pub mod sandbox;
+pub mod services;
 pub mod shutdown;
 pub mod startup;
 pub mod telemetry;
@@ -25,7 +27,8 @@ use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 
 pub use router::{build, build_with};
-pub use startup::{open_store, queue, sandbox_state, sandbox_workspace, serve, serve_sandbox, serve_workers, workspaces, StartupError};
+pub use services::{open_store, queue, sandbox_state, sandbox_workspace, workspaces};
+pub use startup::{serve, serve_sandbox, serve_workers, StartupError};
 pub use telemetry::init_logging;
 pub use workers::{orchestrator, spawn_housekeeping, spawn_workers};
 

@@ -3,7 +3,7 @@
 
 use crate::body_limit::{refuse_oversized, BodyLimit};
 use crate::config::Settings;
-use crate::startup::{queue, sandbox_state};
+use crate::services::{queue, sandbox_state};
 use crate::{downloads, live, rest, sandbox, AppState};
 use app::error::PortalError;
 use app::portal::Portal;

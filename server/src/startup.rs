@@ -1,12 +1,11 @@
-//! Starting a process: the store (migrated, sandbox seeded), the queue and the workspaces,
-//! each given time to come up; then serving the portal, workers only, or the sandbox alone.
+//! Starting a process: the store and the queue (`services`), each given time to come up; then
+//! serving the portal, workers only, or the sandbox alone.
 
 use crate::config::Settings;
+use crate::services::{open_store, queue, sandbox_state, workspaces};
 use crate::{router, sandbox, shutdown, workers};
-use sharepack_engine::databricks::retry::RetryPolicy;
-use sharepack_engine::databricks::workspaces::Workspaces;
-use sharepack_engine::queue::{AzureQueue, ConnectionString, EmbeddedQueue, Queue, QueueError};
-use sharepack_engine::sandbox::{Sandbox, SEED_TABLES};
+use sharepack_engine::queue::{Queue, QueueError};
+use sharepack_engine::sandbox::Sandbox;
 use sharepack_engine::store::{redact, Store, StoreError};
 use std::sync::Arc;
 use tower_http::trace::TraceLayer;
@@ -22,53 +21,6 @@ pub enum StartupError {
     Workspaces(String),
     #[error("the work queue: {0}")]
     Queue(String),
-}
-
-/// Opens the store (PostgreSQL when a connection string is set, SQLite otherwise), migrating it.
-pub async fn open_store(settings: &Settings) -> Result<Store, StoreError> {
-    use secrecy::ExposeSecret;
-    let url = settings.database_url.as_ref().map(|url| url.expose_secret().to_string());
-    let store = Store::open(url.as_deref(), &settings.data_dir, settings.pool).await?;
-    let extra: Vec<&str> = settings.sandbox_tables.iter().map(String::as_str).collect();
-    let sandbox = sandbox_workspace(settings, &store);
-    sandbox.seed(SEED_TABLES).await?;
-    sandbox.seed(&extra).await?;
-    Ok(store)
-}
-
-/// The sandbox workspace on this store, served at `<portal>/sandbox`.
-pub fn sandbox_workspace(settings: &Settings, store: &Store) -> Sandbox {
-    Sandbox::new(store.clone(), "sandbox", format!("http://{}/sandbox", settings.site_addr))
-}
-
-/// The sandbox's HTTP state for these settings.
-pub fn sandbox_state(settings: &Settings, store: &Store) -> sandbox::SandboxState {
-    sandbox::SandboxState {
-        sandbox: sandbox_workspace(settings, store),
-        token: Arc::new(settings.sandbox_token.clone()),
-        faults: Arc::new(settings.sandbox_faults.clone()),
-    }
-}
-
-/// The configured workspaces, the sandbox (served by this portal at `/sandbox`) among them.
-pub fn workspaces(settings: &Settings) -> Result<Workspaces, String> {
-    use secrecy::ExposeSecret;
-    let sandbox_url = format!("http://{}/sandbox", settings.site_addr);
-    Workspaces::configure(settings.workspaces.expose_secret(), &sandbox_url, settings.sandbox_token.clone(), RetryPolicy::default())
-}
-
-/// The work queue these settings name: Azure Storage Queue when a connection string is set,
-/// otherwise the embedded queue in the store. Connecting checks the settings only; call
-/// [`Queue::ensure`] before use.
-pub fn queue(settings: &Settings, store: &Store) -> Result<Queue, QueueError> {
-    use secrecy::ExposeSecret;
-    match &settings.azure_queue_connection_string {
-        Some(text) => {
-            let connection = ConnectionString::parse(text.expose_secret())?;
-            Ok(Queue::Azure(AzureQueue::connect(&connection, &settings.azure_queue_name)?))
-        }
-        None => Ok(Queue::Embedded(EmbeddedQueue::new(store.clone(), &settings.azure_queue_name))),
-    }
 }
 
 /// Serves the portal until Ctrl-C or SIGTERM.

@@ -5,6 +5,8 @@
 //! server-only bodies (`ssr`); `components` holds shared view pieces, `portal` (server only)
 //! the request context. Dependencies run one way: page → server function → engine.
 
+pub mod account;
+pub mod admin;
 pub mod components;
 pub mod error;
 pub mod intake;
@@ -14,6 +16,7 @@ pub mod runs;
 pub mod share_packs;
 
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::{path, SsrMode};
@@ -58,6 +61,11 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/runs/:id") view=runs::RunPage ssr=SsrMode::Async/>
                         <Route path=path!("/sharepacks") view=share_packs::SharePacksPage ssr=SsrMode::Async/>
                         <Route path=path!("/sharepacks/:id") view=share_packs::SharePackPage ssr=SsrMode::Async/>
+                        <Route path=path!("/signin") view=account::SignInPage ssr=SsrMode::Async/>
+                        <Route path=path!("/setup/:secret") view=account::LinkPage ssr=SsrMode::Async/>
+                        <Route path=path!("/invite/:secret") view=account::LinkPage ssr=SsrMode::Async/>
+                        <Route path=path!("/tokens") view=account::TokensPage ssr=SsrMode::Async/>
+                        <Route path=path!("/admin/people") view=admin::PeoplePage ssr=SsrMode::Async/>
                     </Routes>
                 </main>
                 <footer class="footer">
@@ -84,8 +92,34 @@ fn Header() -> impl IntoView {
                 <A href="/sharepacks">"Share packs"</A>
                 <a href="/#templates">"Templates"</a>
                 <WorkspaceBadge/>
+                <SignedIn/>
             </nav>
         </header>
+    }
+}
+
+/// Who is signed in, their tokens, the people page for administrators, and sign-out.
+#[component]
+fn SignedIn() -> impl IntoView {
+    let me = Resource::new_blocking(|| (), |_| account::api::who_am_i());
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                match me.await.ok().flatten() {
+                    Some(me) => view! {
+                        <span class="signed-in" title=me.grants.join(", ")>
+                            {me.is_admin.then(|| view! { <A href="/admin/people">"People"</A> })}
+                            <A href="/tokens">"Tokens"</A>
+                            <span class="who" data-email=me.email.clone()>{me.email.clone()}</span>
+                            <form method="post" action=account::api::SignOut::url() class="inline-form">
+                                <button type="submit" class="link-button">"Sign out"</button>
+                            </form>
+                        </span>
+                    }.into_any(),
+                    None => view! { <a href="/signin">"Sign in"</a> }.into_any(),
+                }
+            })}
+        </Suspense>
     }
 }
 

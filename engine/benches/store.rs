@@ -52,7 +52,7 @@ async fn bench(name: &str, store: &Store) {
     let bulk = loaded.elapsed();
 
     let writer = Instant::now();
-    let bench = sharepack_engine::identity::Actor::claimed(Some("bench"));
+    let bench = sharepack_engine::identity::Actor::named(Some("bench"));
     let change = Change { by: &bench, reason: "benchmark" };
     for index in 0..2_000 {
         store.write(Entity::Share, keys[index % KEYS], &format!("share_{:05}", index % KEYS), &json!({"n": index}), &change).await.unwrap();

@@ -20,10 +20,14 @@ pub enum Class {
     Unsupported,
     /// What was asked for does not exist (or is not visible to the asker).
     NotFound,
+    /// The asker did not say who they are, or their credentials are no longer good.
+    Unauthenticated,
     /// The asker may not do this.
     Forbidden,
     /// Not now: something else is in the way (a run in progress, a run in the wrong state).
     Conflict,
+    /// Too many requests from the asker in a short time; `retry_after` says when to try again.
+    TooMany,
     /// A service Sharepack depends on does not answer; trying again later may work.
     Unavailable,
     /// Sharepack itself failed; the log has the cause.
@@ -35,11 +39,13 @@ impl Class {
     pub fn status(self) -> u16 {
         match self {
             Class::Invalid => 400,
+            Class::Unauthenticated => 401,
             Class::Forbidden => 403,
             Class::NotFound => 404,
             Class::Conflict => 409,
             Class::TooLarge => 413,
             Class::Unsupported => 415,
+            Class::TooMany => 429,
             Class::Internal => 500,
             Class::Unavailable => 503,
         }
@@ -57,11 +63,14 @@ pub struct Problem {
     pub hint: Option<String>,
     /// Where in the input, when the problem is about one place (`line 3, column 1`).
     pub location: Option<String>,
+    /// Seconds until trying again may succeed (`Retry-After` on 429s).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u64>,
 }
 
 impl Problem {
     pub fn new(class: Class, code: &str, message: impl Into<String>) -> Self {
-        Problem { class, code: code.to_string(), message: message.into(), hint: None, location: None }
+        Problem { class, code: code.to_string(), message: message.into(), hint: None, location: None, retry_after: None }
     }
 
     pub fn hint(mut self, hint: impl Into<String>) -> Self {
@@ -89,6 +98,13 @@ impl Problem {
     pub fn internal(what: &str) -> Self {
         Problem::new(Class::Internal, "internal", format!("Something went wrong while {what}"))
             .hint("Try again; if it keeps failing, tell an administrator (the portal's log has the cause)")
+    }
+
+    /// A request without credentials, or with ones that are not (or no longer) good. Says
+    /// nothing about which part failed.
+    pub fn unauthenticated() -> Self {
+        Problem::new(Class::Unauthenticated, "unauthenticated", "Sign in first: this request has no valid session or API token")
+            .hint("Sign in to the portal, or send `Authorization: Bearer <token>` with a token from the Tokens page")
     }
 
     /// The request body is larger than the portal accepts at all (before any form is read).
@@ -129,7 +145,14 @@ impl From<crate::intake::IntakeError> for Problem {
             IntakeError::Limit { at: Some(at), .. } => Some(at.to_string()),
             _ => None,
         };
-        Problem { class, code: error.code().into(), message: error.sentence(), hint: Some(error.hint().into()), location }
+        Problem {
+            class,
+            code: error.code().into(),
+            message: error.sentence(),
+            hint: Some(error.hint().into()),
+            location,
+            retry_after: None,
+        }
     }
 }
 

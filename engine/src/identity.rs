@@ -1,6 +1,7 @@
 //! Who acts. Every record that says who (`created_by`, `requested_by`, audit entries, cancel
-//! and retry) takes an [`Actor`], never free text, so that where the actor comes from (today
-//! what a form or request says; later the signed-in identity) is decided in one place.
+//! and retry) takes an [`Actor`], never free text. Requests get theirs from the signed-in
+//! [`Principal`](crate::access::Principal) only; workers act as themselves or, applying a
+//! run, as the person who submitted it.
 
 use serde::{Deserialize, Serialize};
 
@@ -10,18 +11,22 @@ pub const MAX_NAME: usize = 255;
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Actor {
-    /// A person, by the name or e-mail they gave.
+    /// A person, by the e-mail they signed in with.
     Person(String),
-    /// Someone who did not say who they are (a script calling the REST API).
+    /// Nobody in particular: the open REST API (`SHAREPACK_OPEN_REST`), runs from before sign-in.
     Anonymous,
     /// Sharepack's own workers and housekeeping.
     Worker,
+    /// An operator at the command line (`sharepack users`, `sharepack tokens`), trusted by
+    /// holding the database's credentials.
+    Operator,
 }
 
 impl Actor {
-    /// A person by the name they gave (trimmed, at most [`MAX_NAME`] characters), or
-    /// [`Actor::Anonymous`] when they gave none.
-    pub fn claimed(name: Option<&str>) -> Actor {
+    /// A person by a name a record already holds (a run's requester, established by their
+    /// sign-in when they submitted): trimmed, at most [`MAX_NAME`] characters, or
+    /// [`Actor::Anonymous`] when empty.
+    pub fn named(name: Option<&str>) -> Actor {
         match name.map(str::trim).filter(|name| !name.is_empty()) {
             Some(name) => Actor::Person(name.chars().take(MAX_NAME).collect()),
             None => Actor::Anonymous,
@@ -34,6 +39,7 @@ impl Actor {
             Actor::Person(name) => name,
             Actor::Anonymous => "anonymous",
             Actor::Worker => "worker",
+            Actor::Operator => "operator (command line)",
         }
     }
 
@@ -54,9 +60,9 @@ mod tests {
 
     #[test]
     fn names_are_trimmed_and_bounded() {
-        assert_eq!(Actor::claimed(Some("  ada@example.com ")), Actor::Person("ada@example.com".into()));
-        assert_eq!(Actor::claimed(Some("   ")), Actor::Anonymous);
-        assert_eq!(Actor::claimed(None).name(), "anonymous");
-        assert_eq!(Actor::claimed(Some(&"x".repeat(400))).name().len(), MAX_NAME);
+        assert_eq!(Actor::named(Some("  ada@example.com ")), Actor::Person("ada@example.com".into()));
+        assert_eq!(Actor::named(Some("   ")), Actor::Anonymous);
+        assert_eq!(Actor::named(None).name(), "anonymous");
+        assert_eq!(Actor::named(Some(&"x".repeat(400))).name().len(), MAX_NAME);
     }
 }

@@ -33,6 +33,7 @@ macro_rules! on_pool {
     };
 }
 
+pub mod access;
 #[cfg(feature = "queue")]
 pub mod apply;
 #[cfg(feature = "databricks")]

@@ -24,7 +24,11 @@ const fn column(header: &'static str, note: &'static str, width: f64) -> Column 
 }
 
 const METADATA_FIELDS: &[Column] = &[
-    column("requestor", "Required. E-mail of the person asking for the share.", 0.0),
+    column(
+        "requestor",
+        "Optional. Your e-mail: whoever submits the pack is its requestor (filled in from your sign-in when left empty).",
+        0.0,
+    ),
     column("project_name", "Required. The project this share pack belongs to.", 0.0),
     column("business_line", "Required. The business line that owns the data.", 0.0),
     column("strategy", "NEW or UPDATE. Leave empty and Sharepack detects it from the workspace.", 0.0),

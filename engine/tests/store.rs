@@ -11,7 +11,7 @@ use sharepack_engine::store::{testing, Change, Entity, PoolSettings, Store, Stor
 use std::path::PathBuf;
 use uuid::Uuid;
 
-const TABLES: u32 = 23;
+const TABLES: u32 = 30;
 
 /// A fresh database on one backend; the SQLite file is removed afterwards.
 struct Fresh {
@@ -44,9 +44,9 @@ async fn fresh(backend: Stack) -> Option<Fresh> {
     Some(Fresh { store, dir, url })
 }
 
-static ALICE_ID: std::sync::LazyLock<Actor> = std::sync::LazyLock::new(|| Actor::claimed(Some("alice@example.com")));
-static BOB_ID: std::sync::LazyLock<Actor> = std::sync::LazyLock::new(|| Actor::claimed(Some("bob@example.com")));
-static CAROL_ID: std::sync::LazyLock<Actor> = std::sync::LazyLock::new(|| Actor::claimed(Some("carol@example.com")));
+static ALICE_ID: std::sync::LazyLock<Actor> = std::sync::LazyLock::new(|| Actor::named(Some("alice@example.com")));
+static BOB_ID: std::sync::LazyLock<Actor> = std::sync::LazyLock::new(|| Actor::named(Some("bob@example.com")));
+static CAROL_ID: std::sync::LazyLock<Actor> = std::sync::LazyLock::new(|| Actor::named(Some("carol@example.com")));
 static ALICE: std::sync::LazyLock<Change<'static>> = std::sync::LazyLock::new(|| Change { by: &ALICE_ID, reason: "first upload" });
 static BOB: std::sync::LazyLock<Change<'static>> = std::sync::LazyLock::new(|| Change { by: &BOB_ID, reason: "added a table" });
 

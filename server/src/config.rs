@@ -57,8 +57,64 @@ pub struct Settings {
     /// what it created).
     pub apply: sharepack_engine::apply::ApplySettings,
     /// `SHAREPACK_HOUSEKEEPING_SECS` (3600): how often housekeeping jobs run (expired activation
-    /// links are deleted).
+    /// links, sessions and sign-in states are deleted).
     pub housekeeping_every: std::time::Duration,
+    /// `SHAREPACK_PUBLIC_URL`: the portal's address as people reach it (invitation and setup
+    /// links, the OIDC redirect); `http://LEPTOS_SITE_ADDR` by default. `https://` makes cookies
+    /// `Secure`.
+    pub public_url: String,
+    /// `SHAREPACK_SESSION_IDLE_MINUTES` (120) and `SHAREPACK_SESSION_MAX_HOURS` (12).
+    pub sessions: sharepack_engine::access::sessions::SessionPolicy,
+    /// `SHAREPACK_OPEN_REST` (false): serve `/workflow` without credentials, as anonymous, for a
+    /// trusted network. Health and the log say so loudly.
+    pub open_rest: bool,
+    /// `SHAREPACK_OIDC_ISSUER`, `SHAREPACK_OIDC_CLIENT_ID`, `SHAREPACK_OIDC_CLIENT_SECRET`,
+    /// `SHAREPACK_OIDC_GROUPS_CLAIM` (`groups`; `roles` for Entra ID app roles) and
+    /// `SHAREPACK_OIDC_ROLES` (group → role mapping, see `auth::oidc`): sign-in through an
+    /// identity provider. Unset: local accounts only.
+    pub oidc: Option<OidcSettings>,
+    /// `SHAREPACK_RATE_PER_MINUTE` (30): uploads, validations and plans one person may make per
+    /// minute (bursts up to that many), per portal instance.
+    pub rate_per_minute: u32,
+}
+
+/// The identity provider.
+#[derive(Debug, Clone)]
+pub struct OidcSettings {
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: Option<SecretString>,
+    pub groups_claim: String,
+    /// Group (or app role) name → grants.
+    pub roles: Vec<(String, sharepack_engine::access::Grant)>,
+}
+
+/// `{"group": "admin", "other group": "requester:Legal", "third": ["approver:Legal", "auditor"]}`.
+fn parse_role_mapping(text: &str) -> Result<Vec<(String, sharepack_engine::access::Grant)>, String> {
+    use sharepack_engine::access::{Grant, Role};
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|error| format!("not JSON: {error}"))?;
+    let map = value.as_object().ok_or("expected an object of group names to roles")?;
+    let mut out = Vec::new();
+    for (group, roles) in map {
+        let roles: Vec<&serde_json::Value> = match roles {
+            serde_json::Value::Array(items) => items.iter().collect(),
+            other => vec![other],
+        };
+        for role in roles {
+            let text = role.as_str().ok_or_else(|| format!("group {group}: roles are strings like `requester:Legal`"))?;
+            let (role, line) = match text.split_once(':') {
+                Some((role, line)) => (role, Some(line)),
+                None => (text, None),
+            };
+            let role: Role = role.parse().map_err(|error| format!("group {group}: {error}"))?;
+            let grant = Grant::new(role, line);
+            if role.is_global_only() && grant.business_line.is_some() {
+                return Err(format!("group {group}: admin is for every business line; write `admin`"));
+            }
+            out.push((group.clone(), grant));
+        }
+    }
+    Ok(out)
 }
 
 /// A setting that is present but cannot be used.
@@ -139,7 +195,35 @@ impl Settings {
             concurrency: small("SHAREPACK_STEP_CONCURRENCY", 4)?.max(1) as usize,
             compensate_new: flag("SHAREPACK_COMPENSATE", true)?,
         };
+        let oidc = match get("SHAREPACK_OIDC_ISSUER") {
+            None => None,
+            Some(issuer) => Some(OidcSettings {
+                issuer,
+                client_id: get("SHAREPACK_OIDC_CLIENT_ID")
+                    .ok_or(SettingError { name: "SHAREPACK_OIDC_CLIENT_ID", problem: "is needed with SHAREPACK_OIDC_ISSUER".into() })?,
+                client_secret: get("SHAREPACK_OIDC_CLIENT_SECRET").map(SecretString::from),
+                groups_claim: get("SHAREPACK_OIDC_GROUPS_CLAIM").unwrap_or_else(|| "groups".into()),
+                roles: parse_role_mapping(&get("SHAREPACK_OIDC_ROLES").unwrap_or_else(|| "{}".into()))
+                    .map_err(|problem| SettingError { name: "SHAREPACK_OIDC_ROLES", problem })?,
+            }),
+        };
+        let public_url = get("SHAREPACK_PUBLIC_URL").unwrap_or_else(|| format!("http://{site_addr}")).trim_end_matches('/').to_string();
+        if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
+            return Err(SettingError {
+                name: "SHAREPACK_PUBLIC_URL",
+                problem: format!("`{public_url}` is not an http:// or https:// address"),
+            });
+        }
+        let sessions = sharepack_engine::access::sessions::SessionPolicy {
+            idle: chrono::TimeDelta::minutes(parse_number("SHAREPACK_SESSION_IDLE_MINUTES", 120)?.clamp(1, 60 * 24 * 30) as i64),
+            absolute: chrono::TimeDelta::hours(parse_number("SHAREPACK_SESSION_MAX_HOURS", 12)?.clamp(1, 24 * 90) as i64),
+        };
         Ok(Settings {
+            public_url,
+            sessions,
+            open_rest: flag("SHAREPACK_OPEN_REST", false)?,
+            oidc,
+            rate_per_minute: small("SHAREPACK_RATE_PER_MINUTE", 30)?.max(1),
             housekeeping_every: std::time::Duration::from_secs(parse_number("SHAREPACK_HOUSEKEEPING_SECS", 3600)?.max(1)),
             workers: small("SHAREPACK_WORKERS", 2)?,
             worker,
@@ -164,6 +248,11 @@ impl Settings {
                 .map(|text| text.split(',').map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect())
                 .unwrap_or_default(),
         })
+    }
+
+    /// Cookies are `Secure` when people reach the portal over HTTPS.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.starts_with("https://")
     }
 
     /// The intake limits these settings imply.
@@ -218,6 +307,20 @@ mod tests {
                 .unwrap();
         let printed = format!("{settings:?}");
         assert!(!printed.contains("hunter2") && !printed.contains("s3cr3t"), "{printed}");
+    }
+
+    #[test]
+    fn groups_map_to_roles() {
+        let roles =
+            parse_role_mapping(r#"{"sp-admins": "admin", "legal": ["requester:Legal", "approver:Legal"], "audit": "auditor"}"#).unwrap();
+        assert_eq!(roles.len(), 4);
+        assert!(roles.iter().any(|(group, grant)| group == "legal" && grant.to_string() == "approver for Legal"));
+        assert!(parse_role_mapping(r#"{"x": "owner"}"#).unwrap_err().contains("not a role"));
+        assert!(parse_role_mapping(r#"{"x": "admin:Legal"}"#).is_err());
+        let oidc = settings(&[("SHAREPACK_OIDC_ISSUER", "http://127.0.0.1:9000")]).unwrap_err();
+        assert_eq!(oidc.name, "SHAREPACK_OIDC_CLIENT_ID");
+        assert!(settings(&[("SHAREPACK_PUBLIC_URL", "https://sharepack.example.com/")]).unwrap().secure_cookies());
+        assert!(!settings(&[]).unwrap().secure_cookies());
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! The `sharepack` server: the portal's pages, the REST API and the downloads on one axum router.
 //! Only this crate knows about HTTP routes; what they do lives in the engine.
 //!
+//! - [`auth`]: credentials to a principal on every request; cross-origin refusal; OIDC sign-in.
+//! - [`cli`]: headless administration (`sharepack users`, `sharepack tokens`).
 //! - [`services`]: the store, queue, workspaces and sandbox the settings name.
 //! - [`startup`]: waiting for them to come up; serving the portal, workers, sandbox.
 //! - [`router`]: the one axum router and its layers.
@@ -9,7 +11,9 @@
 //! - [`live`]: a run's progress as server-sent events.
 //! - [`telemetry`] and [`shutdown`]: logs, and stopping gracefully.
 
+pub mod auth;
 pub mod body_limit;
+pub mod cli;
 pub mod config;
 pub mod downloads;
 pub mod live;
@@ -37,4 +41,6 @@ pub use workers::{orchestrator, spawn_housekeeping, spawn_workers};
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub portal: Portal,
+    /// `SHAREPACK_OPEN_REST`: `/workflow` without credentials, as anonymous.
+    pub open_rest: bool,
 }

@@ -2,11 +2,13 @@
 //! (the whole run, as the run page shows it) whenever its revision changes, until it ends.
 //! It polls the store, so browsers on any portal instance see every worker's progress.
 
+use crate::auth::Caller;
+use crate::rest::ApiError;
 use crate::AppState;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
+use sharepack_engine::error::Problem;
 use sharepack_engine::views::run_view;
 use std::time::Duration;
 
@@ -22,21 +24,22 @@ pub fn stop_streams() {
     STOPPING.send_replace(true);
 }
 
-pub async fn run_events(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+/// The stream of a run the caller may see (401 without sign-in; 404 for runs of other business
+/// lines, as for runs that do not exist). Each event is the engine's view for the caller.
+pub async fn run_events(State(state): State<AppState>, Caller(by): Caller, Path(id): Path<String>) -> Response {
     let store = state.portal.store.clone();
-    let Ok(id) = uuid::Uuid::parse_str(&id) else { return (StatusCode::NOT_FOUND, "no such run").into_response() };
-    match run_view(&store, id).await {
+    let not_found = || ApiError(Problem::not_found("run", &id)).into_response();
+    let Ok(id) = uuid::Uuid::parse_str(&id) else { return not_found() };
+    match run_view(&store, &by, id).await {
         Ok(Some(_)) => {}
-        Ok(None) => return (StatusCode::NOT_FOUND, "no such run").into_response(),
-        Err(error) => {
-            tracing::warn!(error = %sharepack_engine::store::redact(&error.to_string()), "live: the run cannot be read");
-            return (StatusCode::SERVICE_UNAVAILABLE, "the database is unavailable").into_response();
-        }
+        Ok(None) => return not_found(),
+        Err(problem) => return ApiError(problem).into_response(),
     }
     let stopping = STOPPING.subscribe();
     // (last revision sent, finished)
     let stream = futures::stream::unfold((None::<i64>, false), move |(last, finished)| {
         let store = store.clone();
+        let by = by.clone();
         let mut stopping = stopping.clone();
         async move {
             if finished {
@@ -54,7 +57,7 @@ pub async fn run_events(State(state): State<AppState>, Path(id): Path<String>) -
                 }
                 match store.run_revision(id).await {
                     Ok(Some(revision)) if Some(revision) == last => continue,
-                    Ok(Some(_)) => match run_view(&store, id).await {
+                    Ok(Some(_)) => match run_view(&store, &by, id).await {
                         Ok(Some(view)) => {
                             let done = view.is_terminal();
                             let event = Event::default().json_data(&view).unwrap_or_else(|_| Event::default().comment("unserializable"));

@@ -1,22 +1,87 @@
-//! `sharepack`: with no arguments, runs the portal. `sharepack validate FILE...` checks share packs
-//! from the command line (exit code 1 when any has errors), for scripts and CI pipelines.
+//! `sharepack`: with no arguments, runs the portal. Subcommands validate packs, migrate the
+//! database, run workers or the sandbox alone, and administer people and tokens headlessly.
+//! Arguments are parsed by clap (derive), for help, errors and completions people expect.
 
+use clap::{Parser, Subcommand};
 use server::config::Settings;
 use sharepack_engine::intake::read_pack;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage:
-  sharepack                   run the portal (settings from the environment and .env)
-  sharepack validate FILE...  check share packs and print their findings
-  sharepack migrate           create or update the database schema, then exit
-  sharepack sandbox --addr HOST:PORT
-                              run only the sandbox workspace (Unity Catalog sharing API)
-  sharepack worker            run only workers (SHAREPACK_WORKERS of them, at least 1), sharing
-                              the portal's database and queue
-  sharepack help              show this text";
+#[derive(Parser)]
+#[command(name = "sharepack", version, about = "Self-service Delta Sharing provisioning (settings from the environment and .env)")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the portal (the default).
+    Serve,
+    /// Check share packs and print their findings (exit code 1 when any has errors).
+    Validate {
+        #[arg(required = true)]
+        files: Vec<String>,
+    },
+    /// Create or update the database schema, then exit.
+    Migrate,
+    /// Run only the sandbox workspace (Unity Catalog sharing API).
+    Sandbox {
+        #[arg(long)]
+        addr: std::net::SocketAddr,
+    },
+    /// Run only workers (SHAREPACK_WORKERS of them, at least 1), sharing the portal's database and queue.
+    Worker,
+    /// People and their roles.
+    Users {
+        #[command(subcommand)]
+        command: UsersCommand,
+    },
+    /// API tokens for scripts and CI.
+    Tokens {
+        #[command(subcommand)]
+        command: TokensCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UsersCommand {
+    /// Add a person with a role (or give someone who exists another role); prints a one-time
+    /// link for a new person to set a password.
+    Add {
+        email: String,
+        /// requester, approver, admin or auditor.
+        #[arg(long)]
+        role: String,
+        /// The business line the role is for (every business line when left out).
+        #[arg(long)]
+        business_line: Option<String>,
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Everyone, with their roles.
+    List,
+}
+
+#[derive(Subcommand)]
+enum TokensCommand {
+    /// Make an API token for a person; prints it once.
+    Create {
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        name: String,
+        /// read, submit and approve, comma-separated.
+        #[arg(long)]
+        scope: String,
+        /// Days until it expires (1 to 366).
+        #[arg(long)]
+        expires: u32,
+    },
+}
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let cli = Cli::parse();
     let settings = match Settings::from_env() {
         Ok(settings) => settings,
         Err(error) => {
@@ -24,55 +89,45 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match args.first().map(String::as_str) {
-        None | Some("serve") => serve(settings),
-        Some("validate") if args.len() > 1 => validate(&settings, &args[1..]),
-        Some("migrate") => migrate(settings),
-        Some("worker") => run(settings, |settings| Box::pin(server::serve_workers(settings))),
-        Some("sandbox") => match args.get(1).map(String::as_str).zip(args.get(2)) {
-            Some(("--addr", address)) => match address.parse() {
-                Ok(address) => sandbox(settings, address),
-                Err(_) => {
-                    eprintln!("sharepack: `{address}` is not an address like 127.0.0.1:8090");
-                    ExitCode::from(2)
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => run(settings, |settings| Box::pin(server::serve(settings))),
+        Command::Validate { files } => validate(&settings, &files),
+        Command::Migrate => migrate(settings),
+        Command::Worker => run(settings, |settings| Box::pin(server::serve_workers(settings))),
+        Command::Sandbox { addr } => run(settings, move |settings| Box::pin(server::serve_sandbox(settings, addr))),
+        Command::Users { command } => administer(settings, move |settings| {
+            Box::pin(async move {
+                match command {
+                    UsersCommand::Add { email, role, business_line, name } => {
+                        server::cli::add_user(&settings, &email, &role, business_line.as_deref(), name.as_deref()).await
+                    }
+                    UsersCommand::List => server::cli::list_users(&settings).await,
                 }
-            },
-            _ => {
-                eprintln!("{USAGE}");
-                ExitCode::from(2)
-            }
-        },
-        Some("help" | "--help" | "-h") => {
-            println!("{USAGE}");
-            ExitCode::SUCCESS
-        }
-        Some(_) => {
-            eprintln!("{USAGE}");
-            ExitCode::from(2)
+            })
+        }),
+        Command::Tokens { command: TokensCommand::Create { user, name, scope, expires } } => administer(settings, move |settings| {
+            Box::pin(async move { server::cli::create_token(&settings, &user, &name, &scope, expires).await })
+        }),
+    }
+}
+
+type Serving = std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), server::StartupError>>>>;
+type Administering = std::pin::Pin<Box<dyn std::future::Future<Output = Result<server::cli::Printed, sharepack_engine::Problem>>>>;
+
+fn runtime() -> Option<tokio::runtime::Runtime> {
+    match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => Some(runtime),
+        Err(error) => {
+            eprintln!("sharepack: cannot start the runtime: {error}");
+            None
         }
     }
 }
 
-fn serve(settings: Settings) -> ExitCode {
-    run(settings, |settings| Box::pin(server::serve(settings)))
-}
-
-fn sandbox(settings: Settings, address: std::net::SocketAddr) -> ExitCode {
-    run(settings, move |settings| Box::pin(server::serve_sandbox(settings, address)))
-}
-
-type Serving = std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), server::StartupError>>>>;
-
 /// Runs a server until it stops, with logging and a runtime.
 fn run(settings: Settings, server: impl FnOnce(Settings) -> Serving) -> ExitCode {
     server::init_logging(settings.log_json);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("sharepack: cannot start the runtime: {error}");
-            return ExitCode::FAILURE;
-        }
-    };
+    let Some(runtime) = runtime() else { return ExitCode::FAILURE };
     match runtime.block_on(server(settings)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
@@ -82,16 +137,31 @@ fn run(settings: Settings, server: impl FnOnce(Settings) -> Serving) -> ExitCode
     }
 }
 
+/// Runs an administration command: what scripts read on standard output, notes and errors
+/// (the problem's sentence and hint) on standard error; exit code 1 on a refusal.
+fn administer(settings: Settings, command: impl FnOnce(Settings) -> Administering) -> ExitCode {
+    let Some(runtime) = runtime() else { return ExitCode::FAILURE };
+    match runtime.block_on(command(settings)) {
+        Ok(printed) => {
+            if !printed.note.is_empty() {
+                eprintln!("{}", printed.note);
+            }
+            if !printed.out.is_empty() {
+                println!("{}", printed.out);
+            }
+            ExitCode::SUCCESS
+        }
+        Err(problem) => {
+            eprintln!("sharepack: {}", problem.sentence());
+            ExitCode::FAILURE
+        }
+    }
+}
+
 /// Opening the store migrates it; useful before rolling out several instances.
 fn migrate(settings: Settings) -> ExitCode {
     server::init_logging(settings.log_json);
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("sharepack: cannot start the runtime: {error}");
-            return ExitCode::FAILURE;
-        }
-    };
+    let Some(runtime) = runtime() else { return ExitCode::FAILURE };
     match runtime.block_on(server::open_store(&settings)) {
         Ok(store) => {
             let tables = runtime.block_on(store.health()).unwrap_or(0);

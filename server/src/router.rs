@@ -1,10 +1,11 @@
 //! The portal's one axum router: pages and server functions (Leptos), the REST API, live
-//! events, downloads and the sandbox, behind the body limit and the trace layer.
+//! events, downloads and the sandbox, behind the body limit, cross-origin refusal,
+//! authentication and the trace layer.
 
 use crate::body_limit::{refuse_oversized, BodyLimit};
 use crate::config::Settings;
 use crate::services::{queue, sandbox_state};
-use crate::{downloads, live, rest, sandbox, AppState};
+use crate::{auth, downloads, live, rest, sandbox, AppState};
 use app::error::PortalError;
 use app::portal::Portal;
 use app::{shell, App};
@@ -45,8 +46,13 @@ pub fn build_with(settings: &Settings, store: Store, workspaces: Arc<Workspaces>
         strict_strategy: settings.strict_strategy,
         queue,
         apply: settings.apply,
+        sessions: settings.sessions,
+        secure_cookies: settings.secure_cookies(),
+        oidc_enabled: settings.oidc.is_some(),
+        public_url: settings.public_url.clone(),
+        throttle: Arc::new(sharepack_engine::access::throttle::Throttle::per_minute(settings.rate_per_minute)),
     };
-    let state = AppState { leptos_options: leptos_options.clone(), portal: portal.clone() };
+    let state = AppState { leptos_options: leptos_options.clone(), portal: portal.clone(), open_rest: settings.open_rest };
     let routes = generate_route_list(App);
     // Room for the multipart envelope around the largest accepted file; handlers refuse the file
     // itself past the configured limit with a readable message.
@@ -68,6 +74,8 @@ pub fn build_with(settings: &Settings, store: Store, workspaces: Arc<Workspaces>
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(RequestBodyLimitLayer::new(body_limit))
         .layer(DefaultBodyLimit::max(body_limit))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::authenticate))
+        .layer(axum::middleware::from_fn(auth::cross_origin::refuse_cross_origin))
         .layer(axum::middleware::from_fn_with_state(BodyLimit { body: body_limit, file: settings.max_upload_bytes }, refuse_oversized))
         .layer(axum::middleware::map_response(server_fn_errors_by_class))
         .layer(TraceLayer::new_for_http())

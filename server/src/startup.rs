@@ -32,6 +32,7 @@ pub async fn serve(settings: Settings) -> Result<(), StartupError> {
     let workspaces = Arc::new(workspaces);
     let store = open_store_patiently(&settings).await?;
     let queue = open_queue_patiently(&settings, &store).await?;
+    announce_sign_in(&settings, &store).await?;
     let router = router::build_with(&settings, store.clone(), workspaces.clone(), queue.clone());
     let listener = tokio::net::TcpListener::bind(settings.site_addr).await?;
     tracing::info!(address = %settings.site_addr, data_dir = %settings.data_dir.display(), "Sharepack portal listening on http://{}", settings.site_addr);
@@ -50,6 +51,28 @@ pub async fn serve(settings: Settings) -> Result<(), StartupError> {
     axum::serve(listener, router).with_graceful_shutdown(stopping).await?;
     while workers.join_next().await.is_some() {}
     let _ = housekeeping.await;
+    Ok(())
+}
+
+/// Says how people sign in. With no administrator yet, a one-time setup link goes to the log
+/// (the only secret ever logged: it works once, for a day, and only until an administrator
+/// exists); with the REST API open, a warning.
+async fn announce_sign_in(settings: &Settings, store: &sharepack_engine::store::Store) -> Result<(), StartupError> {
+    if settings.open_rest {
+        tracing::warn!("{}", crate::rest::OPEN_REST_WARNING);
+    }
+    match sharepack_engine::access::people::first_admin_link(store).await {
+        Ok(Some(link)) => {
+            let url = format!("{}/setup/{}", settings.public_url, link.expose());
+            tracing::warn!(
+                setup_link = %url,
+                "No administrator yet. Open the setup link (once, within {} hours) to create the first one",
+                sharepack_engine::access::people::SETUP_HOURS
+            );
+        }
+        Ok(None) => {}
+        Err(error) => tracing::error!(error = %sharepack_engine::store::redact(&error.to_string()), "could not check for an administrator"),
+    }
     Ok(())
 }
 

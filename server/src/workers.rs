@@ -25,7 +25,11 @@ pub fn spawn_workers(
     let store = orchestrator.store().clone();
     let mut set = tokio::task::JoinSet::new();
     for _ in 0..count {
-        let worker = Worker { queue: queue.clone(), jobs: Jobs::new(store.clone(), orchestrator.clone()), settings: settings.worker };
+        let worker = Worker {
+            queue: queue.clone(),
+            jobs: Jobs { sessions: settings.sessions, ..Jobs::new(store.clone(), orchestrator.clone()) },
+            settings: settings.worker,
+        };
         let stop = stop.clone();
         set.spawn(async move { worker.run(stop).await });
     }
@@ -38,6 +42,9 @@ pub fn spawn_housekeeping(
     orchestrator: Arc<Orchestrator>,
     stop: tokio::sync::watch::Receiver<bool>,
 ) -> tokio::task::JoinHandle<()> {
-    let housekeeping = Housekeeping { jobs: Jobs::new(orchestrator.store().clone(), orchestrator), every: settings.housekeeping_every };
+    let housekeeping = Housekeeping {
+        jobs: Jobs { sessions: settings.sessions, ..Jobs::new(orchestrator.store().clone(), orchestrator) },
+        every: settings.housekeeping_every,
+    };
     tokio::spawn(async move { housekeeping.run(stop).await })
 }

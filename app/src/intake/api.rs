@@ -72,12 +72,15 @@ pub enum Outcome {
 #[server(name = UploadPack, prefix = "/api", endpoint = "upload_pack", input = MultipartFormData)]
 pub async fn upload_pack(data: MultipartData) -> Answer<String> {
     crate::portal::answer(async move {
-        let portal = crate::portal::request()?.portal;
+        let request = crate::portal::request()?;
+        request.by.require(sharepack_engine::access::Act::Request, None)?;
+        let portal = &request.portal;
+        portal.throttle.admit(&request.by)?;
         let mut multipart = data.into_inner().ok_or_else(|| Problem::invalid("missing_file", "The form has no file"))?;
         let upload = crate::portal::multipart::read_file_field(&mut multipart, portal.limits.max_file_bytes).await?;
         let workspace = portal.workspaces.select(upload.workspace.as_deref(), None).map_err(|unknown| unknown.problem())?;
         let uploads = super::ssr::Uploads::new(portal.store.clone());
-        let id = uploads.ingest(upload, &portal.limits, workspace, portal.strict_strategy).await?;
+        let id = uploads.ingest(upload, &request.by, &portal.limits, workspace, portal.strict_strategy).await?;
         leptos_axum::redirect(&format!("/uploads/{id}"));
         Ok(id)
     })
@@ -88,9 +91,9 @@ pub async fn upload_pack(data: MultipartData) -> Answer<String> {
 #[server(name = GetUpload, prefix = "/api", endpoint = "get_upload")]
 pub async fn get_upload(id: String) -> Answer<Option<UploadView>> {
     crate::portal::answer(async move {
-        let portal = crate::portal::request()?.portal;
+        let request = crate::portal::request()?;
         let Some(id) = crate::portal::parse_id(&id) else { return Ok(None) };
-        Ok(super::ssr::Uploads::new(portal.store.clone()).load(id).await?)
+        super::ssr::Uploads::new(request.portal.store.clone()).load(&request.by, id).await
     })
     .await
 }
@@ -114,12 +117,15 @@ pub struct PortalInfo {
     pub workspace_is_sandbox: bool,
     /// Every configured workspace: name, URL, whether it is the sandbox.
     pub workspaces: Vec<(String, String, bool)>,
+    /// Sign-in through the organisation's identity provider is offered.
+    #[serde(default)]
+    pub oidc_enabled: bool,
 }
 
 #[server(name = GetPortalInfo, prefix = "/api", endpoint = "portal_info")]
 pub async fn portal_info() -> Answer<PortalInfo> {
     crate::portal::answer(async move {
-        let portal = crate::portal::request()?.portal;
+        let portal = crate::portal::portal()?;
         let workspace = portal.workspaces.default_workspace();
         Ok(PortalInfo {
             max_upload_bytes: portal.limits.max_file_bytes,
@@ -128,6 +134,7 @@ pub async fn portal_info() -> Answer<PortalInfo> {
             workspace_url: workspace.url.clone(),
             workspace_is_sandbox: workspace.is_sandbox,
             workspaces: portal.workspaces.iter().map(|w| (w.name.clone(), w.url.clone(), w.is_sandbox)).collect(),
+            oidc_enabled: portal.oidc_enabled,
         })
     })
     .await

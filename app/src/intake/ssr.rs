@@ -4,12 +4,14 @@
 
 use super::api::{Outcome, Preview, UploadView};
 use crate::portal::multipart::ReceivedFile;
-use crate::portal::{claim_cookie, parse_id, request};
+use crate::portal::{claim_cookie, cookie, parse_id, request, set_cookie};
+use sharepack_engine::access::{claim, Principal};
 use sharepack_engine::apply::{self, SubmitError};
 use sharepack_engine::databricks::workspaces::Workspace;
 use sharepack_engine::error::Problem;
 use sharepack_engine::intake::{read_pack, Limits};
 use sharepack_engine::plan::PlanOptions;
+use sharepack_engine::store::StoredOwner;
 use sharepack_engine::store::{Store, StoreError};
 use std::collections::BTreeMap;
 
@@ -23,16 +25,26 @@ impl Uploads {
         Uploads { store }
     }
 
-    /// Runs intake on a received file and keeps the file and the outcome. Returns the upload id.
-    pub async fn ingest(&self, file: ReceivedFile, limits: &Limits, workspace: &Workspace, strict: bool) -> Result<String, Problem> {
+    /// Runs intake on a received file (the pack's requestor and business line checked against
+    /// `by`) and keeps the file and the outcome as `by`'s. Returns the upload id.
+    pub async fn ingest(
+        &self,
+        file: ReceivedFile,
+        by: &Principal,
+        limits: &Limits,
+        workspace: &Workspace,
+        strict: bool,
+    ) -> Result<String, Problem> {
         let id = uuid::Uuid::now_v7();
         let size = file.bytes.as_ref().map(|bytes| bytes.len() as u64).unwrap_or(0);
         let limits = *limits;
         let file_name = file.file_name.clone();
+        let claimant = by.clone();
         let (outcome, excerpts, bytes) = tokio::task::spawn_blocking(move || {
             let outcome = file.bytes.and_then(|bytes| read_pack(&bytes, Some(&file_name), &limits).map(|intake| (intake, bytes)));
             match outcome {
-                Ok((intake, bytes)) => {
+                Ok((mut intake, bytes)) => {
+                    claim::claim(&mut intake, &claimant);
                     let excerpts = excerpts(&intake, &bytes);
                     (Outcome::Read(Box::new(intake)), excerpts, Some(bytes))
                 }
@@ -65,16 +77,24 @@ impl Uploads {
             Outcome::Refused { code, .. } => tracing::info!(upload = %id, file = %view.file_name, size, code, "upload refused"),
         }
         let json = serde_json::to_value(&view).map_err(|error| StoreError::Corrupt(error.to_string()))?;
-        self.store.save_upload(id, &view.file_name, i64::try_from(size).unwrap_or(i64::MAX), &json, bytes.as_deref()).await?;
+        let business_line = match &view.outcome {
+            Outcome::Read(intake) => intake.pack.as_ref().map(|pack| pack.metadata.business_line.clone()).unwrap_or_default(),
+            Outcome::Refused { .. } => String::new(),
+        };
+        let owner = StoredOwner { business_line: Some(business_line), created_by: by.actor().name().to_string() };
+        self.store.save_upload(id, &view.file_name, i64::try_from(size).unwrap_or(i64::MAX), &json, bytes.as_deref(), &owner).await?;
         Ok(id.to_string())
     }
 
-    /// An upload by id; `None` for ids that are unknown or malformed.
-    pub async fn load(&self, id: uuid::Uuid) -> Result<Option<UploadView>, StoreError> {
+    /// An upload by id; `None` for ids that are unknown, or that `by` may not see.
+    pub async fn load(&self, by: &Principal, id: uuid::Uuid) -> Result<Option<UploadView>, Problem> {
+        if !sharepack_engine::views::upload_visible(&self.store, by, id).await? {
+            return Ok(None);
+        }
         match self.store.load_upload(id).await? {
             Some(stored) => serde_json::from_value(stored.outcome)
                 .map(Some)
-                .map_err(|error| StoreError::Corrupt(format!("stored upload {id} cannot be read: {error}"))),
+                .map_err(|error| StoreError::Corrupt(format!("stored upload {id} cannot be read: {error}")).into()),
             None => Ok(None),
         }
     }
@@ -121,9 +141,11 @@ fn no_such_upload() -> Problem {
 }
 
 pub async fn submit_upload(id: String, confirm_removals: bool) -> Result<String, Problem> {
-    let portal = request()?.portal;
+    let request = request()?;
+    let portal = &request.portal;
+    portal.throttle.admit(&request.by)?;
     let upload_id = parse_id(&id).ok_or_else(no_such_upload)?;
-    let view = Uploads::new(portal.store.clone()).load(upload_id).await?;
+    let view = Uploads::new(portal.store.clone()).load(&request.by, upload_id).await?;
     let bytes = portal.store.load_upload_content(upload_id).await?;
     let (Some(view), Some(bytes)) = (view, bytes) else { return Err(no_such_upload()) };
     let workspace_url = view.preview.as_ref().map(|preview| preview.workspace_url.clone());
@@ -132,6 +154,7 @@ pub async fn submit_upload(id: String, confirm_removals: bool) -> Result<String,
     let approved = view.preview.as_ref().and_then(Preview::plan);
     let workspace = portal.workspaces.select(workspace_url.as_deref(), None).map_err(|unknown| unknown.problem())?;
     let submission = apply::Submission {
+        by: &request.by,
         file_name: &view.file_name,
         bytes,
         workspace,
@@ -145,12 +168,7 @@ pub async fn submit_upload(id: String, confirm_removals: bool) -> Result<String,
     match apply::submit(&portal.store, &portal.queue, submission).await {
         Ok(submitted) => match (submitted.run_id, submitted.claim) {
             (Some(run), Some(claim)) => {
-                if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
-                    let cookie = format!("{}={claim}; Path=/; Max-Age=604800; HttpOnly; SameSite=Lax", claim_cookie(&run));
-                    if let Ok(value) = http::HeaderValue::from_str(&cookie) {
-                        response.append_header(http::header::SET_COOKIE, value);
-                    }
-                }
+                set_cookie(&cookie(portal, &claim_cookie(&run), &claim.to_string(), 604_800));
                 leptos_axum::redirect(&format!("/runs/{run}"));
                 Ok(run.to_string())
             }

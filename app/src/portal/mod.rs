@@ -1,14 +1,16 @@
 //! The server side of every page (feature `ssr`): the portal's state that server functions find
-//! in their request context, who is acting, and the one place where a [`Problem`] becomes the
-//! page's answer (its HTTP status and the error the browser shows).
+//! in their request context, who is signed in (the [`Principal`] the server's authentication
+//! layer put on the request), and the one place where a [`Problem`] becomes the page's answer
+//! (its HTTP status and the error the browser shows).
 
 pub mod multipart;
 
 use crate::error::PortalError;
 use leptos::prelude::*;
+use sharepack_engine::access::sessions::SessionPolicy;
+use sharepack_engine::access::Principal;
 use sharepack_engine::databricks::workspaces::Workspaces;
 use sharepack_engine::error::Problem;
-use sharepack_engine::identity::Actor;
 use sharepack_engine::intake::Limits;
 use sharepack_engine::store::Store;
 use std::sync::Arc;
@@ -26,36 +28,53 @@ pub struct Portal {
     pub queue: sharepack_engine::queue::Queue,
     /// How runs are applied (compensation default, concurrency).
     pub apply: sharepack_engine::apply::ApplySettings,
+    /// How long browser sessions last.
+    pub sessions: SessionPolicy,
+    /// Cookies get `Secure` (and the `__Host-` prefix) when the portal is served over HTTPS.
+    pub secure_cookies: bool,
+    /// Sign-in through the identity provider is configured (the sign-in page offers it).
+    pub oidc_enabled: bool,
+    /// The portal's address as people reach it (invitation links start with it).
+    pub public_url: String,
+    /// Rate limits per identity on uploads and plans.
+    pub throttle: Arc<sharepack_engine::access::throttle::Throttle>,
 }
 
-/// One request: the portal, and who acts.
-pub struct Request {
-    pub portal: Portal,
-    /// Who the request acts for. Until sign-in exists this is who a form says it is
-    /// ([`Request::acting`]); every record of who did what takes it from here.
-    pub actor: Actor,
-}
-
-impl Request {
-    /// The actor a form names (`by`); forms that change something must name one.
-    pub fn acting(&mut self, by: Option<&str>) -> Result<&Actor, Problem> {
-        self.actor = Actor::claimed(by);
-        if !self.actor.is_person() {
-            return Err(
-                Problem::invalid("who_missing", "Say who you are (name or e-mail)").hint("Cancel and retry are recorded with who and why")
-            );
-        }
-        Ok(&self.actor)
+/// The session cookie's name: `__Host-` when served over HTTPS, so no other site or path can
+/// set it.
+pub fn session_cookie(secure: bool) -> &'static str {
+    if secure {
+        "__Host-sharepack_session"
+    } else {
+        "sharepack_session"
     }
 }
 
-/// The request's context.
-pub fn request() -> Result<Request, Problem> {
-    let portal = use_context::<Portal>().ok_or_else(|| {
+/// One request of someone signed in: the portal, and who they are.
+pub struct Request {
+    pub portal: Portal,
+    /// Every record of who did what takes it from here.
+    pub by: Principal,
+}
+
+/// The portal, for the few server functions anyone may call (sign-in, the header's badge).
+pub fn portal() -> Result<Portal, Problem> {
+    use_context::<Portal>().ok_or_else(|| {
         tracing::error!("the portal state is missing from the request context");
         Problem::internal("preparing the page")
-    })?;
-    Ok(Request { portal, actor: Actor::Anonymous })
+    })
+}
+
+/// Who is signed in, as the server's authentication layer found it on the request.
+pub fn principal() -> Option<Principal> {
+    use_context::<http::request::Parts>().and_then(|parts| parts.extensions.get::<Principal>().cloned())
+}
+
+/// The request's context, for someone signed in (401 otherwise).
+pub fn request() -> Result<Request, Problem> {
+    let portal = portal()?;
+    let by = principal().ok_or_else(Problem::unauthenticated)?;
+    Ok(Request { portal, by })
 }
 
 /// Runs a server function's body and makes its problem the answer: the status (from the
@@ -65,6 +84,33 @@ pub async fn answer<T>(body: impl std::future::Future<Output = Result<T, Problem
         set_status(problem.class.status());
         PortalError(problem)
     })
+}
+
+/// Sets a cookie on the answer.
+pub fn set_cookie(cookie: &str) {
+    if let (Some(response), Ok(value)) = (use_context::<leptos_axum::ResponseOptions>(), http::HeaderValue::from_str(cookie)) {
+        response.append_header(http::header::SET_COOKIE, value);
+    }
+}
+
+/// A cookie only this portal's pages send back: `HttpOnly`, `SameSite=Lax`, `Secure` over HTTPS.
+pub fn cookie(portal: &Portal, name: &str, value: &str, max_age_secs: i64) -> String {
+    let secure = if portal.secure_cookies { "; Secure" } else { "" };
+    format!("{name}={value}; Path=/; Max-Age={max_age_secs}; HttpOnly; SameSite=Lax{secure}")
+}
+
+/// A cookie's value from the request.
+pub fn cookie_value(name: &str) -> Option<String> {
+    let parts = use_context::<http::request::Parts>()?;
+    parts
+        .headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|header| header.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value.to_string())
 }
 
 fn set_status(status: u16) {

@@ -8,25 +8,25 @@ pub use sharepack_engine::views::{EventView, RunView, StepView};
 #[server(name = GetRun, prefix = "/api", endpoint = "get_run")]
 pub async fn get_run(id: String) -> Answer<Option<RunView>> {
     crate::portal::answer(async move {
-        let portal = crate::portal::request()?.portal;
+        let request = crate::portal::request()?;
         let Some(id) = crate::portal::parse_id(&id) else { return Ok(None) };
-        Ok(sharepack_engine::views::run_view(&portal.store, id).await?)
+        sharepack_engine::views::run_view(&request.portal.store, &request.by, id).await
     })
     .await
 }
 
-/// Cancels a queued or running run; who and why go to the audit trail.
+/// Cancels a queued or running run; who (the signed-in person) and why go to the audit trail.
 #[server(name = CancelRun, prefix = "/api", endpoint = "cancel_run")]
-pub async fn cancel_run(id: String, by: Option<String>, reason: Option<String>) -> Answer<String> {
+pub async fn cancel_run(id: String, reason: Option<String>) -> Answer<String> {
     use sharepack_engine::apply::control::Control;
-    crate::portal::answer(super::ssr::control_run(id, by, reason, Control::Cancel)).await
+    crate::portal::answer(super::ssr::control_run(id, reason, Control::Cancel)).await
 }
 
 /// Queues a failed run again, from its failed step.
 #[server(name = RetryRun, prefix = "/api", endpoint = "retry_run")]
-pub async fn retry_run(id: String, by: Option<String>, reason: Option<String>) -> Answer<String> {
+pub async fn retry_run(id: String, reason: Option<String>) -> Answer<String> {
     use sharepack_engine::apply::control::Control;
-    crate::portal::answer(super::ssr::control_run(id, by, reason, Control::Retry)).await
+    crate::portal::answer(super::ssr::control_run(id, reason, Control::Retry)).await
 }
 
 /// The run's activation links, for the browser that submitted it, once.

@@ -181,7 +181,6 @@ fn RunActions(run: Signal<RunView>) -> impl IntoView {
         view! {
             <form class=class method="post" action=action>
                 <input type="hidden" name="id" value=run.id.clone()/>
-                <label>"Your name or e-mail" <input type="text" name="by" required maxlength="255" autocomplete="email"/></label>
                 <label>"Why" <input type="text" name="reason" maxlength="500" placeholder="optional"/></label>
                 <button type="submit" class="button">{label}</button>
                 <p class="hint">{hint}</p>

@@ -7,9 +7,9 @@ pub use sharepack_engine::views::{RunSummary, SharePackRow, SharePackView, Uploa
 #[server(name = GetSharePack, prefix = "/api", endpoint = "get_share_pack")]
 pub async fn get_share_pack(id: String) -> Answer<Option<SharePackView>> {
     crate::portal::answer(async move {
-        let portal = crate::portal::request()?.portal;
+        let request = crate::portal::request()?;
         let Some(id) = crate::portal::parse_id(&id) else { return Ok(None) };
-        Ok(sharepack_engine::views::share_pack_view(&portal.store, id).await?)
+        sharepack_engine::views::share_pack_view(&request.portal.store, &request.by, id).await
     })
     .await
 }
@@ -17,8 +17,8 @@ pub async fn get_share_pack(id: String) -> Answer<Option<SharePackView>> {
 #[server(name = ListSharePacks, prefix = "/api", endpoint = "list_share_packs")]
 pub async fn list_share_packs() -> Answer<Vec<SharePackRow>> {
     crate::portal::answer(async move {
-        let portal = crate::portal::request()?.portal;
-        Ok(sharepack_engine::views::share_pack_rows(&portal.store).await?)
+        let request = crate::portal::request()?;
+        sharepack_engine::views::share_pack_rows(&request.portal.store, &request.by).await
     })
     .await
 }

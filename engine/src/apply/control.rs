@@ -2,6 +2,7 @@
 //! retry one that failed (from the failed step). Each action is recorded in the audit trail
 //! with who and why, under the run's correlation id.
 
+use crate::access::{Act, Owner, Principal};
 use crate::error::{Class, Problem};
 use crate::identity::Actor;
 use crate::queue::{Job, Queue, QueueError};
@@ -16,6 +17,9 @@ pub enum ControlError {
     NotFound(Uuid),
     #[error("{0}")]
     NotAllowed(String),
+    /// The principal may not control this run (or may not know it exists).
+    #[error("{0}")]
+    Refused(Problem),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -27,6 +31,7 @@ impl From<ControlError> for Problem {
         match error {
             ControlError::NotFound(id) => Problem::not_found("run", &id.to_string()),
             ControlError::NotAllowed(message) => Problem::new(Class::Conflict, "not_allowed", message),
+            ControlError::Refused(problem) => problem,
             ControlError::Store(error) => error.into(),
             ControlError::Queue(error) => {
                 tracing::error!(%error, "the queue refused a retry");
@@ -51,16 +56,30 @@ pub enum Control {
     Retry,
 }
 
-/// Cancels or retries a run, as `by`, for `reason`.
-pub async fn control(store: &Store, queue: &Queue, control: Control, run: Uuid, by: &Actor, reason: &str) -> Result<Answer, ControlError> {
+/// Cancels or retries a run, as `by`, for `reason`: runs of business lines `by` does not see
+/// are not found; others need the requester role there and to be `by`'s own (or `by` an admin).
+pub async fn control(
+    store: &Store,
+    queue: &Queue,
+    control: Control,
+    run: Uuid,
+    by: &Principal,
+    reason: &str,
+) -> Result<Answer, ControlError> {
     let reason: String = reason.trim().chars().take(500).collect();
+    let stored = store.load_run(run).await?.ok_or(ControlError::NotFound(run))?;
+    let line = store.share_pack_owner(stored.share_pack_id).await?.and_then(|owner| owner.business_line);
+    let owner = Owner { business_line: line.as_deref(), requested_by: &stored.requested_by };
+    by.reveal(&owner, "run", &run.to_string()).map_err(ControlError::Refused)?;
+    by.require(Act::Control, Some(&owner)).map_err(ControlError::Refused)?;
+    let actor = by.actor();
     match control {
-        Control::Cancel => cancel(store, run, by, &reason).await,
-        Control::Retry => retry(store, queue, run, by, &reason).await,
+        Control::Cancel => cancel(store, run, &actor, &reason).await,
+        Control::Retry => retry(store, queue, run, &actor, &reason).await,
     }
 }
 
-pub async fn cancel(store: &Store, run: Uuid, by: &Actor, reason: &str) -> Result<Answer, ControlError> {
+async fn cancel(store: &Store, run: Uuid, by: &Actor, reason: &str) -> Result<Answer, ControlError> {
     let before = store.load_run(run).await?.ok_or(ControlError::NotFound(run))?;
     if !before.status.can_cancel() {
         return Err(ControlError::NotAllowed(format!(
@@ -81,7 +100,7 @@ pub async fn cancel(store: &Store, run: Uuid, by: &Actor, reason: &str) -> Resul
     Ok(Answer { status, message })
 }
 
-pub async fn retry(store: &Store, queue: &Queue, run: Uuid, by: &Actor, reason: &str) -> Result<Answer, ControlError> {
+async fn retry(store: &Store, queue: &Queue, run: Uuid, by: &Actor, reason: &str) -> Result<Answer, ControlError> {
     let before = store.load_run(run).await?.ok_or(ControlError::NotFound(run))?;
     if !before.status.can_retry() {
         return Err(ControlError::NotAllowed(format!(

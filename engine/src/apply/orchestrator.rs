@@ -250,7 +250,7 @@ impl Orchestrator {
     /// The tenant (business line), project and request behind the run, in their SCD2 tables.
     async fn resolve(&self, run: &Run, pack: &SharePack) -> Result<(), StoreError> {
         let meta = &pack.metadata;
-        let requester = Actor::claimed(Some(&run.requested_by));
+        let requester = Actor::named(Some(&run.requested_by));
         let change = Change { by: &requester, reason: "resolved for a share-pack run" };
         let tenant = keys::tenant(&meta.business_line);
         self.write_if_changed(Entity::Tenant, tenant, &meta.business_line, json!({"name": meta.business_line}), &change).await?;
@@ -268,7 +268,7 @@ impl Orchestrator {
     /// the audit trail under the run's correlation id.
     async fn record(&self, run: &Run, pack: &SharePack) -> Result<(), StoreError> {
         let reason = format!("provisioned by run {} (upload {})", run.id, run.upload);
-        let requester = Actor::claimed(Some(&run.requested_by));
+        let requester = Actor::named(Some(&run.requested_by));
         let change = Change { by: &requester, reason: &reason };
         for recipient in &pack.recipients {
             let mut data = serde_json::to_value(plan::desired_recipient(recipient)).unwrap_or_default();

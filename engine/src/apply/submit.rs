@@ -4,10 +4,10 @@
 //! SCD2 version, the run, and a queue message carrying the run id only.
 
 use super::keys;
+use crate::access::{claim, Act, Principal};
 use crate::databricks::workspaces::Workspace;
 use crate::error::{Class, Problem};
 use crate::finding::Finding;
-use crate::identity::Actor;
 use crate::intake::{read_pack, IntakeError, Limits};
 use crate::model::Strategy;
 use crate::plan::{dry_run, Plan, PlanOptions};
@@ -19,6 +19,8 @@ use serde_json::json;
 use uuid::Uuid;
 
 pub struct Submission<'a> {
+    /// Who submits: the pack's requestor, and whose business line it must be.
+    pub by: &'a Principal,
     pub file_name: &'a str,
     pub bytes: Vec<u8>,
     pub workspace: &'a Workspace,
@@ -62,6 +64,9 @@ impl Submitted {
 pub enum SubmitError {
     #[error(transparent)]
     Intake(#[from] IntakeError),
+    /// The submitter may not submit this pack (its business line, its requestor).
+    #[error("{0}")]
+    Refused(Problem),
     /// Only one run per share pack at a time: two runs racing on the same resources would fail.
     #[error("share pack {share_pack_name} already has a run in progress ({run_id}); wait for it to finish or cancel it")]
     Busy { share_pack_name: String, run_id: Uuid },
@@ -78,6 +83,7 @@ impl From<SubmitError> for Problem {
     fn from(error: SubmitError) -> Self {
         match error {
             SubmitError::Intake(error) => error.into(),
+            SubmitError::Refused(problem) => problem,
             SubmitError::Busy { .. } => Problem::new(Class::Conflict, "run_in_progress", sentence(&error.to_string()))
                 .hint("Follow the current run, or cancel it first"),
             SubmitError::Store(error) => error.into(),
@@ -104,15 +110,23 @@ pub fn share_pack_name(requestor: &str, at: chrono::DateTime<Utc>) -> String {
 }
 
 pub async fn submit(store: &Store, queue: &Queue, submission: Submission<'_>) -> Result<Submitted, SubmitError> {
+    let by = submission.by;
+    by.require(Act::Request, None).map_err(SubmitError::Refused)?;
     let limits = submission.limits;
     let bytes = submission.bytes;
     let file_name = submission.file_name.to_string();
-    let (intake, bytes) = tokio::task::spawn_blocking(move || read_pack(&bytes, Some(&file_name), &limits).map(|intake| (intake, bytes)))
-        .await
-        .map_err(|error| StoreError::Config(format!("intake task failed: {error}")))??;
+    let (mut intake, bytes) =
+        tokio::task::spawn_blocking(move || read_pack(&bytes, Some(&file_name), &limits).map(|intake| (intake, bytes)))
+            .await
+            .map_err(|error| StoreError::Config(format!("intake task failed: {error}")))??;
+    claim::claim(&mut intake, by);
+    if let Some(refused) = claim::refusal(&intake) {
+        // Nothing is stored under a business line the submitter does not hold, nor in someone else's name.
+        return Err(SubmitError::Refused(refused));
+    }
     let format = intake.format.to_string();
     let meta = intake.pack.as_ref().map(|pack| pack.metadata.clone());
-    let requester = Actor::claimed(meta.as_ref().map(|meta| meta.requestor.as_str()));
+    let requester = by.actor();
     let requested_by = requester.name().to_string();
     let workspace = submission.workspace;
     let share_pack_id = match &meta {
@@ -120,7 +134,8 @@ pub async fn submit(store: &Store, queue: &Queue, submission: Submission<'_>) ->
         None => keys::share_pack(&workspace.url, "", submission.file_name),
     };
     let now = crate::store::now();
-    let name = share_pack_name(&requested_by, now);
+    let named_by = meta.as_ref().map(|meta| meta.requestor.trim()).filter(|requestor| !requestor.is_empty()).unwrap_or(&requested_by);
+    let name = share_pack_name(named_by, now);
     let parsed = serde_json::to_value(&intake.pack).unwrap_or_default();
     let outcome = dry_run(intake, &workspace.client, submission.options).await;
     let mut submitted = Submitted {
@@ -143,6 +158,7 @@ pub async fn submit(store: &Store, queue: &Queue, submission: Submission<'_>) ->
         let current = store.share_pack(share_pack_id).await?.map(|v| v.name).unwrap_or(name);
         return Err(SubmitError::Busy { share_pack_name: current, run_id: active.id });
     }
+    store.set_share_pack_owner(share_pack_id, meta.as_ref().map(|meta| meta.business_line.as_str()), &requested_by).await?;
     // Every upload is kept as a version of the pack, accepted or not, so its history is complete.
     let upload = store.save_pack_file(share_pack_id, submission.file_name, &format, &bytes, &parsed).await?;
     let run_id = Uuid::now_v7();

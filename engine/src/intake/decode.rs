@@ -256,7 +256,8 @@ impl Decoder {
             ));
             return Metadata { origin: node.at.with_path("metadata"), ..Default::default() };
         };
-        let requestor = self.required_text(&mut record, "requestor", "the requestor's e-mail address");
+        // Left out, the requestor is whoever submits (`access::claim`).
+        let requestor = self.text(&mut record, "requestor").unwrap_or_default();
         let project_name = self.required_text(&mut record, "project_name", "the project's name");
         let business_line = self.required_text(&mut record, "business_line", "the business line that owns the data");
         let strategy = self.text(&mut record, "strategy").and_then(|text| {

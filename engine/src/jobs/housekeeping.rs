@@ -1,5 +1,5 @@
-//! Periodic housekeeping: jobs that run on a timer in every worker process (today: deleting
-//! activation links nobody took). They are idempotent, so several processes running them at
+//! Periodic housekeeping: jobs that run on a timer in every worker process (deleting activation
+//! links nobody took, ended sessions and stale sign-in states). They are idempotent, so several processes running them at
 //! once is harmless.
 
 use super::{Job, Jobs};
@@ -14,7 +14,7 @@ pub struct Housekeeping {
 }
 
 impl Housekeeping {
-    pub const JOBS: [Job; 1] = [Job::ExpireActivationLinks];
+    pub const JOBS: [Job; 2] = [Job::ExpireActivationLinks, Job::ExpireSignIns];
 
     /// Runs every housekeeping job now, then every `every`, until `stop` turns true. Failures
     /// are logged and tried again at the next tick.

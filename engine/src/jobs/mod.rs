@@ -30,11 +30,13 @@ pub enum Settled {
 pub struct Jobs {
     pub store: Store,
     pub orchestrator: Arc<Orchestrator>,
+    /// How long sessions last (housekeeping deletes ended ones).
+    pub sessions: crate::access::sessions::SessionPolicy,
 }
 
 impl Jobs {
     pub fn new(store: Store, orchestrator: Arc<Orchestrator>) -> Self {
-        Jobs { store, orchestrator }
+        Jobs { store, orchestrator, sessions: Default::default() }
     }
 
     /// Runs one job; `stop` turning true asks long jobs to stop at the next safe point.
@@ -54,6 +56,15 @@ impl Jobs {
                 }
                 Ok(Settled::Done)
             }
+            Job::ExpireSignIns => {
+                let now = chrono::Utc::now();
+                let sessions = self.store.expire_sessions(now, now - self.sessions.idle).await?;
+                let states = self.store.expire_sign_in_states(now - chrono::TimeDelta::minutes(10)).await?;
+                if sessions + states > 0 {
+                    tracing::info!(sessions, states, "ended sessions and stale sign-in states were deleted");
+                }
+                Ok(Settled::Done)
+            }
         }
     }
 
@@ -62,7 +73,7 @@ impl Jobs {
     pub async fn give_up(&self, job: Job, reason: &str) -> Result<(), JobError> {
         match job {
             Job::ApplyRun { run_id } => self.orchestrator.abandon(run_id, reason).await,
-            Job::ExpireActivationLinks => Ok(()),
+            Job::ExpireActivationLinks | Job::ExpireSignIns => Ok(()),
         }
     }
 }

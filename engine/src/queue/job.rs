@@ -12,6 +12,8 @@ pub enum Job {
     ApplyRun { run_id: Uuid },
     /// Delete activation links nobody took in time.
     ExpireActivationLinks,
+    /// Delete ended sessions, sign-in states past their ten minutes and dead one-time links.
+    ExpireSignIns,
 }
 
 impl Job {

@@ -23,11 +23,22 @@ pub enum AuditAction {
     /// Bookkeeping: a run's applied changes are in the trail (so a retried record step does
     /// not write them twice). Not something that happened; pages leave it out.
     ActionsRecorded,
+    /// An account was made (by the setup link, an administrator or the CLI).
+    AccountCreated,
+    /// Someone set their password (from an invitation or the setup link).
+    PasswordSet,
+    RoleGranted,
+    RoleRevoked,
+    /// An API token was made; the details name it, never its value.
+    TokenCreated,
+    TokenRevoked,
+    SignedIn,
+    SignedOut,
 }
 
 impl AuditAction {
     /// Every action, for reading column values back.
-    const ALL: [AuditAction; 17] = [
+    const ALL: [AuditAction; 25] = [
         AuditAction::RunSubmitted,
         AuditAction::RunCancelRequested,
         AuditAction::RunRetried,
@@ -37,6 +48,14 @@ impl AuditAction {
         AuditAction::PlanRecomputed,
         AuditAction::Compensated,
         AuditAction::ActionsRecorded,
+        AuditAction::AccountCreated,
+        AuditAction::PasswordSet,
+        AuditAction::RoleGranted,
+        AuditAction::RoleRevoked,
+        AuditAction::TokenCreated,
+        AuditAction::TokenRevoked,
+        AuditAction::SignedIn,
+        AuditAction::SignedOut,
         AuditAction::Applied(ActionKind::Create),
         AuditAction::Applied(ActionKind::Update),
         AuditAction::Applied(ActionKind::AddObject),
@@ -59,6 +78,14 @@ impl AuditAction {
             AuditAction::PlanRecomputed => "plan_recomputed",
             AuditAction::Compensated => "compensated",
             AuditAction::ActionsRecorded => "actions_recorded",
+            AuditAction::AccountCreated => "account_created",
+            AuditAction::PasswordSet => "password_set",
+            AuditAction::RoleGranted => "role_granted",
+            AuditAction::RoleRevoked => "role_revoked",
+            AuditAction::TokenCreated => "token_created",
+            AuditAction::TokenRevoked => "token_revoked",
+            AuditAction::SignedIn => "signed_in",
+            AuditAction::SignedOut => "signed_out",
             AuditAction::Applied(kind) => match kind {
                 ActionKind::Create => "create",
                 ActionKind::Update => "update",

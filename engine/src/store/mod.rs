@@ -22,28 +22,38 @@ macro_rules! bind_json {
     };
 }
 
+mod accounts;
 mod activation_links;
 mod audit;
 mod diff;
 mod docs;
+mod links;
 mod migrate;
+mod owners;
 mod pack_files;
 mod runs;
 mod scd2;
+mod sessions;
 mod share_packs;
 mod steps;
 pub mod testing;
+mod tokens;
 mod uploads;
 
+pub use accounts::{normal_email, Account, Source, StoredGrant};
 pub use activation_links::ACTIVATION_LINK_DAYS;
 pub use audit::{AuditEntry, AuditRecord};
 pub use diff::{diff_json, FieldChange};
 pub use docs::Doc;
+pub use links::{LinkPurpose, SignInState, StoredLink};
+pub use owners::{normal_line, StoredOwner};
 pub use pack_files::PackFile;
 pub use runs::{NewRun, Run};
 pub use scd2::{Change, Entity, Version, MAX_ATTEMPTS};
+pub use sessions::StoredSession;
 pub use share_packs::SharePackVersion;
 pub use steps::{NewStep, StepRecord};
+pub use tokens::StoredToken;
 pub use uploads::StoredUpload;
 
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};

@@ -293,7 +293,7 @@ fn classify(error: sqlx::Error) -> WriteError {
     }
 }
 
-fn columns(key_column: &str) -> String {
+pub(super) fn columns(key_column: &str) -> String {
     format!("record_id, {key_column}, name, data, effective_from, effective_to, is_current, is_deleted, version, created_by, change_reason")
 }
 
@@ -306,7 +306,7 @@ where
     json_column(row, index).map_err(|error| WriteError::Store(error.into()))
 }
 
-fn version_from<R: Row>(row: &R) -> Result<Version>
+pub(super) fn version_from<R: Row>(row: &R) -> Result<Version>
 where
     usize: sqlx::ColumnIndex<R>,
     for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,

@@ -15,7 +15,7 @@ pub struct StoredUpload {
 }
 
 impl Store {
-    /// Keeps an upload: its outcome and, when it was readable, its bytes.
+    /// Keeps an upload: its outcome, whose it is and, when it was readable, its bytes.
     pub async fn save_upload(
         &self,
         id: Uuid,
@@ -23,16 +23,18 @@ impl Store {
         size: i64,
         outcome: &serde_json::Value,
         content: Option<&[u8]>,
+        owner: &super::StoredOwner,
     ) -> Result<()> {
-        let sql = "INSERT INTO uploads (upload_id, file_name, size, outcome, content, uploaded_at) VALUES ($1, $2, $3, $4, $5, $6)";
+        let sql = "INSERT INTO uploads (upload_id, file_name, size, outcome, content, uploaded_at, uploaded_by, business_line) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+        let line = owner.business_line.as_deref().unwrap_or_default().trim();
         match self {
             Store::Postgres(pool) => {
                 let query = sqlx::query(sql).bind(id).bind(file_name).bind(size).bind(sqlx::types::Json(outcome)).bind(content);
-                bind_time(self, query, now()).execute(pool).await?;
+                bind_time(self, query, now()).bind(&owner.created_by).bind(line).execute(pool).await?;
             }
             Store::Sqlite(pool) => {
                 let query = sqlx::query(sql).bind(id).bind(file_name).bind(size).bind(outcome.to_string()).bind(content);
-                bind_time(self, query, now()).execute(pool).await?;
+                bind_time(self, query, now()).bind(&owner.created_by).bind(line).execute(pool).await?;
             }
         }
         Ok(())

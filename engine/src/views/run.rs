@@ -60,11 +60,18 @@ impl RunView {
 }
 
 /// A run by id, with its steps, its audit trail (bookkeeping left out) and how many activation
-/// links wait for the submitter.
+/// links wait for the submitter; `None` when it does not exist or `by` may not see it.
 #[cfg(feature = "queue")]
-pub async fn run_view(store: &crate::store::Store, id: uuid::Uuid) -> Result<Option<RunView>, crate::store::StoreError> {
+pub async fn run_view(
+    store: &crate::store::Store,
+    by: &crate::access::Principal,
+    id: uuid::Uuid,
+) -> Result<Option<RunView>, crate::error::Problem> {
     use super::time;
     let Some(run) = store.load_run(id).await? else { return Ok(None) };
+    if !super::visible(store, by, run.share_pack_id, &run.requested_by).await? {
+        return Ok(None);
+    }
     let steps = store.load_steps(id).await?;
     let events = store.audit_of(run.correlation_id).await?;
     let pack = store.share_pack(run.share_pack_id).await?;

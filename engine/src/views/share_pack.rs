@@ -81,11 +81,17 @@ pub use reads::*;
 mod reads {
     use super::super::time;
     use super::*;
-    use crate::store::{Entity, SharePackVersion, Store, StoreError};
+    use crate::access::{Act, Principal};
+    use crate::error::Problem;
+    use crate::store::{SharePackVersion, Store};
     use uuid::Uuid;
 
-    pub async fn share_pack_view(store: &Store, id: Uuid) -> Result<Option<SharePackView>, StoreError> {
+    /// A share pack; `None` when it does not exist or `by` may not see it.
+    pub async fn share_pack_view(store: &Store, by: &Principal, id: Uuid) -> Result<Option<SharePackView>, Problem> {
         let Some(pack) = store.share_pack(id).await? else { return Ok(None) };
+        if !super::super::visible(store, by, id, &pack.record.requested_by).await? {
+            return Ok(None);
+        }
         let uploads = store.pack_files(id).await?;
         let runs = store.runs_of_pack(id).await?;
         let record = &pack.record;
@@ -123,43 +129,34 @@ mod reads {
         }))
     }
 
-    /// The 200 most recently changed share packs (of at most the first 2,000 by name).
-    pub async fn share_pack_rows(store: &Store) -> Result<Vec<SharePackRow>, StoreError> {
-        const PAGE: u32 = 200;
-        let mut rows = Vec::new();
-        let mut after: Option<(String, Uuid)> = None;
-        loop {
-            let page = store.current_page(Entity::SharePack, after.as_ref().map(|(name, key)| (name.as_str(), *key)), PAGE).await?;
-            let Some(last) = page.last() else { break };
-            after = Some((last.name.clone(), last.key));
-            let full = page.len() == PAGE as usize;
-            // A version that cannot be read is logged and left out: one bad row must not hide
-            // every other pack.
-            let packs = page.into_iter().filter_map(|version| {
-                SharePackVersion::try_from(version).map_err(|error| tracing::error!(%error, "a share pack is left out of the list")).ok()
-            });
-            rows.extend(packs.map(|pack| {
-                let row = SharePackRow {
-                    id: pack.id.to_string(),
-                    name: pack.name.clone(),
-                    project: pack.record.project_name.clone().unwrap_or_default(),
-                    status: pack.record.status,
-                    strategy: pack.record.strategy,
-                    requested_by: pack.record.requested_by.clone(),
-                    updated_at: time(pack.effective_from),
-                };
-                (pack.effective_from, row)
-            }));
-            if !full || rows.len() >= 2000 {
-                break;
-            }
-        }
-        rows.sort_by_key(|row| std::cmp::Reverse(row.0));
-        Ok(rows.into_iter().take(PAGE as usize).map(|(_, row)| row).collect())
+    /// The 200 most recently changed share packs `by` may see.
+    pub async fn share_pack_rows(store: &Store, by: &Principal) -> Result<Vec<SharePackRow>, Problem> {
+        by.require(Act::Read, None)?;
+        let versions = store.visible_share_packs(&by.visibility(), 200).await?;
+        // A version that cannot be read is logged and left out: one bad row must not hide
+        // every other pack.
+        let packs = versions.into_iter().filter_map(|version| {
+            SharePackVersion::try_from(version).map_err(|error| tracing::error!(%error, "a share pack is left out of the list")).ok()
+        });
+        Ok(packs
+            .map(|pack| SharePackRow {
+                id: pack.id.to_string(),
+                name: pack.name.clone(),
+                project: pack.record.project_name.clone().unwrap_or_default(),
+                status: pack.record.status,
+                strategy: pack.record.strategy,
+                requested_by: pack.record.requested_by.clone(),
+                updated_at: time(pack.effective_from),
+            })
+            .collect())
     }
 
-    pub async fn share_pack_progress(store: &Store, id: Uuid) -> Result<Option<PackProgress>, StoreError> {
+    /// The seed's status read; `None` when the share pack does not exist or `by` may not see it.
+    pub async fn share_pack_progress(store: &Store, by: &Principal, id: Uuid) -> Result<Option<PackProgress>, Problem> {
         let Some(pack) = store.share_pack(id).await? else { return Ok(None) };
+        if !super::super::visible(store, by, id, &pack.record.requested_by).await? {
+            return Ok(None);
+        }
         let created = store.share_pack_created_at(id).await?.unwrap_or(pack.effective_from);
         let run = match pack.record.run_id {
             Some(run) => store.load_run(run).await?,

@@ -33,6 +33,14 @@ impl IntoResponse for ApiError {
         let status = StatusCode::from_u16(problem.class.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let body =
             Body { code: &problem.code, message: &problem.message, hint: problem.hint.as_deref(), location: problem.location.as_deref() };
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        let headers = response.headers_mut();
+        if let Some(seconds) = problem.retry_after {
+            headers.insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        if status == StatusCode::UNAUTHORIZED {
+            headers.insert(axum::http::header::WWW_AUTHENTICATE, axum::http::HeaderValue::from_static("Bearer realm=\"sharepack\""));
+        }
+        response
     }
 }

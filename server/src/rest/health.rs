@@ -24,7 +24,25 @@ pub struct Health {
     pub poison_depth: Option<u64>,
     pub workspace: WorkspaceInfo,
     pub version: &'static str,
+    pub auth: AuthInfo,
 }
+
+/// How callers prove who they are.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AuthInfo {
+    /// `bearer` (API tokens), or `open` when `SHAREPACK_OPEN_REST` serves /workflow to anyone.
+    pub rest: &'static str,
+    /// Sign-in through the identity provider is configured.
+    pub oidc: bool,
+    /// Said loudly when the REST API needs no credentials.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warning: Option<&'static str>,
+}
+
+/// The warning health and the log give when the REST API is open.
+pub const OPEN_REST_WARNING: &str =
+    "SHAREPACK_OPEN_REST is on: /workflow accepts requests without credentials, recorded as anonymous. Use it only on a trusted network.";
 
 pub async fn health(State(state): State<AppState>, headers: HeaderMap) -> Result<(StatusCode, Json<Health>), ApiError> {
     let workspace = WorkspaceInfo::from(chosen_workspace(&state, &headers)?);
@@ -59,6 +77,11 @@ pub async fn health(State(state): State<AppState>, headers: HeaderMap) -> Result
         poison_depth: depth.map(|(_, poisoned)| poisoned),
         workspace,
         version: env!("CARGO_PKG_VERSION"),
+        auth: AuthInfo {
+            rest: if state.open_rest { "open" } else { "bearer" },
+            oidc: state.portal.oidc_enabled,
+            warning: state.open_rest.then_some(OPEN_REST_WARNING),
+        },
     };
     Ok((status, Json(body)))
 }

@@ -3,12 +3,14 @@
 
 use super::multipart::read_upload;
 use super::{chosen_workspace, ApiError, WorkspaceInfo};
+use crate::auth::Caller;
 use crate::AppState;
 use axum::body::Body;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::Json;
 use serde::Serialize;
+use sharepack_engine::access::{claim, Act, Principal};
 use sharepack_engine::error::Problem;
 use sharepack_engine::intake::{read_pack, Intake};
 use sharepack_engine::{Finding, FindingCounts, SharePack};
@@ -26,8 +28,12 @@ pub struct ValidateResponse {
     pub findings: Vec<Finding>,
 }
 
-/// Reads the uploaded file and runs intake on it, off the async threads.
-async fn intake(state: &AppState, headers: &HeaderMap, body: Body) -> Result<Intake, ApiError> {
+/// Reads the uploaded file and runs intake on it, off the async threads, for a requester: the
+/// pack's requestor is checked against them (a finding when it is someone else) and a business
+/// line they do not hold is refused (403).
+async fn intake(state: &AppState, by: &Principal, headers: &HeaderMap, body: Body) -> Result<Intake, ApiError> {
+    by.require(Act::Request, None)?;
+    state.portal.throttle.admit(by)?;
     let limits = state.portal.limits;
     let upload = read_upload(headers, body, limits.max_file_bytes).await?;
     let bytes = upload.bytes?;
@@ -36,12 +42,22 @@ async fn intake(state: &AppState, headers: &HeaderMap, body: Body) -> Result<Int
         tracing::error!(%error, "intake task failed");
         Problem::internal("reading the file")
     })??;
-    Ok(intake)
+    let mut intake = intake;
+    claim::claim(&mut intake, by);
+    match claim::refusal(&intake) {
+        Some(refused) if refused.class == sharepack_engine::Class::Forbidden => Err(ApiError(refused)),
+        _ => Ok(intake),
+    }
 }
 
-pub async fn validate(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Result<Json<ValidateResponse>, ApiError> {
+pub async fn validate(
+    State(state): State<AppState>,
+    Caller(by): Caller,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Json<ValidateResponse>, ApiError> {
     chosen_workspace(&state, &headers)?;
-    let intake = intake(&state, &headers, body).await?;
+    let intake = intake(&state, &by, &headers, body).await?;
     tracing::info!(format = %intake.format, errors = intake.counts().errors, "validated a share pack over HTTP");
     Ok(Json(ValidateResponse {
         format: intake.format,
@@ -78,12 +94,13 @@ pub struct PlanQuery {
 
 pub async fn plan(
     State(state): State<AppState>,
+    Caller(by): Caller,
     headers: HeaderMap,
     Query(query): Query<PlanQuery>,
     body: Body,
 ) -> Result<Json<PlanResponse>, ApiError> {
     let workspace = chosen_workspace(&state, &headers)?;
-    let intake = intake(&state, &headers, body).await?;
+    let intake = intake(&state, &by, &headers, body).await?;
     let options = sharepack_engine::plan::PlanOptions { strict: query.strict.unwrap_or(state.portal.strict_strategy) };
     let outcome = sharepack_engine::plan::dry_run(intake, &workspace.client, options).await;
     let (validation_errors, validation_warnings) = seed_strings(&outcome.findings);

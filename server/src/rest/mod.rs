@@ -10,6 +10,7 @@ mod runs;
 mod sharepacks;
 
 pub use error::ApiError;
+pub use health::OPEN_REST_WARNING;
 
 use crate::AppState;
 use axum::http::HeaderMap;

@@ -2,6 +2,7 @@
 //! `POST /workflow/runs/{id}/activation-links` (the submitter takes the links, once).
 
 use super::{parse_id, ApiError};
+use crate::auth::Caller;
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
@@ -9,15 +10,13 @@ use axum::Json;
 use serde::Serialize;
 use sharepack_engine::apply::control::{self, Control};
 use sharepack_engine::error::{Class, Problem};
-use sharepack_engine::identity::Actor;
 use sharepack_engine::records::RunStatus;
 
-/// Who asks and why, for cancel and retry.
+/// Why, for cancel and retry. Who is the caller's token; a `By` field, which the API took
+/// before sign-in existed, is ignored.
 #[derive(Debug, Default, serde::Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ActionRequest {
-    #[serde(default)]
-    pub by: Option<String>,
     #[serde(default)]
     pub reason: Option<String>,
 }
@@ -32,32 +31,34 @@ pub struct RunActionResponse {
 
 pub async fn cancel(
     state: State<AppState>,
+    caller: Caller,
     id: Path<String>,
     body: Option<Json<ActionRequest>>,
 ) -> Result<Json<RunActionResponse>, ApiError> {
-    act(state, id, body, Control::Cancel).await
+    act(state, caller, id, body, Control::Cancel).await
 }
 
 pub async fn retry(
     state: State<AppState>,
+    caller: Caller,
     id: Path<String>,
     body: Option<Json<ActionRequest>>,
 ) -> Result<Json<RunActionResponse>, ApiError> {
-    act(state, id, body, Control::Retry).await
+    act(state, caller, id, body, Control::Retry).await
 }
 
-/// Cancel or retry, recorded with who (`By`; anonymous when left out) and why.
+/// Cancel or retry, recorded with who (the caller) and why.
 async fn act(
     State(state): State<AppState>,
+    Caller(by): Caller,
     Path(id): Path<String>,
     body: Option<Json<ActionRequest>>,
     what: Control,
 ) -> Result<Json<RunActionResponse>, ApiError> {
     let id = parse_id(&id, "run")?;
     let request = body.map(|Json(body)| body).unwrap_or_default();
-    let actor = Actor::claimed(request.by.as_deref());
     let portal = &state.portal;
-    let answer = control::control(&portal.store, &portal.queue, what, id, &actor, request.reason.as_deref().unwrap_or("")).await?;
+    let answer = control::control(&portal.store, &portal.queue, what, id, &by, request.reason.as_deref().unwrap_or("")).await?;
     Ok(Json(RunActionResponse { run_id: id, run_status: answer.status, message: answer.message }))
 }
 
@@ -82,11 +83,15 @@ pub struct ActivationLinksResponse {
 /// them as it hands them over.
 pub async fn activation_links(
     State(state): State<AppState>,
+    Caller(by): Caller,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Json<ActivationLinksResponse>, ApiError> {
     let id = parse_id(&id, "run")?;
     let store = &state.portal.store;
+    if sharepack_engine::views::run_view(store, &by, id).await?.is_none() {
+        return Err(ApiError(Problem::not_found("run", &id.to_string())));
+    }
     let run = store.load_run(id).await?.ok_or_else(|| Problem::not_found("run", &id.to_string()))?;
     let claim = headers.get("x-claim-token").and_then(|value| value.to_str().ok()).and_then(|text| uuid::Uuid::parse_str(text.trim()).ok());
     let Some(claim) = claim.filter(|claim| Some(*claim) == run.claim) else {

@@ -4,6 +4,7 @@
 use super::intake::seed_strings;
 use super::multipart::read_upload;
 use super::{chosen_workspace, parse_id, ApiError};
+use crate::auth::Caller;
 use crate::AppState;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
@@ -47,14 +48,18 @@ pub struct UploadQuery {
 
 pub async fn upload(
     State(state): State<AppState>,
+    Caller(by): Caller,
     headers: HeaderMap,
     Query(query): Query<UploadQuery>,
     body: Body,
 ) -> Result<(StatusCode, Json<UploadResponse>), ApiError> {
     let workspace = chosen_workspace(&state, &headers)?;
     let portal = &state.portal;
+    by.require(sharepack_engine::access::Act::Request, None)?;
+    portal.throttle.admit(&by)?;
     let upload = read_upload(&headers, body, portal.limits.max_file_bytes).await?;
     let submission = sharepack_engine::apply::Submission {
+        by: &by,
         file_name: &upload.file_name,
         bytes: upload.bytes?,
         workspace,
@@ -93,8 +98,8 @@ pub async fn upload(
     Ok((if accepted { StatusCode::ACCEPTED } else { StatusCode::BAD_REQUEST }, Json(body)))
 }
 
-pub async fn status(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<PackProgress>, ApiError> {
+pub async fn status(State(state): State<AppState>, Caller(by): Caller, Path(id): Path<String>) -> Result<Json<PackProgress>, ApiError> {
     let id = parse_id(&id, "share pack")?;
-    let progress = sharepack_engine::views::share_pack_progress(&state.portal.store, id).await?;
+    let progress = sharepack_engine::views::share_pack_progress(&state.portal.store, &by, id).await?;
     Ok(Json(progress.ok_or_else(|| Problem::not_found("share pack", &id.to_string()))?))
 }

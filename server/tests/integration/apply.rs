@@ -3,7 +3,7 @@
 //! the embedded queue, and on PostgreSQL with Azurite when the test command provides them
 //! (`SHAREPACK_TEST_PG_URL`, `SHAREPACK_TEST_AZURITE`).
 
-use crate::support::Portal;
+use crate::support::{Portal, TESTERS};
 use serde_json::Value;
 use sharepack_engine::databricks::auth::Credentials;
 use sharepack_engine::databricks::client::WorkspaceClient;
@@ -25,15 +25,16 @@ async fn stack(backend: Backend, extra: &[(&str, &str)], workers: u32) -> Option
     Portal::start(backend, &vars, workers).await
 }
 
+/// Uploads a sample as the person it names as requestor.
 async fn upload(stack: &Stack, file: &str, query: &str) -> (u16, Value) {
     let form = reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(sample(file)).file_name(file.to_string()));
-    let response =
-        reqwest::Client::new().post(format!("{}/workflow/sharepack/upload{query}", stack.url)).multipart(form).send().await.unwrap();
+    let client = stack.client_for_pack(&sample(file));
+    let response = client.post(format!("{}/workflow/sharepack/upload{query}", stack.url)).multipart(form).send().await.unwrap();
     (response.status().as_u16(), response.json().await.unwrap())
 }
 
 async fn status(stack: &Stack, id: &str) -> (u16, Value) {
-    let response = reqwest::get(format!("{}/workflow/sharepack/{id}", stack.url)).await.unwrap();
+    let response = stack.client_as(TESTERS[0]).get(format!("{}/workflow/sharepack/{id}", stack.url)).send().await.unwrap();
     (response.status().as_u16(), response.json().await.unwrap())
 }
 
@@ -114,10 +115,12 @@ async fn upload_to_completed(backend: Backend) {
     // The token recipient's activation link waits for its submitter only, once, and is nowhere else.
     let links = stack.store.pending_activation_links(run).await.unwrap();
     assert_eq!(links, 1, "one D2O recipient in the finance pack");
+    let john = stack.client_as(TESTERS[0]);
     let take = |claim: String| {
         let url = format!("{}/workflow/runs/{run}/activation-links", stack.url);
+        let john = john.clone();
         async move {
-            let response = reqwest::Client::new().post(url).header("X-Claim-Token", claim).send().await.unwrap();
+            let response = john.post(url).header("X-Claim-Token", claim).send().await.unwrap();
             (response.status().as_u16(), response.json::<Value>().await.unwrap())
         }
     };
@@ -161,7 +164,8 @@ async fn invalid_packs_are_refused_with_their_errors_and_unknown_ids_are_404() {
     let (code, body) = status(&stack, "not-a-uuid").await;
     assert_eq!((code, body["Code"].as_str()), (400, Some("malformed_id")), "{body}");
     let form = reqwest::multipart::Form::new().text("other", "x");
-    let response = reqwest::Client::new().post(format!("{}/workflow/sharepack/upload", stack.url)).multipart(form).send().await.unwrap();
+    let response =
+        stack.client_as(TESTERS[0]).post(format!("{}/workflow/sharepack/upload", stack.url)).multipart(form).send().await.unwrap();
     assert_eq!(response.status().as_u16(), 400);
     assert_eq!(stack.queue.depth().await.unwrap(), (0, 0), "nothing was queued");
 }
@@ -225,8 +229,9 @@ async fn a_permanent_failure_removes_what_a_new_run_created_and_retry_resumes() 
     let steps = stack.store.load_steps(run).await.unwrap();
     assert!(steps.iter().any(|step| step.kind == "create_recipient" && step.status == StepStatus::Undone), "{steps:?}");
 
-    // Retrying a failed run is allowed (and recorded); cancelling a finished one is not.
-    let client = reqwest::Client::new();
+    // Retrying a failed run is allowed (and recorded as whoever's token asked; a `By` field
+    // naming someone else is ignored); cancelling a finished one is not.
+    let client = stack.client_as("ann@example.com");
     let response = client
         .post(format!("{}/workflow/runs/{run}/cancel", stack.url))
         .json(&serde_json::json!({"By": "ops@example.com"}))
@@ -251,7 +256,7 @@ async fn a_permanent_failure_removes_what_a_new_run_created_and_retry_resumes() 
     let resolve = steps.iter().find(|step| step.kind == "resolve").unwrap();
     assert_eq!((resolve.attempts, resolve.status), (1, StepStatus::Done), "finished steps are not repeated");
     let retry = audit.iter().find(|entry| entry.action == AuditAction::RunRetried).expect("the retry is recorded");
-    assert_eq!((retry.actor.as_str(), retry.reason.as_str()), ("ops@example.com", "share creation fixed"));
+    assert_eq!((retry.actor.as_str(), retry.reason.as_str()), ("ann@example.com", "share creation fixed"));
     let response = client.post(format!("{}/workflow/runs/{}/retry", stack.url, uuid::Uuid::new_v4())).send().await.unwrap();
     assert_eq!(response.status().as_u16(), 404);
 }
@@ -262,9 +267,10 @@ async fn a_queued_run_can_be_cancelled_and_is_never_applied() {
     let (code, body) = upload(&stack, "valid/minimal.yaml", "").await;
     assert_eq!(code, 202, "{body}");
     let run = body["RunId"].as_str().unwrap().to_string();
-    let response = reqwest::Client::new()
+    let response = stack
+        .client_as("ann@example.com")
         .post(format!("{}/workflow/runs/{run}/cancel", stack.url))
-        .json(&serde_json::json!({"By": "ann@example.com", "Reason": "wrong table"}))
+        .json(&serde_json::json!({"Reason": "wrong table"}))
         .send()
         .await
         .unwrap();
@@ -363,7 +369,7 @@ async fn progress_reaches_a_browser_connected_to_another_portal_instance() {
     let (code, body) = upload(&stack, "valid/finance.yaml", "").await;
     assert_eq!(code, 202, "{body}");
     let run = body["RunId"].as_str().unwrap();
-    let mut response = reqwest::get(format!("http://{other}/runs/{run}/events")).await.unwrap();
+    let mut response = stack.client_as(TESTERS[0]).get(format!("http://{other}/runs/{run}/events")).send().await.unwrap();
     assert_eq!(response.headers()["content-type"], "text/event-stream");
     let mut text = String::new();
     let mut statuses = Vec::new();
@@ -379,7 +385,7 @@ async fn progress_reaches_a_browser_connected_to_another_portal_instance() {
     }
     assert_eq!(statuses.last().map(String::as_str), Some("COMPLETED"), "the stream ends with the result: {statuses:?}");
     assert!(statuses.len() >= 3, "steps arrive as they happen: {statuses:?}");
-    let missing = reqwest::get(format!("http://{other}/runs/{}/events", uuid::Uuid::new_v4())).await.unwrap();
+    let missing = stack.client_as(TESTERS[0]).get(format!("http://{other}/runs/{}/events", uuid::Uuid::new_v4())).send().await.unwrap();
     assert_eq!(missing.status().as_u16(), 404);
 }
 
@@ -407,7 +413,8 @@ async fn an_unreachable_workspace_is_a_503_and_nothing_is_stored_or_queued() {
     let stack = stack(Backend::Embedded, &[("SHAREPACK_WORKSPACES", workspaces.as_str())], 0).await.unwrap();
     let form = reqwest::multipart::Form::new()
         .part("file", reqwest::multipart::Part::bytes(sample("valid/minimal.yaml")).file_name("minimal.yaml"));
-    let response = reqwest::Client::new()
+    let response = stack
+        .client_as("ann@example.com")
         .post(format!("{}/workflow/sharepack/upload", stack.url))
         .header("X-Workspace-URL", format!("http://{dead}"))
         .multipart(form)
@@ -470,7 +477,8 @@ async fn a_refused_upload_during_a_run_leaves_the_runs_status_alone() {
     let id = body["SharePackId"].as_str().unwrap().to_string();
     let broken = String::from_utf8(sample("valid/minimal.yaml")).unwrap().replace("name: partner", "name: 'bad name!'");
     let form = reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(broken.into_bytes()).file_name("minimal.yaml"));
-    let response = reqwest::Client::new().post(format!("{}/workflow/sharepack/upload", stack.url)).multipart(form).send().await.unwrap();
+    let response =
+        stack.client_as("ann@example.com").post(format!("{}/workflow/sharepack/upload", stack.url)).multipart(form).send().await.unwrap();
     assert_eq!(response.status().as_u16(), 400);
     let refused: Value = response.json().await.unwrap();
     assert_eq!((refused["Status"].as_str(), refused["SharePackId"].as_str()), (Some("VALIDATION_FAILED"), Some(id.as_str())), "{refused}");

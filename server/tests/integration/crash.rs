@@ -47,7 +47,8 @@ async fn a_run_survives_its_worker_being_killed(stack: sharepack_engine::store::
 
     let file = sample("valid/finance.yaml");
     let form = reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(file.clone()).file_name("finance.yaml"));
-    let response = reqwest::Client::new().post(format!("http://{address}/workflow/sharepack/upload")).multipart(form).send().await.unwrap();
+    let client = portal.client_for_pack(&file);
+    let response = client.post(format!("http://{address}/workflow/sharepack/upload")).multipart(form).send().await.unwrap();
     assert_eq!(response.status().as_u16(), 202);
     let body: serde_json::Value = response.json().await.unwrap();
     let run = uuid::Uuid::parse_str(body["RunId"].as_str().unwrap()).unwrap();

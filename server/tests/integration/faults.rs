@@ -66,13 +66,15 @@ async fn get_json(router: &axum::Router, uri: &str) -> (StatusCode, Value) {
     (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
 }
 
-async fn upload(router: &axum::Router) -> (StatusCode, String) {
+/// Uploads the minimal sample as Ann, its requestor.
+async fn upload(router: &axum::Router, token: &str) -> (StatusCode, String) {
     let boundary = "fault-boundary";
     let body = format!(
         "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"minimal.yaml\"\r\n\r\n{}\r\n--{boundary}--\r\n",
         std::fs::read_to_string(format!("{}/../samples/valid/minimal.yaml", env!("CARGO_MANIFEST_DIR"))).unwrap()
     );
     let request = Request::post("/api/upload_pack")
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
         .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
         .body(Body::from(body))
         .unwrap();
@@ -105,18 +107,19 @@ async fn the_portal_survives_the_database_going_away_and_coming_back() {
     let vars = [("DATABASE_URL", through_proxy.as_str()), ("SHAREPACK_DB_ACQUIRE_TIMEOUT_SECS", "1")];
     let portal = Portal::start(Stack::Embedded, &vars, 0).await.expect("opens through the proxy");
     let router = portal.router.clone();
+    let token = portal.token_for("ann@example.com").to_string();
 
     let (status, body) = get_json(&router, "/workflow/health").await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!((body["DatabaseConnected"].as_bool(), body["Database"].as_str()), (Some(true), Some("postgres")));
-    assert_eq!(upload(&router).await.0, StatusCode::OK, "uploads work while the database is up");
+    assert_eq!(upload(&router, &token).await.0, StatusCode::OK, "uploads work while the database is up");
 
     proxy.cut();
     let (status, body) = wait_for(&router, StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(15)).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
     assert_eq!(body["DatabaseConnected"], false);
     assert_eq!(body["Message"], "Workflow system unhealthy");
-    let (status, message) = upload(&router).await;
+    let (status, message) = upload(&router, &token).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{message}");
     assert!(message.contains("The database is unavailable right now"), "{message}");
     assert!(!message.contains("postgres://") && !message.contains(&upstream), "no connection details leak: {message}");
@@ -124,5 +127,5 @@ async fn the_portal_survives_the_database_going_away_and_coming_back() {
     proxy.restore();
     let (status, body) = wait_for(&router, StatusCode::OK, Duration::from_secs(20)).await;
     assert_eq!(status, StatusCode::OK, "the portal recovers without a restart: {body}");
-    assert_eq!(upload(&router).await.0, StatusCode::OK, "uploads work again");
+    assert_eq!(upload(&router, &token).await.0, StatusCode::OK, "uploads work again");
 }

@@ -22,14 +22,21 @@ fn multipart(field: &str, file_name: &str, bytes: &[u8]) -> Body {
     Body::from(body)
 }
 
-fn post_file(uri: &str, file_name: &str, bytes: &[u8]) -> Request<Body> {
+/// A file posted by the person it names as requestor.
+fn post_file(portal: &Portal, uri: &str, file_name: &str, bytes: &[u8]) -> Request<Body> {
     Request::post(uri)
+        .header(header::AUTHORIZATION, format!("Bearer {}", portal.token_for_pack(bytes)))
         .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={BOUNDARY}"))
         .body(multipart("file", file_name, bytes))
         .unwrap()
 }
 
-async fn send(portal: &Portal, request: Request<Body>) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+/// Sends a request as John (a requester and approver everywhere) unless it says who it is.
+async fn send(portal: &Portal, mut request: Request<Body>) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+    if !request.headers().contains_key(header::AUTHORIZATION) {
+        let token = format!("Bearer {}", portal.token_for(crate::support::TESTERS[0]));
+        request.headers_mut().insert(header::AUTHORIZATION, token.parse().unwrap());
+    }
     let response = portal.router.clone().oneshot(request).await.unwrap();
     let status = response.status();
     let headers = response.headers().clone();
@@ -53,7 +60,7 @@ async fn health_answers_in_the_seed_shape() {
         assert!(body[field].is_boolean(), "{field} in {body}");
     }
     assert_eq!(body["DatabaseConnected"], true);
-    assert_eq!(body["TablesCount"], 23);
+    assert_eq!(body["TablesCount"], 30);
     assert_eq!(body["Database"], "sqlite");
     assert_eq!(body["Workspace"]["Sandbox"], true, "the health check says plainly that the workspace is the sandbox");
 }
@@ -80,7 +87,8 @@ async fn an_unknown_workspace_is_a_400_naming_the_configured_ones() {
 #[tokio::test]
 async fn validate_returns_the_parsed_pack_and_no_findings_for_a_valid_pack() {
     let portal = portal(&[]).await;
-    let (status, body) = json(&portal, post_file("/workflow/sharepack/validate", "finance.yaml", &sample("valid/finance.yaml"))).await;
+    let (status, body) =
+        json(&portal, post_file(&portal, "/workflow/sharepack/validate", "finance.yaml", &sample("valid/finance.yaml"))).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["Valid"], true);
     assert_eq!(body["Format"], "YAML");
@@ -97,7 +105,8 @@ async fn validate_returns_the_parsed_pack_and_no_findings_for_a_valid_pack() {
 #[tokio::test]
 async fn validate_reads_excel_the_same_way() {
     let portal = portal(&[]).await;
-    let (status, body) = json(&portal, post_file("/workflow/sharepack/validate", "finance.xlsx", &sample("valid/finance.xlsx"))).await;
+    let (status, body) =
+        json(&portal, post_file(&portal, "/workflow/sharepack/validate", "finance.xlsx", &sample("valid/finance.xlsx"))).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["Format"], "EXCEL");
     assert_eq!(body["Valid"], true);
@@ -108,7 +117,7 @@ async fn validate_reads_excel_the_same_way() {
 async fn validate_lists_located_findings_with_hints() {
     let portal = portal(&[]).await;
     let (status, body) =
-        json(&portal, post_file("/workflow/sharepack/validate", "recipients.yaml", &sample("invalid/recipients.yaml"))).await;
+        json(&portal, post_file(&portal, "/workflow/sharepack/validate", "recipients.yaml", &sample("invalid/recipients.yaml"))).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["Valid"], false);
     let findings = body["Findings"].as_array().unwrap();
@@ -123,7 +132,8 @@ async fn validate_lists_located_findings_with_hints() {
 #[tokio::test]
 async fn validate_reports_yaml_syntax_errors_as_findings() {
     let portal = portal(&[]).await;
-    let (status, body) = json(&portal, post_file("/workflow/sharepack/validate", "syntax.yaml", &sample("invalid/syntax.yaml"))).await;
+    let (status, body) =
+        json(&portal, post_file(&portal, "/workflow/sharepack/validate", "syntax.yaml", &sample("invalid/syntax.yaml"))).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["SharePack"], Value::Null);
     assert_eq!(body["Findings"][0]["Code"], "yaml_syntax");
@@ -141,7 +151,7 @@ async fn unreadable_files_get_a_4xx_with_the_reason() {
         ("latin1.yaml", b"metadata:\n  requestor: Jos\xe9\n".to_vec(), StatusCode::BAD_REQUEST, "not_text"),
     ];
     for (name, bytes, expected_status, code) in cases {
-        let (status, body) = json(&portal, post_file("/workflow/sharepack/validate", name, &bytes)).await;
+        let (status, body) = json(&portal, post_file(&portal, "/workflow/sharepack/validate", name, &bytes)).await;
         assert_eq!(status, expected_status, "{name}: {body}");
         assert_eq!(body["Code"], code, "{name}");
         assert!(!body["Message"].as_str().unwrap().is_empty() && body["Hint"].is_string(), "{name}: {body}");
@@ -151,11 +161,12 @@ async fn unreadable_files_get_a_4xx_with_the_reason() {
 #[tokio::test]
 async fn files_over_the_limit_get_413() {
     let portal = portal(&[("SHAREPACK_MAX_UPLOAD_BYTES", "1024")]).await;
-    let (status, body) = json(&portal, post_file("/workflow/sharepack/validate", "big.yaml", &vec![b'#'; 4096])).await;
+    let (status, body) = json(&portal, post_file(&portal, "/workflow/sharepack/validate", "big.yaml", &vec![b'#'; 4096])).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(body["Code"], "file_too_large");
     // Far past the limit the body itself is cut off, still with 413.
-    let (status, _, body) = send(&portal, post_file("/workflow/sharepack/validate", "huge.yaml", &vec![b'#'; 3 * 1024 * 1024])).await;
+    let (status, _, body) =
+        send(&portal, post_file(&portal, "/workflow/sharepack/validate", "huge.yaml", &vec![b'#'; 3 * 1024 * 1024])).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{}", String::from_utf8_lossy(&body));
 }
 
@@ -169,14 +180,14 @@ async fn hostile_files_are_refused_with_a_clear_error() {
             "{name}: &{name} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"
         ));
     }
-    let (status, body) = json(&portal, post_file("/workflow/sharepack/validate", "laughs.yaml", laughs.as_bytes())).await;
+    let (status, body) = json(&portal, post_file(&portal, "/workflow/sharepack/validate", "laughs.yaml", laughs.as_bytes())).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(body["Code"], "limit_exceeded");
     assert!(body["Message"].as_str().unwrap().contains("alias"), "{body}");
     assert!(body["Location"].as_str().unwrap().starts_with("line "), "{body}");
 
     let nested = format!("a: {}1{}", "[".repeat(5000), "]".repeat(5000));
-    let (status, body) = json(&portal, post_file("/workflow/sharepack/validate", "nested.yaml", nested.as_bytes())).await;
+    let (status, body) = json(&portal, post_file(&portal, "/workflow/sharepack/validate", "nested.yaml", nested.as_bytes())).await;
     assert_eq!((status, body["Code"].as_str()), (StatusCode::BAD_REQUEST, Some("limit_exceeded")));
 
     let bomb = {
@@ -189,7 +200,7 @@ async fn hostile_files_are_refused_with_a_clear_error() {
         writer.write_all(&vec![b' '; 4 * 1024 * 1024]).unwrap();
         writer.finish().unwrap().into_inner()
     };
-    let (status, body) = json(&portal, post_file("/workflow/sharepack/validate", "bomb.xlsx", &bomb)).await;
+    let (status, body) = json(&portal, post_file(&portal, "/workflow/sharepack/validate", "bomb.xlsx", &bomb)).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(body["Message"].as_str().unwrap().contains("zip bomb"), "{body}");
 }
@@ -245,7 +256,7 @@ async fn templates_and_samples_download() {
 #[tokio::test]
 async fn the_plain_form_upload_redirects_to_a_rendered_report() {
     let portal = portal(&[]).await;
-    let mut request = post_file("/api/upload_pack", "finance.yaml", &sample("valid/finance.yaml"));
+    let mut request = post_file(&portal, "/api/upload_pack", "finance.yaml", &sample("valid/finance.yaml"));
     request.headers_mut().insert(header::ACCEPT, "text/html".parse().unwrap());
     let (status, headers, _) = send(&portal, request).await;
     assert_eq!(status, StatusCode::FOUND);
@@ -265,7 +276,7 @@ async fn the_plain_form_upload_redirects_to_a_rendered_report() {
 #[tokio::test]
 async fn refused_uploads_get_a_page_that_says_why() {
     let portal = portal(&[("SHAREPACK_MAX_UPLOAD_BYTES", "1024")]).await;
-    let mut request = post_file("/api/upload_pack", "big.yaml", &vec![b'#'; 2048]);
+    let mut request = post_file(&portal, "/api/upload_pack", "big.yaml", &vec![b'#'; 2048]);
     request.headers_mut().insert(header::ACCEPT, "text/html".parse().unwrap());
     let (status, headers, _) = send(&portal, request).await;
     assert_eq!(status, StatusCode::FOUND);
@@ -304,6 +315,7 @@ async fn the_upload_form_plans_against_the_chosen_workspace() {
     form.extend(sample("valid/minimal.yaml"));
     form.extend(format!("\r\n--{BOUNDARY}--\r\n").into_bytes());
     let request = Request::post("/api/upload_pack")
+        .header(header::AUTHORIZATION, format!("Bearer {}", portal.token_for("ann@example.com")))
         .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={BOUNDARY}"))
         .header(header::ACCEPT, "text/html")
         .body(Body::from(form))
@@ -311,7 +323,8 @@ async fn the_upload_form_plans_against_the_chosen_workspace() {
     let (status, headers, _) = send(&portal, request).await;
     assert_eq!(status, StatusCode::FOUND);
     let location = headers[header::LOCATION].to_str().unwrap().to_string();
-    let (_, _, body) = send(&portal, Request::get(&location).body(Body::empty()).unwrap()).await;
+    let ann = format!("Bearer {}", portal.token_for("ann@example.com"));
+    let (_, _, body) = send(&portal, Request::get(&location).header(header::AUTHORIZATION, ann).body(Body::empty()).unwrap()).await;
     let html = String::from_utf8(body).unwrap();
     let plan = html.split(r#"id="plan""#).nth(1).expect("a plan section");
     let heading = plan.split("</h2>").next().unwrap().replace("<!---->", "").replace("<!>", "");
@@ -354,8 +367,8 @@ async fn server_functions_called_without_their_arguments_answer_400() {
     for endpoint in ["/api/submit_upload", "/api/cancel_run", "/api/get_run"] {
         let request =
             Request::post(endpoint).header("content-type", "application/x-www-form-urlencoded").body(Body::from("unexpected=1")).unwrap();
-        let response = portal.router.clone().oneshot(request).await.unwrap();
-        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{endpoint}");
+        let (status, _, _) = send(&portal, request).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{endpoint}");
     }
 }
 
@@ -366,13 +379,13 @@ async fn server_functions_called_without_their_arguments_answer_400() {
 async fn bodies_past_the_limit_get_a_readable_error_on_every_edge() {
     let portal = portal(&[("SHAREPACK_MAX_UPLOAD_BYTES", "1024")]).await;
     let huge = vec![b'#'; 3 * 1024 * 1024];
-    let (status, body) = json(&portal, post_file("/workflow/sharepack/validate", "huge.yaml", &huge)).await;
+    let (status, body) = json(&portal, post_file(&portal, "/workflow/sharepack/validate", "huge.yaml", &huge)).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(body["Code"], "file_too_large");
     assert_eq!(body["Message"], "The upload is larger than the limit of 1 KiB", "{body}");
     assert!(body["Hint"].as_str().unwrap().contains("SHAREPACK_MAX_UPLOAD_BYTES"), "{body}");
 
-    let mut request = post_file("/api/upload_pack", "huge.yaml", &huge);
+    let mut request = post_file(&portal, "/api/upload_pack", "huge.yaml", &huge);
     request.headers_mut().insert(header::ACCEPT, "application/json".parse().unwrap());
     let (status, _, body) = send(&portal, request).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
@@ -380,7 +393,7 @@ async fn bodies_past_the_limit_get_a_readable_error_on_every_edge() {
     assert_eq!(error.0.code, "file_too_large");
     assert_eq!(error.to_string(), "The upload is larger than the limit of 1 KiB. Split the pack into smaller packs, or ask an administrator to raise SHAREPACK_MAX_UPLOAD_BYTES.");
 
-    let mut request = post_file("/api/upload_pack", "huge.yaml", &huge);
+    let mut request = post_file(&portal, "/api/upload_pack", "huge.yaml", &huge);
     request.headers_mut().insert(header::ACCEPT, "text/html".parse().unwrap());
     request.headers_mut().insert(header::REFERER, "http://127.0.0.1:3000/".parse().unwrap());
     let (status, headers, _) = send(&portal, request).await;

@@ -15,7 +15,7 @@ async fn portal(extra: &[(&str, &str)]) -> Portal {
 async fn dry_run(portal: &Portal, query: &str, workspace: Option<&str>, file: &str) -> (u16, Value) {
     let form = reqwest::multipart::Form::new()
         .part("file", reqwest::multipart::Part::bytes(sample(file)).file_name(file.rsplit('/').next().unwrap().to_string()));
-    let mut request = reqwest::Client::new().post(format!("{}/workflow/sharepack/plan{query}", portal.url)).multipart(form);
+    let mut request = portal.client_for_pack(&sample(file)).post(format!("{}/workflow/sharepack/plan{query}", portal.url)).multipart(form);
     if let Some(workspace) = workspace {
         request = request.header("X-Workspace-URL", workspace);
     }

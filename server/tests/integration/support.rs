@@ -4,7 +4,9 @@
 
 use axum::Router;
 use server::config::Settings;
+use sharepack_engine::access::{people, tokens, Grant, Principal, Role, Scopes};
 use sharepack_engine::databricks::workspaces::Workspaces;
+use sharepack_engine::intake::read_pack;
 use sharepack_engine::queue::Queue;
 use sharepack_engine::store::testing::{stack_vars, Stack, TempDir};
 use sharepack_engine::store::Store;
@@ -24,6 +26,9 @@ pub struct Portal {
     pub queue: Queue,
     pub workspaces: Arc<Workspaces>,
     pub data_dir: std::path::PathBuf,
+    /// API tokens (all scopes) of the samples' requestors, who hold requester and approver
+    /// roles on every business line.
+    pub tokens: std::collections::HashMap<String, String>,
     stop: tokio::sync::watch::Sender<bool>,
     _workers: tokio::task::JoinSet<()>,
     _dir: Option<TempDir>,
@@ -35,7 +40,43 @@ impl Drop for Portal {
     }
 }
 
+/// The requestors the samples name.
+pub const TESTERS: [&str; 2] = ["john.doe@jll.com", "ann@example.com"];
+
+/// Makes an account with `grants` (if new) and an API token with every scope, as the operator.
+pub async fn make_token(store: &Store, email: &str, grants: &[Grant]) -> String {
+    people::add_person(store, &Principal::operator(), email, "", grants).await.expect("the account is made");
+    let (token, _) =
+        tokens::create(store, &Principal::operator(), Some(email), "tests", &Scopes::all(), 1).await.expect("the token is made");
+    token.expose().to_string()
+}
+
 impl Portal {
+    /// The token of a tester.
+    pub fn token_for(&self, email: &str) -> &str {
+        self.tokens.get(email).map(String::as_str).unwrap_or_else(|| panic!("{email} is not a tester"))
+    }
+
+    /// The token of the person a pack names as its requestor (John when it names none or
+    /// cannot be read): the person who would upload it.
+    pub fn token_for_pack(&self, bytes: &[u8]) -> &str {
+        let requestor = read_pack(bytes, None, &Default::default())
+            .ok()
+            .and_then(|intake| intake.pack.map(|pack| pack.metadata.requestor.to_lowercase()))
+            .filter(|email| self.tokens.contains_key(email));
+        self.token_for(requestor.as_deref().unwrap_or(TESTERS[0]))
+    }
+
+    /// A client acting as a tester.
+    pub fn client_as(&self, email: &str) -> reqwest::Client {
+        bearer_client(self.token_for(email))
+    }
+
+    /// A client acting as the requestor of a pack.
+    pub fn client_for_pack(&self, bytes: &[u8]) -> reqwest::Client {
+        bearer_client(self.token_for_pack(bytes))
+    }
+
     /// A portal on the embedded stack without workers.
     pub async fn embedded(vars: &[(&str, &str)]) -> Portal {
         Portal::start(Stack::Embedded, vars, 0).await.expect("the embedded stack needs nothing")
@@ -70,7 +111,15 @@ impl Portal {
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let orchestrator = server::orchestrator(&settings, store.clone(), workspaces.clone());
         let workers = server::spawn_workers(&settings, workers, queue.clone(), orchestrator, stopped);
+        let mut tokens = std::collections::HashMap::new();
+        for email in TESTERS {
+            tokens.insert(
+                email.to_string(),
+                make_token(&store, email, &[Grant::everywhere(Role::Requester), Grant::everywhere(Role::Approver)]).await,
+            );
+        }
         Some(Portal {
+            tokens,
             url: format!("http://{address}"),
             address,
             stack_vars: shared,
@@ -85,4 +134,11 @@ impl Portal {
             _dir: None,
         })
     }
+}
+
+/// A client that sends `Authorization: Bearer <token>` with every request.
+pub fn bearer_client(token: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(reqwest::header::AUTHORIZATION, format!("Bearer {token}").parse().unwrap());
+    reqwest::Client::builder().default_headers(headers).build().unwrap()
 }

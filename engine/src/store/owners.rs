@@ -1,0 +1,89 @@
+//! Whose each share pack and upload is (`share_pack_owners`, `uploads.uploaded_by` and
+//! `uploads.business_line`): what isolation between business lines filters on. Business lines
+//! are kept trimmed and compared lower-case, as [`crate::access::same_line`] compares them.
+
+use super::scd2::{columns, version_from};
+use super::{Result, Store, Version};
+use crate::access::Visibility;
+use sqlx::AssertSqlSafe;
+use uuid::Uuid;
+
+/// How business lines are compared in queries.
+pub fn normal_line(line: &str) -> String {
+    line.trim().to_lowercase()
+}
+
+/// A share pack's or upload's owner as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredOwner {
+    /// `None` when the pack could not be read.
+    pub business_line: Option<String>,
+    pub created_by: String,
+}
+
+impl StoredOwner {
+    pub fn as_owner(&self) -> crate::access::Owner<'_> {
+        crate::access::Owner { business_line: self.business_line.as_deref(), requested_by: &self.created_by }
+    }
+}
+
+fn owner(line: String, created_by: String) -> StoredOwner {
+    StoredOwner { business_line: Some(line).filter(|line| !line.is_empty()), created_by }
+}
+
+impl Store {
+    /// Records whose a share pack is, the first time it is submitted.
+    pub async fn set_share_pack_owner(&self, id: Uuid, business_line: Option<&str>, created_by: &str) -> Result<()> {
+        let sql = "INSERT INTO share_pack_owners (share_pack_id, business_line, created_by) VALUES ($1, $2, $3) ON CONFLICT (share_pack_id) DO NOTHING";
+        on_pool!(self, pool => {
+            sqlx::query(sql).bind(id).bind(business_line.unwrap_or_default().trim()).bind(created_by).execute(pool).await?;
+        });
+        Ok(())
+    }
+
+    pub async fn share_pack_owner(&self, id: Uuid) -> Result<Option<StoredOwner>> {
+        let sql = "SELECT business_line, created_by FROM share_pack_owners WHERE share_pack_id = $1";
+        on_pool!(self, pool => {
+            let row: Option<(String, String)> = sqlx::query_as(sql).bind(id).fetch_optional(pool).await?;
+            Ok(row.map(|(line, by)| owner(line, by)))
+        })
+    }
+
+    pub async fn upload_owner(&self, id: Uuid) -> Result<Option<StoredOwner>> {
+        let sql = "SELECT business_line, uploaded_by FROM uploads WHERE upload_id = $1";
+        on_pool!(self, pool => {
+            let row: Option<(String, String)> = sqlx::query_as(sql).bind(id).fetch_optional(pool).await?;
+            Ok(row.map(|(line, by)| owner(line, by)))
+        })
+    }
+
+    /// The current versions of the share packs a principal sees, most recently changed first.
+    /// The filter is in the query, so neither counts nor timing depend on packs they cannot see.
+    pub async fn visible_share_packs(&self, visibility: &Visibility, limit: u32) -> Result<Vec<Version>> {
+        let columns = columns("share_pack_id");
+        let limit = i64::from(limit.min(1000));
+        on_pool!(self, pool => {
+            let rows = match visibility {
+                Visibility::All => {
+                    let sql = format!("SELECT {columns} FROM share_packs WHERE is_current AND NOT is_deleted ORDER BY effective_from DESC LIMIT $1");
+                    sqlx::query(AssertSqlSafe(sql)).bind(limit).fetch_all(pool).await?
+                }
+                Visibility::Some { business_lines, person } => {
+                    let lines: Vec<String> = business_lines.iter().map(|line| normal_line(line)).collect();
+                    let placeholders: Vec<String> = (0..lines.len()).map(|index| format!("${}", index + 3)).collect();
+                    let in_lines = if lines.is_empty() { String::new() } else { format!(" OR lower(business_line) IN ({})", placeholders.join(", ")) };
+                    let sql = format!(
+                        "SELECT {columns} FROM share_packs WHERE is_current AND NOT is_deleted AND share_pack_id IN \
+                         (SELECT share_pack_id FROM share_pack_owners WHERE lower(created_by) = $2{in_lines}) ORDER BY effective_from DESC LIMIT $1"
+                    );
+                    let mut query = sqlx::query(AssertSqlSafe(sql)).bind(limit).bind(person.to_lowercase());
+                    for line in &lines {
+                        query = query.bind(line.clone());
+                    }
+                    query.fetch_all(pool).await?
+                }
+            };
+            rows.iter().map(version_from).collect()
+        })
+    }
+}

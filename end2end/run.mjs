@@ -3,7 +3,8 @@
 // fresh browser context; the script prints one line per test and closes with
 // "N passed, N failed", exiting non-zero on any failure.
 import { chromium } from 'playwright-core';
-import { readFileSync, mkdirSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -98,8 +99,185 @@ async function waitForReport(page) {
 
 const text = async (page, selector) => (await page.locator(selector).allInnerTexts()).join('\n');
 
+// Sign-in. The portal starts with no administrator and prints a one-time setup link to its log
+// (SHAREPACK_LOG); the first tests make the administrator from it, who adds the people the
+// other tests act as. Each person's signed-in browser state is kept for their tests.
+const logFile = process.env.SHAREPACK_LOG;
+const password = 'correct horse battery staple';
+const states = {};
+const tokens = {};
+const runs = {};
+// Every secret the tests see, for the test command to look for in logs and the database.
+const secrets = { password, tokens: [], sessions: [], invitations: [], setup: [] };
+const requesters = ['john.doe@jll.com', 'ann@example.com', 'e2e@example.com'];
+
+/** A browser context signed in as `email` (made by the sign-in tests below). */
+async function signedIn(browser, email, options = {}) {
+  assert(states[email], `${email} has not signed in yet`);
+  return browser.newContext({ ...options, storageState: states[email] });
+}
+
+async function keepState(context, email) {
+  states[email] = await context.storageState();
+  for (const cookie of states[email].cookies) {
+    if (cookie.name.includes('sharepack_session')) {
+      secrets.sessions.push(cookie.value);
+      assert(cookie.httpOnly && cookie.sameSite === 'Lax', `the session cookie is HttpOnly and SameSite=Lax: ${JSON.stringify(cookie)}`);
+    }
+  }
+}
+
+/** Opens a page on another origin whose form posts `fields` to `action`, as an attacker's site would. */
+async function forgedPage(page, action, fields) {
+  const inputs = Object.entries(fields).map(([name, value]) => `<input type="hidden" name="${name}" value="${value}">`).join('');
+  const html = `<!doctype html><form id="f" method="post" action="${action}">${inputs}</form><script>document.getElementById('f').submit()</script>`;
+  const server = createServer((request, response) => { response.setHeader('content-type', 'text/html'); response.end(html); });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const answer = page.waitForResponse((response) => response.url() === action, { timeout: 20_000 });
+    await page.goto(`http://127.0.0.1:${server.address().port}/`);
+    const response = await answer;
+    return { status: response.status(), text: await response.text() };
+  } finally {
+    server.close();
+  }
+}
+
+test('without a session, pages lead to the sign-in page and the REST API answers 401', async ({ browser }) => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${base}/sharepacks`);
+  assert(page.url() === `${base}/signin?next=%2Fsharepacks`, `sent to sign in: ${page.url()}`);
+  assert(await page.locator('#sign-in input[name=password]').count() === 1, 'a sign-in form');
+  const api = await fetch(`${base}/workflow/sharepack/${crypto.randomUUID()}`);
+  assert(api.status === 401 && (await api.json()).Code === 'unauthenticated', `REST answers 401: ${api.status}`);
+  await context.close();
+});
+
+test('the first administrator is made from the one-time link in the log, which then stops working', async ({ browser }) => {
+  const found = readFileSync(logFile, 'utf8').match(/setup_link=(\S+)/);
+  assert(found, 'the log has the setup link');
+  const link = found[1];
+  secrets.setup.push(link);
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(link);
+  await page.fill('#setup input[name=email]', 'admin@example.com');
+  await page.fill('#setup input[name=display_name]', 'Ada Admin');
+  await page.fill('#setup input[name=password]', password);
+  await Promise.all([page.waitForURL(`${base}/admin/people`), page.click('#setup button[type=submit]')]);
+  await page.waitForSelector('#people tr[data-email="admin@example.com"]');
+  assert((await text(page, '#people')).includes('admin for every business line'), 'the administrator holds the admin role');
+  await keepState(context, 'admin@example.com');
+  const again = await (await browser.newContext()).newPage();
+  const response = await again.goto(link);
+  assert(response.status() === 404 && (await again.textContent('h1')).includes('no longer works'), 'the link works once');
+  await again.context().close();
+  await context.close();
+});
+
+/** The administrator adds `email` with `role` (for `line`, or every business line); the link they get. */
+async function addPerson(page, email, role, line = '') {
+  await page.fill('#add-person input[name=email]', email);
+  await page.selectOption('#add-person select[name=role]', role);
+  await page.fill('#add-person input[name=business_line]', line);
+  await page.click('#add-person button[type=submit]');
+  await page.waitForFunction((email) => document.querySelector('#added-person')?.innerText.includes(email), email, { timeout: 20_000 });
+  const link = await page.getAttribute('#added-person [data-invitation]', 'data-invitation');
+  secrets.invitations.push(link);
+  return link;
+}
+
+test('the administrator adds requesters, who set a password from their invitation and submit', async ({ browser }) => {
+  const admin = await signedIn(browser, 'admin@example.com');
+  const page = await admin.newPage();
+  await page.goto(`${base}/admin/people`);
+  await page.waitForSelector('.app[data-hydrated="true"]', { timeout: 20_000 });
+  const invitations = {};
+  for (const email of requesters) invitations[email] = await addPerson(page, email, 'requester');
+  invitations['legal@example.com'] = await addPerson(page, 'legal@example.com', 'requester', 'Legal');
+  await page.reload();
+  assert((await text(page, 'tr[data-email="legal@example.com"]')).includes('requester for Legal'), 'roles per business line are listed');
+  await admin.close();
+  for (const [email, link] of Object.entries(invitations)) {
+    const context = await browser.newContext();
+    const person = await context.newPage();
+    await person.goto(link);
+    await person.fill('#invitation input[name=password]', password);
+    await Promise.all([person.waitForURL(`${base}/`), person.click('#invitation button[type=submit]')]);
+    await person.waitForSelector(`.who[data-email="${email}"]`);
+    await keepState(context, email);
+    await context.close();
+  }
+  // The new requester submits a pack of their own.
+  const context = await signedIn(browser, 'e2e@example.com');
+  const person = await context.newPage();
+  await hydratedHome(person);
+  await submitUniquePack(person, 'e2e_first');
+  assert((await text(person, '#run')).includes('e2e@example.com'), 'the run is recorded as theirs');
+  await context.close();
+});
+
+test('signing out ends the session: the old cookie leads to sign-in, and signing in again works', async ({ browser }) => {
+  const context = await signedIn(browser, 'ann@example.com');
+  const page = await context.newPage();
+  await hydratedHome(page);
+  await Promise.all([page.waitForURL(/\/signin/), page.click('.signed-in button')]);
+  const stale = await signedIn(browser, 'ann@example.com');
+  const again = await stale.newPage();
+  await again.goto(`${base}/sharepacks`);
+  assert(again.url().includes('/signin?expired=1&next=%2Fsharepacks'), `the ended session is not accepted: ${again.url()}`);
+  assert((await text(again, '#sign-in')).includes('Your session ended'), 'and the page says so');
+  await again.fill('#sign-in input[name=email]', 'ann@example.com');
+  await again.fill('#sign-in input[name=password]', 'not the password');
+  await Promise.all([again.waitForURL(/__err=/), again.click('#sign-in button[type=submit]')]);
+  assert((await text(again, '#sign-in .form-error')).includes('do not match an account'), 'a wrong password is refused');
+  await again.fill('#sign-in input[name=email]', 'ann@example.com');
+  await again.fill('#sign-in input[name=password]', password);
+  await Promise.all([again.waitForURL(`${base}/sharepacks`), again.click('#sign-in button[type=submit]')]);
+  await again.waitForSelector('.who[data-email="ann@example.com"]');
+  await keepState(stale, 'ann@example.com');
+  await stale.close();
+  await context.close();
+});
+
+/** Makes a token on the Tokens page; the value shown once. */
+async function makeToken(page, name, scopes) {
+  await page.fill('#new-token input[name=name]', name);
+  for (const scope of ['read', 'submit', 'approve']) {
+    await page.setChecked(`#new-token input[name=${scope}]`, scopes.includes(scope));
+  }
+  await page.click('#new-token button[type=submit]');
+  await page.waitForSelector('#created-token [data-token]', { timeout: 20_000 });
+  const token = await page.getAttribute('#created-token [data-token]', 'data-token');
+  secrets.tokens.push(token);
+  await page.waitForSelector(`tr[data-token-name="${name}"]`, { timeout: 20_000 });
+  return token;
+}
+
+test('API tokens are made on the Tokens page, shown once, and stop working when revoked', async ({ browser }) => {
+  const context = await signedIn(browser, 'ann@example.com');
+  const page = await context.newPage();
+  await page.goto(`${base}/tokens`);
+  await page.waitForSelector('.app[data-hydrated="true"]', { timeout: 20_000 });
+  tokens.ui = await makeToken(page, 'seed client', ['read', 'submit']);
+  writeFileSync(join(results, 'ui-token.txt'), tokens.ui);
+  const doomed = await makeToken(page, 'to revoke', ['read']);
+  const ask = (token) => fetch(`${base}/workflow/sharepack/${crypto.randomUUID()}`, { headers: { Authorization: `Bearer ${token}` } });
+  assert((await ask(tokens.ui)).status === 404, 'a token works');
+  assert((await ask(doomed)).status === 404, 'so does the other');
+  await page.click('tr[data-token-name="to revoke"] button');
+  await page.waitForSelector('tr[data-token-name="to revoke"][data-state="revoked"]', { timeout: 20_000 });
+  const refused = await ask(doomed);
+  assert(refused.status === 401 && (await refused.json()).Code === 'token_invalid', `a revoked token is refused: ${refused.status}`);
+  await page.reload();
+  assert(!(await text(page, 'body')).includes(tokens.ui), 'the token is not shown again');
+  assert((await text(page, 'tr[data-token-name="seed client"]')).includes('read,submit'), 'its scopes are listed');
+  await context.close();
+});
+
 test('the home page is complete without JavaScript', async ({ browser }) => {
-  const context = await browser.newContext({ javaScriptEnabled: false });
+  const context = await signedIn(browser, 'john.doe@jll.com', { javaScriptEnabled: false });
   const page = await context.newPage();
   const response = await page.goto(`${base}/`);
   assert(response.status() === 200, `status ${response.status()}`);
@@ -119,7 +297,7 @@ test('the portal runs on the expected database', async () => {
 });
 
 test('the page hydrates without console errors', async ({ browser }) => {
-  const context = await browser.newContext();
+  const context = await signedIn(browser, 'john.doe@jll.com');
   const page = await context.newPage();
   const errors = [];
   page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
@@ -131,7 +309,7 @@ test('the page hydrates without console errors', async ({ browser }) => {
 });
 
 test('dragging the sample YAML shows the pack', async ({ browser }) => {
-  const context = await browser.newContext();
+  const context = await signedIn(browser, 'john.doe@jll.com');
   const page = await context.newPage();
   await hydratedHome(page);
   await dropFile(page, 'valid/finance.yaml', 'application/yaml');
@@ -152,7 +330,7 @@ test('dragging the sample YAML shows the pack', async ({ browser }) => {
 });
 
 test('dragging the sample Excel shows the same pack with cell locations', async ({ browser }) => {
-  const context = await browser.newContext();
+  const context = await signedIn(browser, 'john.doe@jll.com');
   const page = await context.newPage();
   await hydratedHome(page);
   await dropFile(page, 'valid/finance.xlsx', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
@@ -167,7 +345,7 @@ test('dragging the sample Excel shows the same pack with cell locations', async 
 });
 
 test('an invalid pack lists located findings, and the errors-only filter hides the rest', async ({ browser }) => {
-  const context = await browser.newContext();
+  const context = await signedIn(browser, 'ann@example.com');
   const page = await context.newPage();
   await hydratedHome(page);
   await dropFile(page, 'invalid/recipients.yaml');
@@ -196,7 +374,7 @@ test('a pack whose resources partly exist shows the switch, the counts and the p
     body: JSON.stringify({ name: 'sales-analyst', authentication_type: 'TOKEN' }),
   });
   assert(created.status === 200 || created.status === 409, `sandbox recipient: ${created.status}`);
-  const context = await browser.newContext();
+  const context = await signedIn(browser, 'john.doe@jll.com');
   const page = await context.newPage();
   await hydratedHome(page);
   await dropFile(page, 'valid/sales.yaml');
@@ -220,7 +398,7 @@ test('a pack whose resources partly exist shows the switch, the counts and the p
 });
 
 test('a pack with errors gets no plan', async ({ browser }) => {
-  const context = await browser.newContext();
+  const context = await signedIn(browser, 'ann@example.com');
   const page = await context.newPage();
   await hydratedHome(page);
   await dropFile(page, 'invalid/shares.yaml');
@@ -231,7 +409,7 @@ test('a pack with errors gets no plan', async ({ browser }) => {
 });
 
 test('Excel problems point at sheet and cell', async ({ browser }) => {
-  const context = await browser.newContext();
+  const context = await signedIn(browser, 'john.doe@jll.com');
   const page = await context.newPage();
   await hydratedHome(page);
   await dropFile(page, 'invalid/excel-problems.xlsx');
@@ -245,7 +423,7 @@ test('Excel problems point at sheet and cell', async ({ browser }) => {
 });
 
 test('the plain form works without JavaScript', async ({ browser }) => {
-  const context = await browser.newContext({ javaScriptEnabled: false });
+  const context = await signedIn(browser, 'ann@example.com', { javaScriptEnabled: false });
   const page = await context.newPage();
   await page.goto(`${base}/`);
   await page.setInputFiles('#pack-file', join(samples, 'invalid/shares.yaml'));
@@ -259,7 +437,7 @@ test('the plain form works without JavaScript', async ({ browser }) => {
 });
 
 test('a file that is not a share pack is refused with the reason', async ({ browser }) => {
-  const context = await browser.newContext();
+  const context = await signedIn(browser, 'john.doe@jll.com');
   const page = await context.newPage();
   await hydratedHome(page);
   const dataTransfer = await page.evaluateHandle(() => {
@@ -275,7 +453,7 @@ test('a file that is not a share pack is refused with the reason', async ({ brow
 });
 
 test('template downloads open and read back as valid packs', async ({ browser }) => {
-  const context = await browser.newContext({ acceptDownloads: true });
+  const context = await signedIn(browser, 'john.doe@jll.com', { acceptDownloads: true });
   const page = await context.newPage();
   await hydratedHome(page);
   for (const [link, name, magic] of [
@@ -290,7 +468,7 @@ test('template downloads open and read back as valid packs', async ({ browser })
     assert(bytes.subarray(0, magic.length).toString() === magic, `${name} starts with ${magic}`);
     const form = new FormData();
     form.append('file', new Blob([bytes]), name);
-    const response = await fetch(`${base}/workflow/sharepack/validate`, { method: 'POST', body: form });
+    const response = await fetch(`${base}/workflow/sharepack/validate`, { method: 'POST', body: form, headers: { Authorization: `Bearer ${tokens.ui}` } });
     const body = await response.json();
     assert(response.status === 200 && body.Valid === true, `${name} validates: ${JSON.stringify(body.Summary)}`);
   }
@@ -298,7 +476,7 @@ test('template downloads open and read back as valid packs', async ({ browser })
 });
 
 test('a pack with errors cannot be submitted', async ({ browser }) => {
-  const context = await browser.newContext();
+  const context = await signedIn(browser, 'ann@example.com');
   const page = await context.newPage();
   await hydratedHome(page);
   await dropFile(page, 'invalid/recipients.yaml');
@@ -309,10 +487,11 @@ test('a pack with errors cannot be submitted', async ({ browser }) => {
 });
 
 test('submit, then watch every step reach DONE live; activation links are shown once', async ({ browser }) => {
-  const context = await browser.newContext();
+  const context = await signedIn(browser, 'e2e@example.com');
   const page = await context.newPage();
   await hydratedHome(page);
   const pack = await submitUniquePack(page, 'e2e_ok');
+  const runUrl = page.url();
   await page.waitForSelector('#run[data-status="COMPLETED"]', { timeout: 30_000 });
   const statuses = await page.locator('tr[data-step-status]').evaluateAll((rows) => rows.map((row) => row.dataset.stepStatus));
   assert(statuses.length >= 5 && statuses.every((status) => status === 'DONE'), `every step done: ${statuses}`);
@@ -332,11 +511,12 @@ test('submit, then watch every step reach DONE live; activation links are shown 
   assert(await page.locator('#runs tbody tr').count() === 1 && await page.locator('#uploads tbody tr').count() === 1, 'one run, one version');
   await page.goto(`${base}/sharepacks`);
   assert((await text(page, '#share-packs')).includes(`E2E e2e_ok`), 'the pack is listed');
+  runs.ok = runUrl;
   await context.close();
 });
 
 test('submitting works without JavaScript, and a refresh shows progress', async ({ browser }) => {
-  const context = await browser.newContext({ javaScriptEnabled: false });
+  const context = await signedIn(browser, 'e2e@example.com', { javaScriptEnabled: false });
   const page = await context.newPage();
   await page.goto(`${base}/`);
   const pack = uniquePack('e2e_nojs');
@@ -361,7 +541,7 @@ test('submitting works without JavaScript, and a refresh shows progress', async 
 });
 
 test('a failed run removes what it created and can be retried, with who and why recorded', async ({ browser }) => {
-  const context = await browser.newContext();
+  const context = await signedIn(browser, 'e2e@example.com');
   const page = await context.newPage();
   await hydratedHome(page);
   await submitUniquePack(page, 'e2e_broken');
@@ -369,7 +549,6 @@ test('a failed run removes what it created and can be retried, with who and why 
   const error = await text(page, '#run .run-error');
   assert(error.includes('Removed again what this run had created'), `compensation is reported: ${error}`);
   assert(await page.locator('tr[data-step-status="UNDONE"]').count() >= 1, 'undone steps are marked');
-  await page.fill('form.run-action.retry input[name=by]', 'ops@example.com');
   await page.fill('form.run-action.retry input[name=reason]', 'try once more');
   await page.click('form.run-action.retry button');
   await page.waitForSelector('#events', { timeout: 20_000 });
@@ -377,19 +556,26 @@ test('a failed run removes what it created and can be retried, with who and why 
   await page.waitForFunction(() => document.querySelector('#events')?.innerText.includes('run retried'), null, { timeout: 20_000 });
   await page.waitForSelector('#run[data-status="FAILED"]', { timeout: 30_000 });
   const events = await text(page, '#events');
-  assert(events.includes('ops@example.com') && events.includes('try once more'), `retry recorded with who and why: ${events}`);
+  assert(events.includes('e2e@example.com') && events.includes('try once more'), `retry recorded with who (the signed-in person) and why: ${events}`);
   await context.close();
 });
 
 test('a run that keeps hitting an outage can be cancelled and the page follows it live', async ({ browser }) => {
-  const context = await browser.newContext();
+  const context = await signedIn(browser, 'e2e@example.com');
   const page = await context.newPage();
   await hydratedHome(page);
   await submitUniquePack(page, 'e2e_stuck');
   await page.waitForSelector('form.run-action.cancel', { timeout: 20_000 });
   await page.waitForSelector('tr[data-step-status="FAILED"]', { timeout: 30_000 });
   assert((await text(page, '#run .progress')).includes('will be tried again'), 'the run says it retries');
-  await page.fill('form.run-action.cancel input[name=by]', 'ann@example.com');
+  // A form on another site (another port of this host: the same *site*, so the session cookie
+  // goes along) tries to cancel the run: refused, and the run goes on.
+  const runId = page.url().split('/runs/')[1].split('?')[0];
+  const forged = await forgedPage(page, `${base}/api/cancel_run`, { id: runId, reason: 'forged' });
+  assert(forged.status === 403 && forged.text.includes('another site'), `the cross-site post is refused: ${forged.status} ${forged.text}`);
+  await page.goto(`${base}/runs/${runId}`);
+  await page.waitForSelector('form.run-action.cancel', { timeout: 20_000 });
+  assert(await page.getAttribute('#run', 'data-status') !== 'CANCELLED', 'the forged cancel changed nothing');
   await page.fill('form.run-action.cancel input[name=reason]', 'outage');
   await page.click('form.run-action.cancel button');
   await page.waitForSelector('.app[data-hydrated="true"]', { timeout: 20_000 });
@@ -426,7 +612,7 @@ share:
     recipients: [e2e-rm-${tag}]
     data_objects: [catalog.schema.revenue_table]
 `;
-  const context = await browser.newContext();
+  const context = await signedIn(browser, 'e2e@example.com');
   const page = await context.newPage();
   for (const confirm of [false, true]) {
     await hydratedHome(page);
@@ -451,7 +637,7 @@ share:
 });
 
 test('when the workspace changes after the preview, the run says so and creates nothing twice', async ({ browser }) => {
-  const context = await browser.newContext();
+  const context = await signedIn(browser, 'e2e@example.com');
   const page = await context.newPage();
   await hydratedHome(page);
   const pack = uniquePack('e2e_drift');
@@ -476,7 +662,7 @@ test('when the workspace changes after the preview, the run says so and creates 
 });
 
 test('the page fits a phone screen', async ({ browser }) => {
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 });
+  const context = await signedIn(browser, 'ann@example.com', { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 });
   const page = await context.newPage();
   await hydratedHome(page);
   await dropFile(page, 'invalid/recipients.yaml');
@@ -493,6 +679,25 @@ test('the page fits a phone screen', async ({ browser }) => {
   }
   await page.screenshot({ path: join(results, 'phone-run.png'), fullPage: true });
   await context.close();
+});
+
+test('a requester of another business line sees none of it', async ({ browser }) => {
+  assert(runs.ok, 'an earlier test submitted a run');
+  const context = await signedIn(browser, 'legal@example.com');
+  const page = await context.newPage();
+  await page.goto(`${base}/sharepacks`);
+  await page.waitForSelector('#share-packs, .empty', { timeout: 20_000 });
+  assert(!(await text(page, 'main')).includes('E2E'), 'no pack of the Testing business line is listed');
+  const response = await page.goto(runs.ok);
+  assert(response.status() === 404 && (await text(page, 'main')).includes('No such run'), `another line's run is not found: ${response.status()}`);
+  const events = await page.request.get(`${runs.ok.replace(/\?.*$/, '')}/events`);
+  assert(events.status() === 404, `nor its live events: ${events.status()}`);
+  await context.close();
+});
+
+test('secrets seen in the browser are listed for the test command to look for', async () => {
+  writeFileSync(join(results, 'secrets.json'), JSON.stringify(secrets));
+  assert(secrets.tokens.length >= 2 && secrets.sessions.length >= 4 && secrets.invitations.length === 4, JSON.stringify(Object.keys(secrets)));
 });
 
 await waitForServer();

@@ -69,17 +69,31 @@ for backend in sqlite postgres; do
   DATABASE_URL="$database_url" azure_queue_connection_string="$queue" azure_queue_name=sharepack-e2e \
     SHAREPACK_IDLE_POLL_MS=100 SHAREPACK_RETRY_DELAY_MS=1000 SHAREPACK_MAX_DELIVERIES=30 \
     SHAREPACK_SANDBOX_FAULTS="fail=PATCH /shares/e2e_broken, down=PATCH /shares/e2e_stuck" LEPTOS_SITE_ADDR="127.0.0.1:$port" LEPTOS_SITE_ROOT="$SITE_DIR" \
-    SHAREPACK_DATA_DIR="$workdir/data-$backend" RUST_LOG=warn \
+    SHAREPACK_DATA_DIR="$workdir/data-$backend" SHAREPACK_RATE_PER_MINUTE=120 RUST_LOG=warn \
     "$CARGO_TARGET_DIR/debug/sharepack" >"$workdir/portal-$backend.log" 2>&1 &
   portal=$!
-  if ! SHAREPACK_URL="http://127.0.0.1:$port" SHAREPACK_BACKEND="$backend" node end2end/run.mjs; then
-    echo "--- portal log ($backend) ---"; tail -50 "$workdir/portal-$backend.log"
+  portal_log="$workdir/portal-$backend.log"
+  if ! SHAREPACK_URL="http://127.0.0.1:$port" SHAREPACK_BACKEND="$backend" SHAREPACK_LOG="$portal_log" node end2end/run.mjs; then
+    echo "--- portal log ($backend) ---"; tail -50 "$portal_log"
     exit 1
   fi
-  log "the seed's Python polling client ($backend)"
-  if ! SHAREPACK_URL="http://127.0.0.1:$port" python3 end2end/seed_client.py; then
-    echo "--- portal log ($backend) ---"; tail -50 "$workdir/portal-$backend.log"
-    exit 1
-  fi
+  # The seed's client, unchanged but for a token: once with the one made on the Tokens page,
+  # once with one from `sharepack tokens create` on the same database.
+  cli() { DATABASE_URL="$database_url" SHAREPACK_DATA_DIR="$workdir/data-$backend" RUST_LOG=error "$CARGO_TARGET_DIR/debug/sharepack" "$@"; }
+  cli_token=$(cli tokens create --user ann@example.com --name "seed client (CLI)" --scope read,submit --expires 1)
+  for token in "$(cat end2end/results/ui-token.txt)" "$cli_token"; do
+    log "the seed's Python polling client ($backend, token ${token:0:8}…)"
+    if ! SHAREPACK_URL="http://127.0.0.1:$port" SHAREPACK_TOKEN="$token" python3 end2end/seed_client.py; then
+      echo "--- portal log ($backend) ---"; tail -50 "$portal_log"
+      exit 1
+    fi
+  done
   kill "$portal"; wait "$portal" 2>/dev/null || true; portal=""
+  log "secrets in logs and the database ($backend)"
+  if [[ $backend == postgres ]]; then
+    "${PG_RUN[@]}" "$PGBIN/pg_dump" -h 127.0.0.1 -p "$PGPORT" -U postgres --data-only sharepack_e2e >"$workdir/dump.sql"
+    SHAREPACK_LOG="$portal_log" SHAREPACK_PG_DUMP="$workdir/dump.sql" python3 end2end/secrets_check.py "$cli_token"
+  else
+    SHAREPACK_LOG="$portal_log" SHAREPACK_SQLITE="$workdir/data-$backend/sharepack.db" python3 end2end/secrets_check.py "$cli_token"
+  fi
 done

@@ -67,11 +67,20 @@ pub fn build_with(settings: &Settings, store: Store, workspaces: Arc<Workspaces>
         router = router.nest("/workflow", rest::router());
     }
     router
-        .leptos_routes_with_context(&state, routes, move || provide_context(portal.clone()), {
-            let options = leptos_options.clone();
-            move || shell(options.clone())
-        })
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            {
+                let portal = portal.clone();
+                move || provide_context(portal.clone())
+            },
+            {
+                let options = leptos_options.clone();
+                move || shell(options.clone())
+            },
+        )
+        // The not-found page renders the header too, which reads the portal.
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(move || provide_context(portal.clone()), shell))
         .layer(RequestBodyLimitLayer::new(body_limit))
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::authenticate))

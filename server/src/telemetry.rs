@@ -8,6 +8,7 @@ pub fn init_logging(json: bool) {
     if json {
         fmt().json().with_env_filter(filter).init();
     } else {
-        fmt().with_env_filter(filter).init();
+        // Colours only on a terminal: log files and collectors get plain text.
+        fmt().with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout())).with_env_filter(filter).init();
     }
 }

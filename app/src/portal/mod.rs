@@ -114,6 +114,19 @@ pub fn cookie_value(name: &str) -> Option<String> {
 }
 
 fn set_status(status: u16) {
+    // A form posted without JavaScript is answered with a redirect back to its page, carrying
+    // the problem (Leptos does that); a 4xx status would stop the browser from following it.
+    let form_post = use_context::<http::request::Parts>().is_some_and(|parts| {
+        parts.method == http::Method::POST
+            && parts
+                .headers
+                .get(http::header::ACCEPT)
+                .and_then(|value| value.to_str().ok())
+                .is_some_and(|accept| accept.contains("text/html"))
+    });
+    if form_post {
+        return;
+    }
     if let (Some(response), Ok(status)) = (use_context::<leptos_axum::ResponseOptions>(), http::StatusCode::from_u16(status)) {
         response.set_status(status);
     }

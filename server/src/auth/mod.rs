@@ -116,10 +116,16 @@ impl FromRequestParts<AppState> for Caller {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         match parts.extensions.get::<Principal>() {
             Some(principal) => Ok(Caller(principal.clone())),
-            None if state.open_rest && parts.uri.path().starts_with("/workflow/") => Ok(Caller(Principal::open_rest())),
+            None if state.open_rest && is_rest(parts) => Ok(Caller(Principal::open_rest())),
             None => Err(ApiError(Problem::unauthenticated())),
         }
     }
+}
+
+/// Under `/workflow` (nested routers see their path without the prefix, so the original is asked).
+fn is_rest(parts: &Parts) -> bool {
+    let original = parts.extensions.get::<axum::extract::OriginalUri>().map(|uri| uri.0.path()).unwrap_or(parts.uri.path());
+    original.starts_with("/workflow/")
 }
 
 #[cfg(test)]

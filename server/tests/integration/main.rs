@@ -4,6 +4,7 @@
 
 mod support;
 
+mod access;
 mod apply;
 mod client;
 mod crash;

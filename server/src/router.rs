@@ -10,8 +10,9 @@ use app::error::PortalError;
 use app::portal::Portal;
 use app::{shell, App};
 use axum::extract::DefaultBodyLimit;
+use axum::http::Method;
 use axum::response::IntoResponse;
-use axum::routing::get;
+use axum::routing::{get, MethodRouter};
 use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
@@ -21,6 +22,20 @@ use sharepack_engine::store::Store;
 use std::sync::Arc;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
+
+/// Where the sandbox workspace is served (its own API, with its own token).
+pub const SANDBOX: &str = "/sandbox";
+
+/// The routes beside the pages, the server functions (Leptos lists both), the REST API
+/// ([`rest::endpoints`]) and the sandbox. The router is built from this list and the
+/// authorization matrix test walks it.
+pub fn endpoints() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
+    vec![
+        (Method::GET, "/runs/{id}/events", get(live::run_events)),
+        (Method::GET, "/templates/{file}", get(downloads::template)),
+        (Method::GET, "/samples/{*path}", get(downloads::sample)),
+    ]
+}
 
 /// Builds the whole application on an open store, with the queue the settings name.
 pub fn build(settings: &Settings, store: Store, workspaces: Workspaces) -> Router {
@@ -58,11 +73,8 @@ pub fn build_with(settings: &Settings, store: Store, workspaces: Arc<Workspaces>
     // itself past the configured limit with a readable message.
     let body_limit = settings.max_upload_bytes.saturating_add(1024 * 1024);
 
-    let mut router = Router::new()
-        .nest_service("/sandbox", sandbox::router(sandbox_state(settings, &store)))
-        .route("/runs/{id}/events", get(live::run_events))
-        .route("/templates/{file}", get(downloads::template))
-        .route("/samples/{*path}", get(downloads::sample));
+    let mut router = endpoints().into_iter().fold(Router::new(), |router, (_, path, route)| router.route(path, route));
+    router = router.nest_service(SANDBOX, sandbox::router(sandbox_state(settings, &store)));
     if settings.enable_workflow {
         router = router.nest("/workflow", rest::router());
     }

@@ -13,22 +13,29 @@ pub use error::ApiError;
 pub use health::OPEN_REST_WARNING;
 
 use crate::AppState;
-use axum::http::HeaderMap;
-use axum::routing::{get, post};
+use axum::http::{HeaderMap, Method};
+use axum::routing::{get, post, MethodRouter};
 use axum::Router;
 use sharepack_engine::databricks::workspaces::Workspace;
 use sharepack_engine::error::Problem;
 
+/// The REST API's endpoints (paths under `/workflow`). The router is built from this list and
+/// the authorization matrix test walks it, so no endpoint escapes the test.
+pub fn endpoints() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
+    vec![
+        (Method::GET, "/health", get(health::health)),
+        (Method::POST, "/sharepack/validate", post(intake::validate)),
+        (Method::POST, "/sharepack/plan", post(intake::plan)),
+        (Method::POST, "/sharepack/upload", post(sharepacks::upload)),
+        (Method::GET, "/sharepack/{id}", get(sharepacks::status)),
+        (Method::POST, "/runs/{id}/cancel", post(runs::cancel)),
+        (Method::POST, "/runs/{id}/retry", post(runs::retry)),
+        (Method::POST, "/runs/{id}/activation-links", post(runs::activation_links)),
+    ]
+}
+
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/health", get(health::health))
-        .route("/sharepack/validate", post(intake::validate))
-        .route("/sharepack/plan", post(intake::plan))
-        .route("/sharepack/upload", post(sharepacks::upload))
-        .route("/sharepack/{id}", get(sharepacks::status))
-        .route("/runs/{id}/cancel", post(runs::cancel))
-        .route("/runs/{id}/retry", post(runs::retry))
-        .route("/runs/{id}/activation-links", post(runs::activation_links))
+    endpoints().into_iter().fold(Router::new(), |router, (_, path, route)| router.route(path, route))
 }
 
 /// The workspace named by `X-Workspace-URL` (the default when absent); 400 naming the

@@ -10,6 +10,7 @@ mod client;
 mod crash;
 mod faults;
 mod http;
+mod matrix;
 mod migrate;
 mod plan;
 mod sandbox;

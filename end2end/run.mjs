@@ -255,6 +255,29 @@ async function makeToken(page, name, scopes) {
   return token;
 }
 
+test('people sign in through the organisation\'s identity provider, and its groups become their roles', async ({ browser }) => {
+  assert(process.env.SHAREPACK_TEST_OIDC, 'the test command starts an OIDC provider (SHAREPACK_TEST_OIDC)');
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${base}/sharepacks`);
+  await page.waitForSelector('.app[data-hydrated="true"]', { timeout: 20_000 });
+  await Promise.all([page.waitForURL(/\/interaction\//), page.click('text=Sign in with your organisation')]);
+  await page.fill('input[name=login]', 'olga@example.com');
+  await page.fill('input[name=password]', 'anything');
+  await page.click('button[type=submit]');
+  // The provider asks to share the profile with Sharepack once.
+  await page.waitForSelector('form button[type=submit]');
+  await Promise.all([page.waitForURL(`${base}/sharepacks`, { timeout: 20_000 }), page.click('form button[type=submit]')]);
+  await page.waitForSelector('.who[data-email="olga@example.com"]', { timeout: 20_000 });
+  const roles = await page.getAttribute('.signed-in', 'title');
+  assert(roles === 'requester for Legal', `the group sp-legal-requesters gives requester for Legal: ${roles}`);
+  await keepState(context, 'olga@example.com');
+  await Promise.all([page.waitForURL(/\/signin/), page.click('.signed-in button')]);
+  await page.goto(`${base}/sharepacks`);
+  assert(page.url().includes('/signin'), 'signed out');
+  await context.close();
+});
+
 test('API tokens are made on the Tokens page, shown once, and stop working when revoked', async ({ browser }) => {
   const context = await signedIn(browser, 'ann@example.com');
   const page = await context.newPage();

@@ -9,6 +9,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 source scripts/postgres.sh
 source scripts/azurite.sh
+source scripts/oidc.sh
 # Incremental caches of the workspace crates add gigabytes and buy nothing on a test run.
 export CARGO_INCREMENTAL=0
 
@@ -29,7 +30,7 @@ if ! command -v cargo-nextest >/dev/null; then
   log "installing cargo-nextest"
   cargo install cargo-nextest --locked
 fi
-if [[ ! -d end2end/node_modules/playwright-core || ! -d end2end/node_modules/azurite ]]; then
+if [[ ! -d end2end/node_modules/playwright-core || ! -d end2end/node_modules/azurite || ! -d end2end/node_modules/oidc-provider ]]; then
   log "installing the end2end node modules"
   (cd end2end && npm ci --no-audit --no-fund --silent)
 fi
@@ -46,11 +47,13 @@ cleanup() {
   [[ -n "$portal" ]] && { kill "$portal" 2>/dev/null || true; wait "$portal" 2>/dev/null || true; }
   stop_postgres
   stop_azurite
+  stop_oidc
   rm -rf "$workdir"
 }
 trap cleanup EXIT
 start_postgres
 start_azurite
+start_oidc
 
 log "Rust tests"
 cargo nextest run --workspace --no-fail-fast
@@ -70,6 +73,8 @@ for backend in sqlite postgres; do
     SHAREPACK_IDLE_POLL_MS=100 SHAREPACK_RETRY_DELAY_MS=1000 SHAREPACK_MAX_DELIVERIES=30 \
     SHAREPACK_SANDBOX_FAULTS="fail=PATCH /shares/e2e_broken, down=PATCH /shares/e2e_stuck" LEPTOS_SITE_ADDR="127.0.0.1:$port" LEPTOS_SITE_ROOT="$SITE_DIR" \
     SHAREPACK_DATA_DIR="$workdir/data-$backend" SHAREPACK_RATE_PER_MINUTE=120 RUST_LOG=warn \
+    SHAREPACK_OIDC_ISSUER="$SHAREPACK_TEST_OIDC" SHAREPACK_OIDC_CLIENT_ID=sharepack SHAREPACK_OIDC_CLIENT_SECRET=sharepack-test-secret \
+    SHAREPACK_OIDC_SCOPES="openid email profile groups" SHAREPACK_OIDC_ROLES='{"sp-legal-requesters": "requester:Legal"}' \
     "$CARGO_TARGET_DIR/debug/sharepack" >"$workdir/portal-$backend.log" 2>&1 &
   portal=$!
   portal_log="$workdir/portal-$backend.log"

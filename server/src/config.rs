@@ -85,6 +85,8 @@ pub struct OidcSettings {
     pub client_id: String,
     pub client_secret: Option<SecretString>,
     pub groups_claim: String,
+    /// `SHAREPACK_OIDC_SCOPES` (`openid email profile`).
+    pub scopes: Vec<String>,
     /// Group (or app role) name → grants.
     pub roles: Vec<(String, sharepack_engine::access::Grant)>,
 }
@@ -203,6 +205,12 @@ impl Settings {
                     .ok_or(SettingError { name: "SHAREPACK_OIDC_CLIENT_ID", problem: "is needed with SHAREPACK_OIDC_ISSUER".into() })?,
                 client_secret: get("SHAREPACK_OIDC_CLIENT_SECRET").map(SecretString::from),
                 groups_claim: get("SHAREPACK_OIDC_GROUPS_CLAIM").unwrap_or_else(|| "groups".into()),
+                scopes: get("SHAREPACK_OIDC_SCOPES")
+                    .unwrap_or_else(|| "openid email profile".into())
+                    .split([' ', ','])
+                    .filter(|scope| !scope.is_empty() && *scope != "openid")
+                    .map(str::to_string)
+                    .collect(),
                 roles: parse_role_mapping(&get("SHAREPACK_OIDC_ROLES").unwrap_or_else(|| "{}".into()))
                     .map_err(|problem| SettingError { name: "SHAREPACK_OIDC_ROLES", problem })?,
             }),

@@ -43,4 +43,6 @@ pub struct AppState {
     pub portal: Portal,
     /// `SHAREPACK_OPEN_REST`: `/workflow` without credentials, as anonymous.
     pub open_rest: bool,
+    /// The identity provider, when sign-in through one is configured.
+    pub oidc: Option<std::sync::Arc<auth::oidc::Oidc>>,
 }

@@ -34,6 +34,8 @@ pub fn endpoints() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::GET, "/runs/{id}/events", get(live::run_events)),
         (Method::GET, "/templates/{file}", get(downloads::template)),
         (Method::GET, "/samples/{*path}", get(downloads::sample)),
+        (Method::GET, "/auth/oidc/start", get(auth::oidc::start)),
+        (Method::GET, "/auth/oidc/callback", get(auth::oidc::callback)),
     ]
 }
 
@@ -67,7 +69,12 @@ pub fn build_with(settings: &Settings, store: Store, workspaces: Arc<Workspaces>
         public_url: settings.public_url.clone(),
         throttle: Arc::new(sharepack_engine::access::throttle::Throttle::per_minute(settings.rate_per_minute)),
     };
-    let state = AppState { leptos_options: leptos_options.clone(), portal: portal.clone(), open_rest: settings.open_rest };
+    let oidc = settings.oidc.as_ref().and_then(|oidc| {
+        auth::oidc::Oidc::new(oidc, &settings.public_url)
+            .map_err(|error| tracing::error!(%error, "sign-in through the identity provider cannot be set up; only passwords work"))
+            .ok()
+    });
+    let state = AppState { leptos_options: leptos_options.clone(), portal: portal.clone(), open_rest: settings.open_rest, oidc };
     let routes = generate_route_list(App);
     // Room for the multipart envelope around the largest accepted file; handlers refuse the file
     // itself past the configured limit with a readable message.

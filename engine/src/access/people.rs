@@ -266,3 +266,53 @@ pub(crate) async fn audit(
         })
         .await
 }
+
+/// The grants an identity provider's groups (or app roles) give, by the configured mapping.
+pub fn provider_grants(groups: &[String], mapping: &[(String, Grant)]) -> Vec<Grant> {
+    let mut grants: Vec<Grant> =
+        mapping.iter().filter(|(group, _)| groups.iter().any(|held| held == group)).map(|(_, grant)| grant.clone()).collect();
+    grants.sort();
+    grants.dedup();
+    grants
+}
+
+/// Signs in someone the identity provider vouched for: their account (made on first sign-in;
+/// a local account with the same e-mail is the same person), their grants from the provider
+/// replaced by what the groups give now (grants an administrator made stay), and a session.
+pub async fn sign_in_from_provider(
+    store: &Store,
+    policy: &super::sessions::SessionPolicy,
+    email: &str,
+    display_name: &str,
+    grants: &[Grant],
+) -> Result<(Fresh, Principal), Problem> {
+    let email = check_email(email)?;
+    let fresh = Account {
+        user_id: Uuid::now_v7(),
+        email: email.clone(),
+        display_name: display_name.trim().chars().take(crate::identity::MAX_NAME).collect(),
+        password_hash: None,
+        source: Source::Oidc,
+        created_at: crate::store::now(),
+        created_by: "identity provider".into(),
+        disabled: false,
+    };
+    if store.insert_account(&fresh).await? {
+        audit(
+            store,
+            &Actor::Person(email.clone()),
+            AuditAction::AccountCreated,
+            fresh.user_id,
+            json!({"email": email, "by": "identity provider"}),
+        )
+        .await?;
+    }
+    let account = store.account_by_email(&email).await?.ok_or_else(|| StoreError::Corrupt(format!("account {email} vanished")))?;
+    if account.disabled {
+        return Err(
+            Problem::new(Class::Forbidden, "account_disabled", "Your Sharepack account is disabled").hint("Ask a Sharepack administrator")
+        );
+    }
+    store.replace_provider_grants(account.user_id, grants).await?;
+    super::sessions::open(store, policy, &account, "identity provider").await
+}

@@ -4,8 +4,10 @@
 //! may do. Browsers asking for a page without a session are sent to the sign-in page.
 //!
 //! - [`cross_origin`]: state-changing requests from other origins are refused.
+//! - [`oidc`]: sign-in through the identity provider (authorization code with PKCE).
 
 pub mod cross_origin;
+pub mod oidc;
 
 use crate::rest::ApiError;
 use crate::AppState;

@@ -39,7 +39,8 @@ async fn requests_without_good_credentials_get_401_and_pages_send_people_to_sign
     assert_eq!(response.headers()[header::WWW_AUTHENTICATE], "Bearer realm=\"sharepack\"");
     let (code, body) = json(response).await;
     assert_eq!((code, body["Code"].as_str()), (401, Some("unauthenticated")), "{body}");
-    for token in ["spk_not-a-real-token", "something else", &sharepack_engine::access::secret::token().expose().to_string()] {
+    let unknown = sharepack_engine::access::secret::token();
+    for token in ["spk_not-a-real-token", "something else", unknown.expose()] {
         let (code, body) = json(bearer_client(token).get(&status).send().await.unwrap()).await;
         assert_eq!((code, body["Code"].as_str()), (401, Some("token_invalid")), "{token}: {body}");
     }

@@ -12,6 +12,7 @@ mod faults;
 mod http;
 mod matrix;
 mod migrate;
+mod oidc;
 mod plan;
 mod sandbox;
 mod shutdown;

@@ -71,6 +71,9 @@ const TABLE: &[(&str, &str)] = &[
     ("GET /runs/{id}/events", "401 200 H 200 200 200"),
     ("GET /templates/{file}", "200 200 200 200 200 200"),
     ("GET /samples/{*path}", "200 200 200 200 200 200"),
+    // Sign-in through an identity provider, not configured on this portal.
+    ("GET /auth/oidc/start", "404 404 404 404 404 404"),
+    ("GET /auth/oidc/callback", "404 404 404 404 404 404"),
     // The sandbox workspace answers only its own token.
     ("ANY /sandbox", "401 401 401 401 401 401"),
 ];
@@ -259,6 +262,7 @@ async fn ask(portal: &Portal, route: &str, who: &Person, ids: &Fixture, index: u
         ("GET", "/runs/{id}/events") => rest("GET", format!("/runs/{}/events", ids.queued)),
         ("GET", "/templates/{file}") => rest("GET", "/templates/sharepack-template.yaml".into()),
         ("GET", "/samples/{*path}") => rest("GET", "/samples/valid/minimal.yaml".into()),
+        ("GET", "/auth/oidc/start") | ("GET", "/auth/oidc/callback") => rest("GET", path.to_string()),
         ("ANY", "/sandbox") => rest("GET", "/sandbox/api/2.1/unity-catalog/recipients".into()),
         _ => panic!("no request for {route}: add one to `ask`"),
     };
@@ -267,7 +271,7 @@ async fn ask(portal: &Portal, route: &str, who: &Person, ids: &Fixture, index: u
     // Streams stay open: the status is the answer.
     let body = if path.ends_with("/events") && status == 200 { String::new() } else { response.text().await.unwrap_or_default() };
     let hidden = match status {
-        404 => !path.starts_with("/api/") && !path.starts_with("/setup") && !path.starts_with("/invite"),
+        404 => !path.starts_with("/api/") && !path.starts_with("/setup") && !path.starts_with("/invite") && !path.starts_with("/auth/"),
         200 => path.starts_with("/api/get_") && body.trim() == "null",
         _ => false,
     };

@@ -276,6 +276,20 @@ test('people sign in through the organisation\'s identity provider, and its grou
   await page.goto(`${base}/sharepacks`);
   assert(page.url().includes('/signin'), 'signed out');
   await context.close();
+  // The provider breaks the signature of Mallory's ID tokens: Sharepack refuses them.
+  const forged = await browser.newContext();
+  const mallory = await forged.newPage();
+  await mallory.goto(`${base}/signin`);
+  await mallory.waitForSelector('.app[data-hydrated="true"]', { timeout: 20_000 });
+  await Promise.all([mallory.waitForURL(/\/interaction\//), mallory.click('text=Sign in with your organisation')]);
+  await mallory.fill('input[name=login]', 'mallory@example.com');
+  await mallory.fill('input[name=password]', 'anything');
+  await mallory.click('button[type=submit]');
+  await mallory.waitForSelector('form button[type=submit]');
+  await Promise.all([mallory.waitForURL(/\/signin\?__err=/, { timeout: 20_000 }), mallory.click('form button[type=submit]')]);
+  assert((await text(mallory, '#sign-in .form-error')).includes('could not be verified'), 'a tampered ID token is refused, and the page says so');
+  assert(await mallory.locator('.who').count() === 0, 'nobody is signed in');
+  await forged.close();
 });
 
 test('API tokens are made on the Tokens page, shown once, and stop working when revoked', async ({ browser }) => {

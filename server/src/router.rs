@@ -106,8 +106,21 @@ pub fn build_with(settings: &Settings, store: Store, workspaces: Arc<Workspaces>
         .layer(axum::middleware::from_fn(auth::cross_origin::refuse_cross_origin))
         .layer(axum::middleware::from_fn_with_state(BodyLimit { body: body_limit, file: settings.max_upload_bytes }, refuse_oversized))
         .layer(axum::middleware::map_response(server_fn_errors_by_class))
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .with_state(state)
+}
+
+/// The span of a request, without what may be secret: no query (OIDC codes and states) and no
+/// one-time link in the path.
+fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    tracing::debug_span!("request", method = %request.method(), path = %loggable_path(request.uri().path()))
+}
+
+fn loggable_path(path: &str) -> String {
+    match ["/setup/", "/invite/"].iter().find(|prefix| path.starts_with(*prefix)) {
+        Some(prefix) => format!("{prefix}***"),
+        None => path.chars().take(200).collect(),
+    }
 }
 
 /// Leptos answers every failing server function 500; the problem inside knows its class (a
@@ -128,4 +141,14 @@ async fn server_fn_errors_by_class(response: axum::response::Response) -> axum::
         parts.status = StatusCode::from_u16(problem.class.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     }
     axum::response::Response::from_parts(parts, axum::body::Body::from(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn one_time_links_are_not_logged() {
+        assert_eq!(super::loggable_path("/invite/abcdef"), "/invite/***");
+        assert_eq!(super::loggable_path("/setup/abcdef"), "/setup/***");
+        assert_eq!(super::loggable_path("/runs/1"), "/runs/1");
+    }
 }

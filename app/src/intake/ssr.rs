@@ -77,9 +77,12 @@ impl Uploads {
             Outcome::Refused { code, .. } => tracing::info!(upload = %id, file = %view.file_name, size, code, "upload refused"),
         }
         let json = serde_json::to_value(&view).map_err(|error| StoreError::Corrupt(error.to_string()))?;
+        // A pack naming a business line its uploader does not hold stays the uploader's alone.
         let business_line = match &view.outcome {
-            Outcome::Read(intake) => intake.pack.as_ref().map(|pack| pack.metadata.business_line.clone()).unwrap_or_default(),
-            Outcome::Refused { .. } => String::new(),
+            Outcome::Read(intake) if !intake.findings.iter().any(|finding| finding.code == claim::BUSINESS_LINE_NOT_HELD) => {
+                intake.pack.as_ref().map(|pack| pack.metadata.business_line.clone()).unwrap_or_default()
+            }
+            _ => String::new(),
         };
         let owner = StoredOwner { business_line: Some(business_line), created_by: by.actor().name().to_string() };
         self.store.save_upload(id, &view.file_name, i64::try_from(size).unwrap_or(i64::MAX), &json, bytes.as_deref(), &owner).await?;

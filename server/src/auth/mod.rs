@@ -28,8 +28,10 @@ const PUBLIC: [&str; 11] =
 
 /// What the request's credentials say, before any handler runs.
 pub async fn authenticate(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
-    // The sandbox stands in for a Databricks workspace and checks its own bearer token.
-    if request.uri().path().starts_with("/sandbox/") {
+    // The sandbox stands in for a Databricks workspace and checks its own bearer token; the
+    // browser bundle and static files are the same for everyone (no session lookup per asset).
+    let path = request.uri().path();
+    if path.starts_with("/sandbox/") || path.starts_with("/pkg/") || path == "/favicon.svg" {
         return next.run(request).await;
     }
     let portal = &state.portal;

@@ -262,6 +262,39 @@ async fn the_requestor_is_whoever_submits_and_business_lines_are_kept_apart() {
         upload(bearer_client(&legal), "legal.yaml", pack.replace("Examples", "Legal").replace("partner", "counsel").into_bytes()).await;
     assert_eq!(code, 202, "their own business line: {body}");
 
+    // Lee drops the Examples pack on the page: the preview says it is not theirs, and the upload
+    // stays Lee's alone (not shown to the Examples business line).
+    let form = file_form("minimal.yaml", pack.clone().into_bytes());
+    let response = bearer_client(&legal)
+        .post(format!("{}/api/upload_pack", portal.url))
+        .header(header::ACCEPT, "application/json")
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let upload: String = response.json().await.unwrap();
+    let get = |token: String| {
+        let url = format!("{}/api/get_upload", portal.url);
+        let id = upload.clone();
+        async move {
+            bearer_client(&token)
+                .post(url)
+                .header(header::ACCEPT, "application/json")
+                .form(&[("id", id)])
+                .send()
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()
+        }
+    };
+    let seen = get(legal.clone()).await;
+    let findings = seen["outcome"]["Read"]["Findings"].as_array().unwrap_or_else(|| panic!("{seen}"));
+    assert!(findings.iter().any(|finding| finding["Code"] == "business_line_not_yours"), "{seen}");
+    let examples = make_token(&portal.store, "exa@example.com", &[Grant::new(Role::Requester, Some("Examples"))]).await;
+    assert!(get(examples).await.is_null(), "the Examples business line does not see Lee's attempt");
+
     // Lists show only what one may see.
     let list = |token: String| {
         let url = format!("{}/api/list_share_packs", portal.url);

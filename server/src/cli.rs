@@ -48,6 +48,13 @@ pub async fn add_user(
     Ok(Printed { out, note })
 }
 
+/// `sharepack users disable EMAIL`: locks someone out at once.
+pub async fn disable_user(settings: &Settings, email: &str) -> Result<Printed, Problem> {
+    let store = store(settings).await?;
+    let account = people::disable(&store, &Principal::operator(), email).await?;
+    Ok(Printed { out: String::new(), note: format!("{} is disabled: their sessions ended and their tokens are revoked", account.email) })
+}
+
 /// `sharepack users list`.
 pub async fn list_users(settings: &Settings) -> Result<Printed, Problem> {
     let store = store(settings).await?;

@@ -61,6 +61,8 @@ enum UsersCommand {
     },
     /// Everyone, with their roles.
     List,
+    /// Lock someone out at once: the account is disabled, its sessions end, its tokens are revoked.
+    Disable { email: String },
 }
 
 #[derive(Subcommand)]
@@ -102,6 +104,7 @@ fn main() -> ExitCode {
                         server::cli::add_user(&settings, &email, &role, business_line.as_deref(), name.as_deref()).await
                     }
                     UsersCommand::List => server::cli::list_users(&settings).await,
+                    UsersCommand::Disable { email } => server::cli::disable_user(&settings, &email).await,
                 }
             })
         }),

@@ -9,9 +9,18 @@ use sharepack_engine::error::Problem;
 use sharepack_engine::store::LinkPurpose;
 
 /// Where to go after signing in: only a path on this portal (never `//elsewhere` or a URL).
+/// Backslashes and control characters are refused anywhere: browsers drop tabs and read `\`
+/// as `/`, which would make `/\t/evil` a way out.
 pub fn safe_next(next: Option<&str>) -> String {
     match next.map(str::trim) {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.starts_with("/\\") && path.len() < 2000 => path.to_string(),
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && !path.chars().any(|c| c == '\\' || c.is_control())
+                && path.len() < 2000 =>
+        {
+            path.to_string()
+        }
         _ => "/".to_string(),
     }
 }
@@ -23,6 +32,8 @@ fn start_session(portal: &Portal, id: &Fresh) {
 
 pub async fn sign_in(email: String, password: String, next: Option<String>) -> Result<(), Problem> {
     let portal = portal()?;
+    // Guessing is limited per e-mail (the throttle's budget, shared with nothing else).
+    portal.throttle.admit_key(&format!("sign-in:{}", email.trim().to_lowercase()))?;
     let (id, _) = sessions::sign_in_with_password(&portal.store, &portal.sessions, &email, &password).await?;
     start_session(&portal, &id);
     leptos_axum::redirect(&safe_next(next.as_deref()));
@@ -76,6 +87,8 @@ mod tests {
         assert_eq!(super::safe_next(Some("//evil.example/")), "/");
         assert_eq!(super::safe_next(Some("https://evil.example/")), "/");
         assert_eq!(super::safe_next(Some("/\\evil.example")), "/");
+        assert_eq!(super::safe_next(Some("/\t/evil.example")), "/");
+        assert_eq!(super::safe_next(Some("/x\nSet-Cookie: a=b")), "/");
         assert_eq!(super::safe_next(None), "/");
     }
 }

@@ -59,6 +59,10 @@ impl Uploads {
             tracing::error!(%error, "the intake task failed");
             Problem::internal("reading the file")
         })?;
+        let mut outcome = outcome;
+        if let Outcome::Read(intake) = &mut outcome {
+            sharepack_engine::access::resources::check_owners(&self.store, by, &workspace.url, intake).await?;
+        }
         let preview = match &outcome {
             Outcome::Read(intake) if intake.is_valid() => Some(preview(intake, workspace, strict).await),
             _ => None,
@@ -79,7 +83,7 @@ impl Uploads {
         let json = serde_json::to_value(&view).map_err(|error| StoreError::Corrupt(error.to_string()))?;
         // A pack naming a business line its uploader does not hold stays the uploader's alone.
         let business_line = match &view.outcome {
-            Outcome::Read(intake) if !intake.findings.iter().any(|finding| finding.code == claim::BUSINESS_LINE_NOT_HELD) => {
+            Outcome::Read(intake) if !intake.findings.iter().any(|finding| claim::is_forbidden(&finding.code)) => {
                 intake.pack.as_ref().map(|pack| pack.metadata.business_line.clone()).unwrap_or_default()
             }
             _ => String::new(),

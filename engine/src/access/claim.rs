@@ -12,6 +12,13 @@ use crate::model::Located;
 /// Codes of the findings [`claim`] adds.
 pub const REQUESTOR_MISMATCH: &str = "requestor_not_you";
 pub const BUSINESS_LINE_NOT_HELD: &str = "business_line_not_yours";
+/// A recipient or share of another business line's pack (`resources::check_owners`).
+pub const OWNED_ELSEWHERE: &str = "owned_by_another_business_line";
+
+/// Codes that refuse a submission outright (403): the pack reaches into what is not the submitter's.
+pub fn is_forbidden(code: &str) -> bool {
+    code == BUSINESS_LINE_NOT_HELD || code == OWNED_ELSEWHERE
+}
 
 /// Applies the rule to a read pack: fills the requestor in, or adds located error findings.
 pub fn claim(intake: &mut Intake, by: &Principal) {
@@ -42,11 +49,11 @@ pub fn claim(intake: &mut Intake, by: &Principal) {
     }
 }
 
-/// The first finding [`claim`] added, as the problem that refuses a submission: 403 for a
-/// business line not held, 400 for someone else's name.
+/// The first finding [`claim`] (or `resources::check_owners`) added, as the problem that refuses
+/// a submission: 403 for what belongs to a business line not held, 400 for someone else's name.
 pub fn refusal(intake: &Intake) -> Option<Problem> {
-    intake.findings.iter().find(|finding| finding.code == BUSINESS_LINE_NOT_HELD || finding.code == REQUESTOR_MISMATCH).map(|finding| {
-        let class = if finding.code == BUSINESS_LINE_NOT_HELD { Class::Forbidden } else { Class::Invalid };
+    intake.findings.iter().find(|finding| is_forbidden(&finding.code) || finding.code == REQUESTOR_MISMATCH).map(|finding| {
+        let class = if is_forbidden(&finding.code) { Class::Forbidden } else { Class::Invalid };
         let mut problem = Problem::new(class, &finding.code, finding.message.clone());
         problem.hint = finding.hint.clone();
         problem.location = Some(finding.location.clone());

@@ -16,6 +16,8 @@ mod views;
 
 #[cfg(feature = "store")]
 pub mod people;
+#[cfg(feature = "queue")]
+pub mod resources;
 #[cfg(feature = "store")]
 pub mod secret;
 #[cfg(feature = "store")]

@@ -119,6 +119,30 @@ pub async fn revoke_grant(store: &Store, by: &Principal, user_id: Uuid, grant: &
     Ok(())
 }
 
+/// Locks someone out at once: the account is disabled, its sessions end, its tokens are revoked.
+pub async fn disable(store: &Store, by: &Principal, email: &str) -> Result<Account, Problem> {
+    by.require(Act::Administer, None)?;
+    let account = store
+        .account_by_email(email)
+        .await?
+        .ok_or_else(|| Problem::invalid("unknown_person", format!("No account has the e-mail {}", email.trim())))?;
+    if account.user_id == by.user_id {
+        return Err(Problem::new(Class::Conflict, "last_admin", "You cannot disable your own account").hint("Ask another administrator"));
+    }
+    store.set_disabled(account.user_id, true).await?;
+    let sessions = store.delete_sessions_of(account.user_id).await?;
+    let tokens = store.revoke_tokens_of(account.user_id, Utc::now()).await?;
+    audit(
+        store,
+        &by.actor(),
+        AuditAction::AccountDisabled,
+        account.user_id,
+        json!({"email": account.email, "sessions": sessions, "tokens": tokens}),
+    )
+    .await?;
+    Ok(account)
+}
+
 /// Everyone, as administrators and auditors see them.
 pub async fn people(store: &Store, by: &Principal) -> Result<Vec<PersonInfo>, Problem> {
     by.require(Act::Administer, None)?;
@@ -229,6 +253,7 @@ pub async fn accept_invitation(store: &Store, secret: &str, password: &str) -> R
 /// Argon2 is deliberately slow: off the async threads.
 pub(crate) async fn hash(password: &str) -> Result<String, Problem> {
     let password = password.to_string();
+    let _turn = secret::HASHING.acquire().await.map_err(|_| Problem::internal("keeping the password"))?;
     tokio::task::spawn_blocking(move || secret::hash_password(&password))
         .await
         .map_err(|error| error.to_string())
@@ -276,38 +301,32 @@ pub fn provider_grants(groups: &[String], mapping: &[(String, Grant)]) -> Vec<Gr
     grants
 }
 
-/// Signs in someone the identity provider vouched for: their account (made on first sign-in;
-/// a local account with the same e-mail is the same person), their grants from the provider
-/// replaced by what the groups give now (grants an administrator made stay), and a session.
+/// Who the identity provider vouched for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Vouched {
+    /// The issuer and `sub`: what the account is bound to.
+    pub subject: String,
+    pub email: String,
+    /// `email_verified`, when the provider says.
+    pub email_verified: Option<bool>,
+    pub display_name: String,
+}
+
+/// Signs in someone the identity provider vouched for: the account bound to their subject; on
+/// a first sign-in a new account, or the account an administrator made for their e-mail (no
+/// password yet, not an administrator, not bound to another subject; never on an e-mail the
+/// provider says is unverified). Their grants from the provider are replaced by what the groups
+/// give now (grants an administrator made stay), and a session opens.
 pub async fn sign_in_from_provider(
     store: &Store,
     policy: &super::sessions::SessionPolicy,
-    email: &str,
-    display_name: &str,
+    vouched: &Vouched,
     grants: &[Grant],
 ) -> Result<(Fresh, Principal), Problem> {
-    let email = check_email(email)?;
-    let fresh = Account {
-        user_id: Uuid::now_v7(),
-        email: email.clone(),
-        display_name: display_name.trim().chars().take(crate::identity::MAX_NAME).collect(),
-        password_hash: None,
-        source: Source::Oidc,
-        created_at: crate::store::now(),
-        created_by: "identity provider".into(),
-        disabled: false,
+    let account = match store.account_by_subject(&vouched.subject).await? {
+        Some(account) => account,
+        None => first_sign_in(store, vouched).await?,
     };
-    if store.insert_account(&fresh).await? {
-        audit(
-            store,
-            &Actor::Person(email.clone()),
-            AuditAction::AccountCreated,
-            fresh.user_id,
-            json!({"email": email, "by": "identity provider"}),
-        )
-        .await?;
-    }
-    let account = store.account_by_email(&email).await?.ok_or_else(|| StoreError::Corrupt(format!("account {email} vanished")))?;
     if account.disabled {
         return Err(
             Problem::new(Class::Forbidden, "account_disabled", "Your Sharepack account is disabled").hint("Ask a Sharepack administrator")
@@ -315,4 +334,53 @@ pub async fn sign_in_from_provider(
     }
     store.replace_provider_grants(account.user_id, grants).await?;
     super::sessions::open(store, policy, &account, "identity provider").await
+}
+
+async fn first_sign_in(store: &Store, vouched: &Vouched) -> Result<Account, Problem> {
+    let email = check_email(&vouched.email)?;
+    let taken = || {
+        Problem::new(
+            Class::Forbidden,
+            "account_exists",
+            format!("A Sharepack account for {email} exists already and is not linked to this sign-in"),
+        )
+        .hint("Sign in with your Sharepack password, or ask an administrator")
+    };
+    if vouched.email_verified == Some(false) {
+        return Err(Problem::new(Class::Forbidden, "email_unverified", "The identity provider has not verified your e-mail address")
+            .hint("Verify it at your identity provider, then sign in again"));
+    }
+    if let Some(existing) = store.account_by_email(&email).await? {
+        let admin = store.grants_of(existing.user_id).await?.iter().any(|stored| stored.grant.role == Role::Admin);
+        if existing.password_hash.is_some() || admin || store.has_subject(existing.user_id).await? {
+            return Err(taken());
+        }
+        if !store.bind_subject(existing.user_id, &vouched.subject).await? {
+            return Err(taken());
+        }
+        return Ok(existing);
+    }
+    let fresh = Account {
+        user_id: Uuid::now_v7(),
+        email: email.clone(),
+        display_name: vouched.display_name.trim().chars().take(crate::identity::MAX_NAME).collect(),
+        password_hash: None,
+        source: Source::Oidc,
+        created_at: crate::store::now(),
+        created_by: "identity provider".into(),
+        disabled: false,
+    };
+    if !store.insert_account(&fresh).await? || !store.bind_subject(fresh.user_id, &vouched.subject).await? {
+        // Someone with that e-mail appeared meanwhile.
+        return Err(taken());
+    }
+    audit(
+        store,
+        &Actor::Person(email.clone()),
+        AuditAction::AccountCreated,
+        fresh.user_id,
+        json!({"email": email, "by": "identity provider"}),
+    )
+    .await?;
+    Ok(fresh)
 }

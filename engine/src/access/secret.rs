@@ -93,6 +93,9 @@ pub fn check_password(password: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// At most this many Argon2 hashes at once (19 MiB each): sign-in floods queue, not exhaust memory.
+pub static HASHING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
+
 /// Argon2id with the crate's defaults (19 MiB, 2 passes), as a PHC string.
 pub fn hash_password(password: &str) -> Result<String, String> {
     let salt = SaltString::encode_b64(&random_bytes()[..16]).map_err(|error| error.to_string())?;

@@ -45,6 +45,7 @@ pub async fn sign_in_with_password(
     let account = store.account_by_email(email).await?;
     let stored = account.as_ref().filter(|account| !account.disabled).and_then(|account| account.password_hash.clone());
     let password = password.to_string();
+    let _turn = secret::HASHING.acquire().await.map_err(|_| Problem::internal("checking the password"))?;
     let matches = tokio::task::spawn_blocking(move || secret::verify_password(stored.as_deref(), &password)).await.unwrap_or(false);
     match account {
         Some(account) if matches => open(store, policy, &account, "password").await,

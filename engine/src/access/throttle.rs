@@ -25,6 +25,12 @@ impl Throttle {
     pub fn admit(&self, by: &Principal) -> Result<(), Problem> {
         // The open REST API is one identity: everyone using it shares its limit.
         let key = if by.user_id.is_nil() { by.email.clone() } else { by.user_id.to_string() };
+        self.admit_key(&key)
+    }
+
+    /// Counts one request under any key (sign-in attempts per e-mail).
+    pub fn admit_key(&self, key: &str) -> Result<(), Problem> {
+        let key = key.to_string();
         if self.limiter.len() > 10_000 {
             self.limiter.retain_recent();
         }
@@ -34,7 +40,7 @@ impl Throttle {
             let mut problem = Problem::new(
                 Class::TooMany,
                 "rate_limited",
-                format!("Too many uploads and plans in a short time (the limit is {} a minute)", self.per_minute),
+                format!("Too many requests in a short time (the limit is {} a minute)", self.per_minute),
             )
             .hint(format!("Try again in {seconds} s"));
             problem.retry_after = Some(seconds.max(1));

@@ -120,6 +120,7 @@ pub async fn submit(store: &Store, queue: &Queue, submission: Submission<'_>) ->
             .await
             .map_err(|error| StoreError::Config(format!("intake task failed: {error}")))??;
     claim::claim(&mut intake, by);
+    crate::access::resources::check_owners(store, by, &submission.workspace.url, &mut intake).await?;
     if let Some(refused) = claim::refusal(&intake) {
         // Nothing is stored under a business line the submitter does not hold, nor in someone else's name.
         return Err(SubmitError::Refused(refused));
@@ -131,8 +132,12 @@ pub async fn submit(store: &Store, queue: &Queue, submission: Submission<'_>) ->
     let workspace = submission.workspace;
     let share_pack_id = match &meta {
         Some(meta) => keys::share_pack(&workspace.url, &meta.business_line, &meta.project_name),
-        None => keys::share_pack(&workspace.url, "", submission.file_name),
+        // A pack that could not be read is its submitter's: their name is in its key.
+        None => keys::share_pack(&workspace.url, "", &format!("{requested_by}/{}", submission.file_name)),
     };
+    if let Some(stored) = store.share_pack_owner(share_pack_id).await? {
+        by.require(Act::Request, Some(&stored.as_owner())).map_err(SubmitError::Refused)?;
+    }
     let now = crate::store::now();
     let named_by = meta.as_ref().map(|meta| meta.requestor.trim()).filter(|requestor| !requestor.is_empty()).unwrap_or(&requested_by);
     let name = share_pack_name(named_by, now);

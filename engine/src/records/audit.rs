@@ -34,11 +34,13 @@ pub enum AuditAction {
     TokenRevoked,
     SignedIn,
     SignedOut,
+    /// An account was disabled: its sessions ended and its tokens revoked.
+    AccountDisabled,
 }
 
 impl AuditAction {
     /// Every action, for reading column values back.
-    const ALL: [AuditAction; 25] = [
+    const ALL: [AuditAction; 26] = [
         AuditAction::RunSubmitted,
         AuditAction::RunCancelRequested,
         AuditAction::RunRetried,
@@ -56,6 +58,7 @@ impl AuditAction {
         AuditAction::TokenRevoked,
         AuditAction::SignedIn,
         AuditAction::SignedOut,
+        AuditAction::AccountDisabled,
         AuditAction::Applied(ActionKind::Create),
         AuditAction::Applied(ActionKind::Update),
         AuditAction::Applied(ActionKind::AddObject),
@@ -86,6 +89,7 @@ impl AuditAction {
             AuditAction::TokenRevoked => "token_revoked",
             AuditAction::SignedIn => "signed_in",
             AuditAction::SignedOut => "signed_out",
+            AuditAction::AccountDisabled => "account_disabled",
             AuditAction::Applied(kind) => match kind {
                 ActionKind::Create => "create",
                 ActionKind::Update => "update",

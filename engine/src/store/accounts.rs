@@ -134,6 +134,28 @@ impl Store {
         Ok(())
     }
 
+    /// The account the identity provider knows by `subject` (issuer and `sub`).
+    pub async fn account_by_subject(&self, subject: &str) -> Result<Option<Account>> {
+        let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE oidc_subject = $1");
+        on_pool!(self, pool => {
+            let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(subject).fetch_optional(pool).await?;
+            row.map(|row| account_from(&row)).transpose()
+        })
+    }
+
+    /// Whether an account is bound to an identity at the provider already.
+    pub async fn has_subject(&self, user_id: Uuid) -> Result<bool> {
+        let sql = "SELECT count(*) FROM accounts WHERE user_id = $1 AND oidc_subject IS NOT NULL";
+        let count: i64 = on_pool!(self, pool => sqlx::query_scalar(sql).bind(user_id).fetch_one(pool).await?);
+        Ok(count > 0)
+    }
+
+    /// Binds an account to the provider's `subject`; `false` when it is bound already.
+    pub async fn bind_subject(&self, user_id: Uuid, subject: &str) -> Result<bool> {
+        let sql = "UPDATE accounts SET oidc_subject = $1 WHERE user_id = $2 AND oidc_subject IS NULL";
+        Ok(on_pool!(self, pool => sqlx::query(sql).bind(subject).bind(user_id).execute(pool).await?.rows_affected()) == 1)
+    }
+
     /// Whether any enabled account holds the admin role.
     pub async fn admin_exists(&self) -> Result<bool> {
         let sql = "SELECT count(*) FROM role_grants g JOIN accounts a ON a.user_id = g.user_id WHERE g.role = $1 AND a.disabled_at IS NULL";

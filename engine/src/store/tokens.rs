@@ -56,6 +56,12 @@ impl Store {
             == 1)
     }
 
+    /// Revokes every live token of a person (their account was disabled); how many.
+    pub async fn revoke_tokens_of(&self, user_id: Uuid, at: DateTime<Utc>) -> Result<u64> {
+        let sql = "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL";
+        Ok(on_pool!(self, pool => bind_time(self, sqlx::query(sql), at).bind(user_id).execute(pool).await?.rows_affected()))
+    }
+
     pub async fn touch_token(&self, token_id: Uuid, at: DateTime<Utc>) -> Result<()> {
         on_pool!(self, pool => {
             bind_time(self, sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE token_id = $2"), at).bind(token_id).execute(pool).await?;

@@ -29,6 +29,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::RwLock;
 
+/// The cookie binding a sign-in in flight to the browser that started it (the state's digest).
+const STATE_COOKIE: &str = "sharepack_oidc_state";
 /// How long a sign-in may take between leaving for the provider and coming back.
 const STATE_MINUTES: i64 = 10;
 /// How long discovered metadata (and keys) are trusted before they are read again.
@@ -127,13 +129,15 @@ impl Oidc {
                     .map(|email| email.as_str().to_string())
                     .or_else(|| claims.preferred_username().map(|name| name.as_str().to_string()));
                 let name = claims.name().and_then(|name| name.get(None)).map(|name| name.as_str().to_string()).unwrap_or_default();
-                (email, name)
+                let subject = format!("{} {}", claims.issuer().as_str(), claims.subject().as_str());
+                (email, name, subject, claims.email_verified())
             });
             match verified {
-                Ok((email, name)) => {
+                Ok((email, display_name, subject, email_verified)) => {
                     let email =
                         email.ok_or_else(|| refused("The identity provider did not say who you are (no e-mail in the ID token)"))?;
-                    return Ok(Person { email, name, groups: groups(&token.to_string(), &self.settings.groups_claim) });
+                    let vouched = people::Vouched { subject, email, email_verified, display_name };
+                    return Ok(Person { vouched, groups: groups(&token.to_string(), &self.settings.groups_claim) });
                 }
                 // The provider may have rotated its keys: read them once more before refusing.
                 Err(error) if !refreshed => {
@@ -158,11 +162,10 @@ type CoreClientConfigured = CoreClient<
     openidconnect::EndpointMaybeSet,
 >;
 
-/// Who an ID token names.
+/// Who an ID token names, and their groups.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Person {
-    pub email: String,
-    pub name: String,
+    pub vouched: people::Vouched,
     pub groups: Vec<String>,
 }
 
@@ -223,7 +226,14 @@ pub async fn start(State(state): State<AppState>, Query(query): Query<StartQuery
     if let Err(error) = store.insert_sign_in_state(&secret::digest(csrf.secret()), &kept).await {
         return back_to_sign_in(&Problem::from(error));
     }
-    Redirect::to(url.as_str()).into_response()
+    // The browser that started the sign-in must be the one that finishes it (no login CSRF):
+    // the callback compares the state with this cookie.
+    let mut response = Redirect::to(url.as_str()).into_response();
+    let cookie = app::portal::cookie(&state.portal, STATE_COOKIE, &secret::digest(csrf.secret()), STATE_MINUTES * 60);
+    if let Ok(value) = cookie.parse() {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
 }
 
 #[derive(serde::Deserialize)]
@@ -234,9 +244,26 @@ pub struct CallbackQuery {
     error_description: Option<String>,
 }
 
-pub async fn callback(State(state): State<AppState>, Query(query): Query<CallbackQuery>) -> Response {
+pub async fn callback(State(state): State<AppState>, headers: axum::http::HeaderMap, Query(query): Query<CallbackQuery>) -> Response {
     let Some(oidc) = state.oidc.clone() else { return not_configured() };
-    match finish(&state, &oidc, query).await {
+    let started_here = super::cookie(&headers, STATE_COOKIE);
+    let same_browser = match (&started_here, &query.state) {
+        (Some(kept), Some(state)) => *kept == secret::digest(state),
+        _ => false,
+    };
+    let mut response = match same_browser {
+        false if query.error.is_none() => back_to_sign_in(&refused("This sign-in was started in another browser; start again here")),
+        _ => finish_response(&state, &oidc, query).await,
+    };
+    let clear = app::portal::cookie(&state.portal, STATE_COOKIE, "", 0);
+    if let Ok(value) = clear.parse() {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
+}
+
+async fn finish_response(state: &AppState, oidc: &Oidc, query: CallbackQuery) -> Response {
+    match finish(state, oidc, query).await {
         Ok((session, return_to)) => {
             let portal = &state.portal;
             let cookie = app::portal::cookie(
@@ -279,7 +306,7 @@ async fn finish(state: &AppState, oidc: &Oidc, query: CallbackQuery) -> Result<(
     let person = oidc.verify(id_token, &Nonce::new(kept.nonce)).await?;
     let grants = people::provider_grants(&person.groups, &oidc.settings.roles);
     tracing::info!(groups = person.groups.len(), grants = grants.len(), "signed in through the identity provider");
-    let (session, _) = people::sign_in_from_provider(store, &state.portal.sessions, &person.email, &person.name, &grants).await?;
+    let (session, _) = people::sign_in_from_provider(store, &state.portal.sessions, &person.vouched, &grants).await?;
     Ok((session, kept.return_to))
 }
 

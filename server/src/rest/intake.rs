@@ -31,7 +31,7 @@ pub struct ValidateResponse {
 /// Reads the uploaded file and runs intake on it, off the async threads, for a requester: the
 /// pack's requestor is checked against them (a finding when it is someone else) and a business
 /// line they do not hold is refused (403).
-async fn intake(state: &AppState, by: &Principal, headers: &HeaderMap, body: Body) -> Result<Intake, ApiError> {
+async fn intake(state: &AppState, by: &Principal, workspace_url: &str, headers: &HeaderMap, body: Body) -> Result<Intake, ApiError> {
     by.require(Act::Request, None)?;
     state.portal.throttle.admit(by)?;
     let limits = state.portal.limits;
@@ -44,6 +44,7 @@ async fn intake(state: &AppState, by: &Principal, headers: &HeaderMap, body: Bod
     })??;
     let mut intake = intake;
     claim::claim(&mut intake, by);
+    sharepack_engine::access::resources::check_owners(&state.portal.store, by, workspace_url, &mut intake).await?;
     match claim::refusal(&intake) {
         Some(refused) if refused.class == sharepack_engine::Class::Forbidden => Err(ApiError(refused)),
         _ => Ok(intake),
@@ -56,8 +57,8 @@ pub async fn validate(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<ValidateResponse>, ApiError> {
-    chosen_workspace(&state, &headers)?;
-    let intake = intake(&state, &by, &headers, body).await?;
+    let workspace = chosen_workspace(&state, &headers)?.url.clone();
+    let intake = intake(&state, &by, &workspace, &headers, body).await?;
     tracing::info!(format = %intake.format, errors = intake.counts().errors, "validated a share pack over HTTP");
     Ok(Json(ValidateResponse {
         format: intake.format,
@@ -100,7 +101,7 @@ pub async fn plan(
     body: Body,
 ) -> Result<Json<PlanResponse>, ApiError> {
     let workspace = chosen_workspace(&state, &headers)?;
-    let intake = intake(&state, &by, &headers, body).await?;
+    let intake = intake(&state, &by, &workspace.url, &headers, body).await?;
     let options = sharepack_engine::plan::PlanOptions { strict: query.strict.unwrap_or(state.portal.strict_strategy) };
     let outcome = sharepack_engine::plan::dry_run(intake, &workspace.client, options).await;
     let (validation_errors, validation_warnings) = seed_strings(&outcome.findings);

@@ -397,4 +397,48 @@ async fn the_command_line_adds_people_and_makes_tokens_the_portal_accepts() {
     assert_eq!(code, 202, "the CLI's token works on the portal: {body}");
     let trail = portal.store.audit_of(uuid::Uuid::parse_str(body["RunId"].as_str().unwrap()).unwrap()).await.unwrap();
     assert!(trail.iter().all(|entry| entry.actor == "lee@example.com"), "{trail:?}");
+    drop(portal);
+
+    // Disabling locks Lee out at once: the token stops working.
+    let (code, _, note) = cli(&["users", "disable", "lee@example.com"]);
+    assert_eq!(code, Some(0), "{note}");
+    let portal = Portal::start_in(&dir.0, sharepack_engine::store::testing::Stack::Embedded, &[], 0).await.unwrap();
+    let status = bearer_client(&token).get(format!("{}/workflow/sharepack/{}", portal.url, uuid::Uuid::new_v4())).send().await.unwrap();
+    assert_eq!(status.status().as_u16(), 401, "a disabled person's token is refused");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn objects_another_business_line_made_cannot_be_reached_through_a_pack() {
+    let vars = [("SHAREPACK_IDLE_POLL_MS", "50"), ("SHAREPACK_RETRY_DELAY_MS", "100")];
+    let portal = Portal::start(sharepack_engine::store::testing::Stack::Embedded, &vars, 1).await.unwrap();
+    let lee = make_token(&portal.store, "lee@example.com", &[Grant::new(Role::Requester, Some("Legal"))]).await;
+    let fin = make_token(&portal.store, "fin@example.com", &[Grant::new(Role::Requester, Some("Finance"))]).await;
+    let pack = |line: &str, project: &str| {
+        format!("metadata:\n  project_name: {project}\n  business_line: {line}\nrecipient:\n  - name: counsel\n    type: D2O\n    email: c@example.org\nshare:\n  - name: contracts\n    recipients: [counsel]\n    data_objects: [catalog.schema.revenue_table]\n")
+            .into_bytes()
+    };
+    let post = |token: String, endpoint: &'static str, bytes: Vec<u8>| {
+        let url = format!("{}/workflow/sharepack/{endpoint}", portal.url);
+        async move { json(bearer_client(&token).post(url).multipart(file_form("pack.yaml", bytes)).send().await.unwrap()).await }
+    };
+    let (code, body) = post(lee.clone(), "upload", pack("Legal", "Contracts")).await;
+    assert_eq!(code, 202, "{body}");
+    let id = body["SharePackId"].as_str().unwrap().to_string();
+    let started = std::time::Instant::now();
+    loop {
+        let (_, status) = json(bearer_client(&lee).get(format!("{}/workflow/sharepack/{id}", portal.url)).send().await.unwrap()).await;
+        if status["Status"] == "COMPLETED" {
+            break;
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(60), "{status}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    // Finance names Legal's share and recipient: refused, where they are written, before any plan is read.
+    for endpoint in ["validate", "plan", "upload"] {
+        let (code, body) = post(fin.clone(), endpoint, pack("Finance", "Raid")).await;
+        assert_eq!((code, body["Code"].as_str()), (403, Some("owned_by_another_business_line")), "{endpoint}: {body}");
+        assert_eq!(body["Location"], "line 5, column 5", "{endpoint}: the recipient's line: {body}");
+    }
+    let (code, body) = post(lee, "plan", pack("Legal", "Contracts")).await;
+    assert_eq!(code, 200, "Legal still plans its own: {body}");
 }

@@ -107,6 +107,26 @@ async fn people_sign_in_at_the_provider_and_their_groups_become_roles() {
     let list = client.post(format!("{}/api/list_share_packs", portal.url)).header(header::ACCEPT, "application/json").send().await.unwrap();
     let (status, body): (u16, Value) = (list.status().as_u16(), list.json().await.unwrap());
     assert_eq!((status, body["code"].as_str()), (403, Some("role_missing")), "{body}");
+
+    // Someone an administrator added (no password yet) is that account at their first sign-in,
+    // with the administrator's roles; an account with a password is never taken over by e-mail.
+    let operator = sharepack_engine::access::Principal::operator();
+    let legal = [sharepack_engine::access::Grant::new(sharepack_engine::access::Role::Approver, Some("Legal"))];
+    sharepack_engine::access::people::add_person(&portal.store, &operator, "pia@example.com", "", &legal).await.unwrap();
+    let (_, client, _) = sign_in(&portal, "pia@example.com").await;
+    assert_eq!(me(&portal, &client).await["grants"], serde_json::json!(["approver for Legal"]));
+    sharepack_engine::access::people::add_person(&portal.store, &operator, "paula@example.com", "", &[]).await.unwrap();
+    let paula = portal.store.account_by_email("paula@example.com").await.unwrap().unwrap();
+    let hash = sharepack_engine::access::secret::hash_password("paula's own password").unwrap();
+    portal.store.set_password_hash(paula.user_id, &hash).await.unwrap();
+    let (landed, client, _) = sign_in(&portal, "paula@example.com").await;
+    let location = landed.headers()[header::LOCATION].to_str().unwrap().to_string();
+    assert!(location.starts_with("/signin?__err="), "{location}");
+    assert!(me(&portal, &client).await.is_null(), "no session for a look-alike");
+    // The same person signing in again is found by their subject, not their e-mail.
+    let (_, client, _) = sign_in(&portal, "olga@example.com").await;
+    assert_eq!(me(&portal, &client).await["email"], "olga@example.com");
+    assert_eq!(portal.store.accounts().await.unwrap().iter().filter(|account| account.email == "olga@example.com").count(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

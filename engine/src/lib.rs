@@ -2,6 +2,8 @@
 //! server functions, the REST API and the workers. Neither UI nor HTTP code lives here.
 //!
 //! - [`error`]: the one classification of failures ([`error::Problem`]) every edge renders.
+//! - [`access`]: who may do what: roles per business line, the request's principal, sign-in.
+//! - [`approval`]: which plans need whose approval, and the digest an approval is bound to.
 //! - [`identity`]: who acts ([`identity::Actor`]), kept with every change.
 //! - [`records`]: typed statuses, audit actions and the share-pack record.
 //! - [`views`]: runs and share packs as pages and the REST API read them.
@@ -36,6 +38,7 @@ macro_rules! on_pool {
 pub mod access;
 #[cfg(feature = "queue")]
 pub mod apply;
+pub mod approval;
 #[cfg(feature = "databricks")]
 pub mod databricks;
 pub mod error;

@@ -252,3 +252,24 @@ proptest! {
         prop_assert_eq!(last.changes().count(), 0, "{:?}", render(&last));
     }
 }
+
+/// Real plans meet the approval policy: a first external recipient needs an approval even where
+/// the business line asks for none; planning the same pack again on the applied workspace
+/// changes nothing and needs none; the digest of the same plan is the same, and changes with
+/// the plan.
+#[test]
+fn real_plans_meet_the_approval_policy_and_digest() {
+    use sharepack_engine::approval::digest::plan_digest;
+    use sharepack_engine::approval::{Policy, Rule};
+    let lenient = Policy { default: Rule { approvals: 0, ..Rule::default() }, overrides: Vec::new() };
+    let pack = sample("valid/minimal.yaml");
+    let first = plan(&pack, &empty(), PlanOptions::default());
+    let needed = lenient.requirement(&first, "Examples", "https://w");
+    assert_eq!(needed.approvals, 1, "{:?}", needed.why);
+    assert!(needed.why.iter().any(|why| why.contains("external recipient partner")), "{:?}", needed.why);
+    let workspace = apply(&empty(), &pack, &first, true);
+    let again = plan(&pack, &workspace, PlanOptions::default());
+    assert!(lenient.requirement(&again, "Examples", "https://w").none_needed(), "nothing changes, nothing to approve");
+    assert_eq!(plan_digest(&first, "https://w", "s"), plan_digest(&plan(&pack, &empty(), PlanOptions::default()), "https://w", "s"));
+    assert_ne!(plan_digest(&first, "https://w", "s"), plan_digest(&again, "https://w", "s"));
+}

@@ -70,7 +70,25 @@ pub fn validate_at(pack: &SharePack, now: DateTime<Utc>) -> Vec<Finding> {
     findings
 }
 
+/// Longest metadata value kept (the store's name columns are 255 characters).
+pub const MAX_METADATA_LENGTH: usize = 255;
+
 fn metadata(metadata: &Metadata, findings: &mut Vec<Finding>) {
+    for (field, value) in
+        [("requestor", &metadata.requestor), ("project_name", &metadata.project_name), ("business_line", &metadata.business_line)]
+    {
+        let length = value.chars().count();
+        if length > MAX_METADATA_LENGTH {
+            findings.push(
+                Finding::error(
+                    "too_long",
+                    metadata.at(field),
+                    format!("`{field}` is {length} characters long; at most {MAX_METADATA_LENGTH} are kept"),
+                )
+                .hint("Shorten it"),
+            );
+        }
+    }
     if !metadata.requestor.is_empty() && !is_email(&metadata.requestor) {
         findings.push(
             Finding::warning(

@@ -51,6 +51,8 @@ fn main() {
             ("SHAREPACK_SANDBOX_FAULTS", "latency_ms=50".to_string()),
             ("SHAREPACK_SANDBOX_TABLES", tables.join(",")),
             ("SHAREPACK_IDLE_POLL_MS", "100".to_string()),
+            // One person submits all 100 packs at once: the per-person limit is not what is measured.
+            ("SHAREPACK_RATE_PER_MINUTE", "100000".to_string()),
         ];
         let settings = Settings::from_vars(vars.iter().map(|(name, value)| (name.to_string(), value.clone()))).unwrap();
         let store = server::open_store(&settings).await.unwrap();
@@ -59,7 +61,15 @@ fn main() {
         let router = server::build_with(&settings, store.clone(), workspaces.clone(), queue.clone());
         tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
         let sandbox = workspaces.default_workspace().client.clone();
-        let http = reqwest::Client::new();
+        // The packs' requestor, with a token, as a CI pipeline would submit.
+        let operator = sharepack_engine::access::Principal::operator();
+        let requester = [sharepack_engine::access::Grant::everywhere(sharepack_engine::access::Role::Requester)];
+        sharepack_engine::access::people::add_person(&store, &operator, "bench@example.com", "", &requester).await.unwrap();
+        let scopes = sharepack_engine::access::Scopes::all();
+        let (token, _) = sharepack_engine::access::tokens::create(&store, &operator, Some("bench@example.com"), "bench", &scopes, 1).await.unwrap();
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(reqwest::header::AUTHORIZATION, format!("Bearer {}", token.expose()).parse().unwrap());
+        let http = reqwest::Client::builder().default_headers(headers).build().unwrap();
 
         // Submit every pack first (workers stopped), so the apply phase is measured alone.
         let started = Instant::now();

@@ -113,6 +113,9 @@ fn parse_role_mapping(text: &str) -> Result<Vec<(String, sharepack_engine::acces
             if role.is_global_only() && grant.business_line.is_some() {
                 return Err(format!("group {group}: admin is for every business line; write `admin`"));
             }
+            if grant.business_line.as_ref().is_some_and(|line| line.chars().count() > 255) {
+                return Err(format!("group {group}: a business line has at most 255 characters"));
+            }
             out.push((group.clone(), grant));
         }
     }

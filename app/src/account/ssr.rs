@@ -33,7 +33,9 @@ fn start_session(portal: &Portal, id: &Fresh) {
 pub async fn sign_in(email: String, password: String, next: Option<String>) -> Result<(), Problem> {
     let portal = portal()?;
     // Guessing is limited per e-mail (the throttle's budget, shared with nothing else).
-    portal.throttle.admit_key(&format!("sign-in:{}", email.trim().to_lowercase()))?;
+    // (At most 255 characters of it: no one fills the limiter's memory with long keys.)
+    let key: String = email.trim().to_lowercase().chars().take(sharepack_engine::identity::MAX_NAME).collect();
+    portal.throttle.admit_key(&format!("sign-in:{key}"))?;
     let (id, _) = sessions::sign_in_with_password(&portal.store, &portal.sessions, &email, &password).await?;
     start_session(&portal, &id);
     leptos_axum::redirect(&safe_next(next.as_deref()));

@@ -101,15 +101,19 @@ pub fn cookie(portal: &Portal, name: &str, value: &str, max_age_secs: i64) -> St
 
 /// A cookie's value from the request.
 pub fn cookie_value(name: &str) -> Option<String> {
-    let parts = use_context::<http::request::Parts>()?;
-    parts
-        .headers
+    cookie_in(&use_context::<http::request::Parts>()?.headers, name)
+}
+
+/// A cookie's value in request headers (empty values count as absent); the one cookie reader,
+/// used by the pages and by the server's authentication layer.
+pub fn cookie_in(headers: &http::HeaderMap, name: &str) -> Option<String> {
+    headers
         .get_all(http::header::COOKIE)
         .iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(|header| header.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(key, _)| *key == name)
+        .find(|(key, value)| *key == name && !value.is_empty())
         .map(|(_, value)| value.to_string())
 }
 

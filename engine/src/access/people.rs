@@ -44,6 +44,9 @@ fn check_grant(grant: &Grant) -> Result<(), Problem> {
     if grant.role.is_global_only() && grant.business_line.is_some() {
         return Err(Problem::invalid("grant_invalid", "The admin role is for every business line; leave the business line out"));
     }
+    if grant.business_line.as_ref().is_some_and(|line| line.chars().count() > crate::identity::MAX_NAME) {
+        return Err(Problem::invalid("grant_invalid", format!("A business line has at most {} characters", crate::identity::MAX_NAME)));
+    }
     Ok(())
 }
 

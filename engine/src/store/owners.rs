@@ -3,7 +3,7 @@
 //! are kept trimmed and compared lower-case, as [`crate::access::same_line`] compares them.
 
 use super::scd2::{columns, version_from};
-use super::{Result, Store, Version};
+use super::{truncate, Result, Store, Version};
 use crate::access::Visibility;
 use sqlx::AssertSqlSafe;
 use uuid::Uuid;
@@ -36,7 +36,7 @@ impl Store {
     pub async fn set_share_pack_owner(&self, id: Uuid, business_line: Option<&str>, created_by: &str) -> Result<()> {
         let sql = "INSERT INTO share_pack_owners (share_pack_id, business_line, created_by) VALUES ($1, $2, $3) ON CONFLICT (share_pack_id) DO NOTHING";
         on_pool!(self, pool => {
-            sqlx::query(sql).bind(id).bind(business_line.unwrap_or_default().trim()).bind(created_by).execute(pool).await?;
+            sqlx::query(sql).bind(id).bind(truncate(business_line.unwrap_or_default().trim(), 255)).bind(truncate(created_by, 255)).execute(pool).await?;
         });
         Ok(())
     }

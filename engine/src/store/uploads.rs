@@ -26,7 +26,8 @@ impl Store {
         owner: &super::StoredOwner,
     ) -> Result<()> {
         let sql = "INSERT INTO uploads (upload_id, file_name, size, outcome, content, uploaded_at, uploaded_by, business_line) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
-        let line = owner.business_line.as_deref().unwrap_or_default().trim();
+        // Packs with longer values are refused by validation; what is kept of them fits the column.
+        let line = super::truncate(owner.business_line.as_deref().unwrap_or_default().trim(), 255);
         match self {
             Store::Postgres(pool) => {
                 let query = sqlx::query(sql).bind(id).bind(file_name).bind(size).bind(sqlx::types::Json(outcome)).bind(content);

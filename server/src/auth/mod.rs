@@ -96,14 +96,7 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
 }
 
 pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|header| header.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(key, value)| *key == name && !value.is_empty())
-        .map(|(_, value)| value.to_string())
+    app::portal::cookie_in(headers, name)
 }
 
 fn encode(text: &str) -> String {

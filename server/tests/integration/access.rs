@@ -442,3 +442,38 @@ async fn objects_another_business_line_made_cannot_be_reached_through_a_pack() {
     let (code, body) = post(lee, "plan", pack("Legal", "Contracts")).await;
     assert_eq!(code, 200, "Legal still plans its own: {body}");
 }
+
+/// Metadata longer than the store keeps is a located 400 on every edge and either database (the
+/// owner columns are 255 characters), never a database error.
+async fn overlong_metadata_is_refused_where_it_is_written(stack: sharepack_engine::store::testing::Stack) {
+    let Some(portal) = Portal::start(stack, &[], 0).await else { return };
+    let long = "L".repeat(300);
+    let pack = format!("metadata:\n  project_name: P\n  business_line: {long}\nrecipient:\n  - name: r\n    type: D2O\n    email: r@example.org\nshare:\n  - name: s\n    recipients: [r]\n    data_objects: [catalog.schema.revenue_table]\n");
+    let everywhere = make_token(&portal.store, "all@example.com", &[Grant::everywhere(Role::Requester)]).await;
+    let client = bearer_client(&everywhere);
+    let response = client
+        .post(format!("{}/workflow/sharepack/upload", portal.url))
+        .multipart(file_form("p.yaml", pack.clone().into_bytes()))
+        .send()
+        .await
+        .unwrap();
+    let (code, body) = json(response).await;
+    assert_eq!(code, 400, "{body}");
+    let errors = body["ValidationErrors"].as_array().unwrap();
+    assert!(
+        errors
+            .iter()
+            .any(|error| error.as_str().unwrap().contains("line 3, column 18") && error.as_str().unwrap().contains("300 characters")),
+        "{body}"
+    );
+    let response = client
+        .post(format!("{}/api/upload_pack", portal.url))
+        .header(header::ACCEPT, "application/json")
+        .multipart(file_form("p.yaml", pack.into_bytes()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200, "the page keeps the upload and shows the finding");
+}
+
+sharepack_engine::on_both_stacks!(overlong_metadata_is_refused_where_it_is_written);

@@ -7,6 +7,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod approvals;
 pub mod components;
 pub mod error;
 pub mod intake;
@@ -66,6 +67,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/invite/:secret") view=account::LinkPage ssr=SsrMode::Async/>
                         <Route path=path!("/tokens") view=account::TokensPage ssr=SsrMode::Async/>
                         <Route path=path!("/admin/people") view=admin::PeoplePage ssr=SsrMode::Async/>
+                        <Route path=path!("/approvals") view=approvals::ApprovalsPage ssr=SsrMode::Async/>
                     </Routes>
                 </main>
                 <footer class="footer">
@@ -109,6 +111,12 @@ fn SignedIn() -> impl IntoView {
                     Some(me) => view! {
                         <span class="signed-in" title=me.grants.join(", ")>
                             {me.is_admin.then(|| view! { <A href="/admin/people">"People"</A> })}
+                            <A href="/approvals" attr:class="approvals-link">
+                                "Approvals"
+                                {me.approvals_waiting.filter(|n| *n > 0).map(|n| view! {
+                                    <span class="count-badge" id="approvals-count" title=format!("{n} plan{} waiting for your approval", if n == 1 { "" } else { "s" })>{n}</span>
+                                })}
+                            </A>
                             <A href="/tokens">"Tokens"</A>
                             <span class="who" data-email=me.email.clone()>{me.email.clone()}</span>
                             <form method="post" action=account::api::SignOut::url() class="inline-form">

@@ -22,6 +22,11 @@ async fn activation_links_go_to_the_claim_once_and_expire(stack: Stack) {
             confirm_removals: false,
             compensate: true,
             claim,
+            status: sharepack_engine::records::RunStatus::Queued,
+            progress: "Waiting for a worker",
+            plan_digest: "",
+            plan_state: &plan,
+            approval: &plan,
         };
         store.insert_run(&new).await.unwrap();
         // A link nobody took, from eight days ago.

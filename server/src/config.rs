@@ -76,6 +76,9 @@ pub struct Settings {
     /// `SHAREPACK_RATE_PER_MINUTE` (30): uploads, validations and plans one person may make per
     /// minute (bursts up to that many), per portal instance.
     pub rate_per_minute: u32,
+    /// `SHAREPACK_APPROVALS`: which plans wait for approval (see `engine::approval::policy`).
+    /// Unset: every plan needs one approval, by someone other than its submitter.
+    pub approvals: std::sync::Arc<sharepack_engine::approval::Policy>,
 }
 
 /// The identity provider.
@@ -235,6 +238,11 @@ impl Settings {
             open_rest: flag("SHAREPACK_OPEN_REST", false)?,
             oidc,
             rate_per_minute: small("SHAREPACK_RATE_PER_MINUTE", 30)?.max(1),
+            approvals: std::sync::Arc::new(match get("SHAREPACK_APPROVALS") {
+                None => sharepack_engine::approval::Policy::default(),
+                Some(text) => sharepack_engine::approval::Policy::parse(&text)
+                    .map_err(|problem| SettingError { name: "SHAREPACK_APPROVALS", problem })?,
+            }),
             housekeeping_every: std::time::Duration::from_secs(parse_number("SHAREPACK_HOUSEKEEPING_SECS", 3600)?.max(1)),
             workers: small("SHAREPACK_WORKERS", 2)?,
             worker,

@@ -68,6 +68,7 @@ pub fn build_with(settings: &Settings, store: Store, workspaces: Arc<Workspaces>
         oidc_enabled: settings.oidc.is_some(),
         public_url: settings.public_url.clone(),
         throttle: Arc::new(sharepack_engine::access::throttle::Throttle::per_minute(settings.rate_per_minute)),
+        approvals: settings.approvals.clone(),
     };
     let oidc = settings.oidc.as_ref().and_then(|oidc| {
         auth::oidc::Oidc::new(oidc, &settings.public_url)

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 /// The orchestrator workers use, on these settings.
 pub fn orchestrator(settings: &Settings, store: Store, workspaces: Arc<Workspaces>) -> Arc<Orchestrator> {
-    Arc::new(Orchestrator::new(store, workspaces, settings.limits(), settings.apply))
+    Arc::new(Orchestrator::new(store, workspaces, settings.limits(), settings.apply, settings.approvals.clone()))
 }
 
 /// Starts `count` workers; they stop (between steps, handing messages back) when `stop` turns true.

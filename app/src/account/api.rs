@@ -14,6 +14,9 @@ pub struct Me {
     /// `requester for Legal`, `admin for every business line`.
     pub grants: Vec<String>,
     pub is_admin: bool,
+    /// Plans waiting for this person's approval; `None` for those who approve nothing.
+    #[serde(default)]
+    pub approvals_waiting: Option<usize>,
 }
 
 /// What a one-time link is for, so its page can ask the right questions.
@@ -32,11 +35,13 @@ pub struct CreatedToken {
 
 #[server(name = WhoAmI, prefix = "/api", endpoint = "who_am_i")]
 pub async fn who_am_i() -> Answer<Option<Me>> {
-    Ok(crate::portal::principal().map(|by| Me {
+    let Some(by) = crate::portal::principal() else { return Ok(None) };
+    Ok(Some(Me {
         email: by.email.clone(),
         display_name: by.display_name.clone(),
         grants: by.grants.iter().map(ToString::to_string).collect(),
         is_admin: by.is_admin(),
+        approvals_waiting: super::ssr::approvals_waiting(&by).await,
     }))
 }
 

@@ -94,3 +94,19 @@ mod tests {
         assert_eq!(super::safe_next(None), "/");
     }
 }
+
+/// How many plans wait for `by`'s approval, for the header; `None` for those who approve
+/// nothing, or when the store cannot say (logged: the header still renders).
+pub async fn approvals_waiting(by: &sharepack_engine::access::Principal) -> Option<usize> {
+    if !by.holds(sharepack_engine::access::Role::Approver, None) {
+        return None;
+    }
+    let portal = crate::portal::portal().ok()?;
+    match sharepack_engine::views::approvals_waiting(&portal.store, by).await {
+        Ok(count) => Some(count),
+        Err(problem) => {
+            tracing::warn!(code = %problem.code, "the header's approval count could not be read");
+            None
+        }
+    }
+}

@@ -12,3 +12,14 @@ pub fn duration(ms: Option<i64>) -> String {
         Some(ms) => format!("{:.1} s", ms as f64 / 1000.0),
     }
 }
+
+/// `for 5 min`, `for 3 h`, `for 2 days`: how long something has waited.
+pub fn age(secs: i64) -> String {
+    match secs {
+        s if s < 60 => "under a minute".into(),
+        s if s < 3600 => format!("{} min", s / 60),
+        s if s < 86_400 => format!("{} h", s / 3600),
+        s if s < 2 * 86_400 => "1 day".into(),
+        s => format!("{} days", s / 86_400),
+    }
+}

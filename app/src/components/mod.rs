@@ -9,6 +9,6 @@ mod status;
 
 pub use filter_link::FilterLink;
 pub use form_error::{FormError, ProblemNote};
-pub use format::{duration, when};
+pub use format::{age, duration, when};
 pub use not_found::{not_found, NotFound};
 pub use status::StatusBadge;

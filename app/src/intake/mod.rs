@@ -5,7 +5,7 @@
 //! file uploads it at once and the router moves to that page without a reload.
 
 pub mod api;
-mod report;
+pub(crate) mod report;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 

@@ -9,7 +9,7 @@ use leptos::server_fn::ServerFn;
 use leptos_router::components::A;
 use sharepack_engine::finding::{Finding, FindingCounts, Severity};
 use sharepack_engine::model::{DataObject, Recipient, RecipientType, Share, SharePack, SourceFormat};
-use sharepack_engine::plan::ActionKind;
+use sharepack_engine::plan::{Action, ActionKind};
 use std::collections::BTreeMap;
 
 #[component]
@@ -482,37 +482,47 @@ fn PlanPreview(preview: Preview, id: String, filter: Memo<Option<String>>) -> im
                         view! { <span class:active=move || filter.get().as_deref() == value><A href=href attr:class="filter">{label}</A></span> }
                     }).collect_view()}
                 </div>
-                <div class="table-wrap">
-                    <table class="grid plan-table">
-                        <thead><tr><th>"Action"</th><th>"What"</th><th>"Why"</th><th>"Changes"</th><th>"Source"</th></tr></thead>
-                        <tbody>
-                            {move || actions.get_value().into_iter().filter(|action| in_filter(action.action, filter.get().as_deref())).map(|action| {
-                                let (label, kind) = action_label(action.action);
-                                let what = match &action.share {
-                                    Some(share) => format!("{} in {share}", action.name),
-                                    None => action.name.clone(),
-                                };
-                                let resource = format!("{:?}", action.resource_type).to_lowercase().replace("dataobject", "object");
-                                let changes = action.changes.iter().map(|change| format!("{}: {} → {}", change.field, change.before.clone().unwrap_or_else(|| "—".into()), change.after.clone().unwrap_or_else(|| "—".into()))).collect::<Vec<_>>().join("; ");
-                                let source = match anchor_of(&action.at.path) {
-                                    Some(anchor) => view! { <a href=anchor><code class="loc">{action.location.clone()}</code></a> }.into_any(),
-                                    None => view! { <code class="loc">{action.location.clone()}</code> }.into_any(),
-                                };
-                                view! {
-                                    <tr data-action=label>
-                                        <td><span class=format!("badge action {kind}")>{label}</span></td>
-                                        <td class="wrap"><span class="muted">{resource} " "</span><strong>{what}</strong></td>
-                                        <td class="wrap">{action.reason.clone()} {action.needs_confirmation.then(|| view! { <span class="muted">" (needs your confirmation)"</span> })}</td>
-                                        <td class="wrap">{changes}</td>
-                                        <td>{source}</td>
-                                    </tr>
-                                }
-                            }).collect_view()}
-                        </tbody>
-                    </table>
-                </div>
+                <PlanActions actions=actions.get_value() filter linked=true/>
             })}
         </section>
+    }
+}
+
+/// The plan's actions as a table: what, why, which fields change, and where in the pack.
+/// `linked`: the source cells link to the pack's records on the same page.
+#[component]
+pub fn PlanActions(actions: Vec<Action>, filter: Memo<Option<String>>, linked: bool) -> impl IntoView {
+    let actions = StoredValue::new(actions);
+    view! {
+        <div class="table-wrap">
+            <table class="grid plan-table">
+                <thead><tr><th>"Action"</th><th>"What"</th><th>"Why"</th><th>"Changes"</th><th>"Source"</th></tr></thead>
+                <tbody>
+                    {move || actions.get_value().into_iter().filter(|action| in_filter(action.action, filter.get().as_deref())).map(|action| {
+                        let (label, kind) = action_label(action.action);
+                        let what = match &action.share {
+                            Some(share) => format!("{} in {share}", action.name),
+                            None => action.name.clone(),
+                        };
+                        let resource = format!("{:?}", action.resource_type).to_lowercase().replace("dataobject", "object");
+                        let changes = action.changes.iter().map(|change| format!("{}: {} → {}", change.field, change.before.clone().unwrap_or_else(|| "—".into()), change.after.clone().unwrap_or_else(|| "—".into()))).collect::<Vec<_>>().join("; ");
+                        let source = match anchor_of(&action.at.path).filter(|_| linked) {
+                            Some(anchor) => view! { <a href=anchor><code class="loc">{action.location.clone()}</code></a> }.into_any(),
+                            None => view! { <code class="loc">{action.location.clone()}</code> }.into_any(),
+                        };
+                        view! {
+                            <tr data-action=label>
+                                <td><span class=format!("badge action {kind}")>{label}</span></td>
+                                <td class="wrap"><span class="muted">{resource} " "</span><strong>{what}</strong></td>
+                                <td class="wrap">{action.reason.clone()} {action.needs_confirmation.then(|| view! { <span class="muted">" (needs your confirmation)"</span> })}</td>
+                                <td class="wrap">{changes}</td>
+                                <td>{source}</td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
     }
 }
 

@@ -171,6 +171,7 @@ pub async fn submit_upload(id: String, confirm_removals: bool) -> Result<String,
         limits: portal.limits,
         options: PlanOptions { strict: portal.strict_strategy },
         compensate_new: portal.apply.compensate_new,
+        policy: &portal.approvals,
     };
     match apply::submit(&portal.store, &portal.queue, submission).await {
         Ok(submitted) => match (submitted.run_id, submitted.claim) {

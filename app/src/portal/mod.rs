@@ -38,6 +38,8 @@ pub struct Portal {
     pub public_url: String,
     /// Rate limits per identity on uploads and plans.
     pub throttle: Arc<sharepack_engine::access::throttle::Throttle>,
+    /// Which plans wait for approval.
+    pub approvals: Arc<sharepack_engine::approval::Policy>,
 }
 
 /// The session cookie's name: `__Host-` when served over HTTPS, so no other site or path can

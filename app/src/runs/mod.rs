@@ -13,6 +13,7 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
+use sharepack_engine::records::RunStatus;
 
 #[component]
 pub fn RunPage() -> impl IntoView {
@@ -98,7 +99,8 @@ fn follow(id: String, live: RwSignal<Option<RunView>>) {
 #[component]
 fn RunBody(run: Signal<RunView>, links: Signal<Vec<(String, String)>>, busy: Memo<bool>) -> impl IntoView {
     let snapshot = move || run.get();
-    view! {
+    // Type-erased, so the page's view type stays within the compiler's depth limit.
+    let head = view! {
         <section class="card run-head" id="run" data-status=move || snapshot().status.as_str() data-revision=move || snapshot().revision>
             <div class="section-head">
                 <h1>"Run of " <A href=move || format!("/sharepacks/{}", snapshot().share_pack_id)>{move || snapshot().share_pack_name}</A></h1>
@@ -120,6 +122,11 @@ fn RunBody(run: Signal<RunView>, links: Signal<Vec<(String, String)>>, busy: Mem
             <FormError/>
             <RunActions run/>
         </section>
+    }
+    .into_any();
+    view! {
+        {head}
+        <crate::approvals::ApprovalPanel run/>
         <Show when=move || !links.get().is_empty()>
             <section class="card links" id="activation-links">
                 <h2>"Activation links"</h2>
@@ -171,7 +178,9 @@ fn RunBody(run: Signal<RunView>, links: Signal<Vec<(String, String)>>, busy: Mem
 fn RunActions(run: Signal<RunView>) -> impl IntoView {
     move || {
         let run = run.get();
-        let (action, class, label, hint) = if run.status.can_cancel() && !run.cancel_requested {
+        let (action, class, label, hint) = if run.status == RunStatus::AwaitingApproval {
+            (CancelRun::url(), "run-action cancel", "Withdraw", "Nothing has been applied; withdrawing ends the run.")
+        } else if run.status.can_cancel() && !run.cancel_requested {
             (CancelRun::url(), "run-action cancel", "Cancel run", "The run stops after the step in progress; finished steps stay applied.")
         } else if run.status.can_retry() {
             (RetryRun::url(), "run-action retry", "Retry from the failed step", "Finished steps are not repeated.")

@@ -83,7 +83,7 @@ async fn cancel(store: &Store, run: Uuid, by: &Actor, reason: &str) -> Result<An
     let before = store.load_run(run).await?.ok_or(ControlError::NotFound(run))?;
     if !before.status.can_cancel() {
         return Err(ControlError::NotAllowed(format!(
-            "The run is already {}; only queued or running runs can be cancelled",
+            "The run is already {}; only runs waiting for approval, queued or running can be cancelled",
             before.status.as_str().to_lowercase()
         )));
     }
@@ -93,6 +93,9 @@ async fn cancel(store: &Store, run: Uuid, by: &Actor, reason: &str) -> Result<An
     }
     audit(store, &before.correlation_id, run, by, AuditAction::RunCancelRequested, reason).await?;
     let message = match status {
+        RunStatus::Cancelled if before.status == RunStatus::AwaitingApproval => {
+            "Withdrawn before approval; nothing was applied".to_string()
+        }
         RunStatus::Cancelled if before.status == RunStatus::Queued => "Cancelled before any step ran".to_string(),
         RunStatus::Cancelled => "Cancelled; the steps already finished stay applied".to_string(),
         _ => "The run stops after the step in progress; finished steps stay applied".to_string(),
@@ -107,6 +110,12 @@ async fn retry(store: &Store, queue: &Queue, run: Uuid, by: &Actor, reason: &str
             "The run is {}; only failed runs can be retried",
             before.status.as_str().to_lowercase()
         )));
+    }
+    let rejected = store.decisions(run).await?.iter().any(|decision| {
+        decision.decision == crate::records::Decision::Rejected && Some(&decision.plan_digest) == before.plan_digest.as_ref()
+    });
+    if rejected {
+        return Err(ControlError::NotAllowed("The plan was rejected, so it cannot be retried; change the pack and submit it again".into()));
     }
     if !store.reset_for_retry(run).await? {
         return Err(ControlError::NotAllowed("The run changed meanwhile; reload and try again".into()));

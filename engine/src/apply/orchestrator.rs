@@ -8,6 +8,7 @@
 use super::execute::{execute, undo};
 use super::keys;
 use super::steps::{steps, Work};
+use crate::approval::{self, Binding, Policy};
 use crate::databricks::error::ApiError;
 use crate::databricks::workspaces::{Workspace, Workspaces};
 use crate::identity::Actor;
@@ -16,7 +17,7 @@ use crate::model::{name_key, SharePack};
 use crate::plan::{self, Plan, PlanOptions};
 use crate::queue::JobError;
 use crate::records::{AuditAction, PackStatus, RunStatus, SharePackRecord, StepStatus};
-use crate::store::{AuditEntry, Change, Entity, Run, StepRecord, Store, StoreError};
+use crate::store::{AskAgain, AuditEntry, Change, Entity, Run, StepRecord, Store, StoreError};
 use futures::StreamExt;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
@@ -57,6 +58,17 @@ pub struct Orchestrator {
     workspaces: Arc<Workspaces>,
     limits: Limits,
     settings: ApplySettings,
+    policy: Arc<Policy>,
+}
+
+/// How preparing a run (re-reading the workspace, re-planning) ended.
+enum Prepared {
+    /// The steps are stored: apply them.
+    Ready,
+    /// The plan can no longer be applied, for this reason.
+    Failed(String),
+    /// The plan changed and needs approval again; the run waits for it.
+    AwaitingApproval,
 }
 
 /// A step that failed, and whether trying again later may help.
@@ -67,8 +79,8 @@ struct StepFailure {
 }
 
 impl Orchestrator {
-    pub fn new(store: Store, workspaces: Arc<Workspaces>, limits: Limits, settings: ApplySettings) -> Self {
-        Orchestrator { store, workspaces, limits, settings }
+    pub fn new(store: Store, workspaces: Arc<Workspaces>, limits: Limits, settings: ApplySettings, policy: Arc<Policy>) -> Self {
+        Orchestrator { store, workspaces, limits, settings, policy }
     }
 
     pub fn store(&self) -> &Store {
@@ -98,8 +110,10 @@ impl Orchestrator {
         let mut stored = self.store.load_steps(id).await?;
         if stored.is_empty() {
             match self.prepare(&run, &pack, workspace).await {
-                Ok(Ok(())) => {}
-                Ok(Err(reason)) => return self.fail(&run, None, &reason).await,
+                Ok(Prepared::Ready) => {}
+                Ok(Prepared::Failed(reason)) => return self.fail(&run, None, &reason).await,
+                // The message is done: the approval that releases the run sends a new one.
+                Ok(Prepared::AwaitingApproval) => return Ok(Outcome::Finished(RunStatus::AwaitingApproval)),
                 Err(JobError::Retryable(reason)) => {
                     self.store.set_progress(id, &format!("{reason}; it will be tried again")).await?;
                     return Err(JobError::Retryable(reason));
@@ -172,42 +186,71 @@ impl Orchestrator {
         })
     }
 
-    /// Re-reads the workspace, recomputes the plan (recording how it differs from the approved
-    /// one) and stores the steps. `Err(reason)` when the plan can no longer be applied.
-    async fn prepare(&self, run: &Run, pack: &SharePack, workspace: &Workspace) -> Result<Result<(), String>, JobError> {
+    /// Re-reads the workspace and recomputes the plan. The same plan from the same state (the
+    /// approved digest) goes ahead; a different one goes ahead only when the policy needs no
+    /// approval for it (the difference is recorded), and otherwise waits for approval again,
+    /// saying what changed.
+    async fn prepare(&self, run: &Run, pack: &SharePack, workspace: &Workspace) -> Result<Prepared, JobError> {
         self.store.set_progress(run.id, "Re-reading the workspace").await?;
         let snapshot = match plan::read::read(&workspace.client, pack).await {
             Ok(snapshot) => snapshot,
             Err(error) if error.kind.is_transient() => {
                 return Err(JobError::Retryable(format!("The workspace could not be read: {error}")));
             }
-            Err(error) => return Ok(Err(format!("The workspace could not be read: {error}"))),
+            Err(error) => return Ok(Prepared::Failed(format!("The workspace could not be read: {error}"))),
         };
-        // Strictness gated the submission; once approved, a resource that appeared since is a
-        // difference to record, not a reason to refuse.
+        // Strictness gated the submission; once submitted, a resource that appeared since is a
+        // difference to record (or approve), not a reason to refuse.
         let fresh = plan::plan(pack, &snapshot, PlanOptions { strict: false });
         if let Some(error) = fresh.findings.iter().find(|finding| finding.is_error()) {
-            return Ok(Err(format!("The workspace changed since the preview and the pack can no longer be applied: {}", error.message)));
+            return Ok(Prepared::Failed(format!(
+                "The workspace changed since the preview and the pack can no longer be applied: {}",
+                error.message
+            )));
         }
-        let approved: Option<Plan> = run.plan.clone().and_then(|plan| serde_json::from_value(plan).ok());
-        let (added, dropped) = plan_difference(approved.as_ref(), &fresh);
-        if !added.is_empty() || !dropped.is_empty() {
-            let details = json!({"added": added, "dropped": dropped});
-            self.audit(
-                run,
-                AuditAction::PlanRecomputed,
-                "provisioning_run",
-                Some(run.id),
-                "the workspace changed since the preview",
-                details,
-            )
-            .await?;
-        }
+        let binding = Binding::of(&self.policy, &fresh, run.confirm_removals, &snapshot, &pack.metadata.business_line, &run.workspace_url);
         let plan_json = serde_json::to_value(&fresh).unwrap_or_default();
+        if run.plan_digest.as_deref() != Some(binding.digest.as_str()) {
+            let approved: Option<Plan> = run.plan.clone().and_then(|plan| serde_json::from_value(plan).ok());
+            let (added, dropped) = plan_difference(approved.as_ref(), &fresh);
+            let state = match &run.plan_state {
+                Some(before) => approval::state::changes(before, &binding.state),
+                None => Vec::new(),
+            };
+            let details = json!({"added": added, "dropped": dropped, "state": state});
+            if !binding.requirement.none_needed() {
+                let mut why = vec!["the plan changed since it was approved".to_string()];
+                if approval::decide::requirement_of(run).none_needed() {
+                    why = vec!["the plan changed since it was submitted".to_string()];
+                }
+                why.extend(binding.requirement.why.iter().cloned());
+                let progress = format!("Waiting for approval again: {}", why.join("; "));
+                let approval = serde_json::to_value(&binding.requirement).unwrap_or_default();
+                let again = AskAgain {
+                    plan: &plan_json,
+                    strategy: fresh.strategy,
+                    plan_digest: &binding.digest,
+                    plan_state: &binding.state,
+                    approval: &approval,
+                    changes: &details,
+                    progress: &progress,
+                };
+                if self.store.ask_again(run.id, &again).await? {
+                    self.audit(run, AuditAction::ApprovalRequestedAgain, "provisioning_run", Some(run.id), &why.join("; "), details)
+                        .await?;
+                    tracing::info!(run = %run.id, "the plan changed since it was approved; waiting for approval again");
+                }
+                return Ok(Prepared::AwaitingApproval);
+            }
+            if !added.is_empty() || !dropped.is_empty() {
+                let reason = "the workspace changed since the preview";
+                self.audit(run, AuditAction::PlanRecomputed, "provisioning_run", Some(run.id), reason, details).await?;
+            }
+        }
         self.store.set_run_plan(run.id, &plan_json, fresh.strategy).await?;
         let stored: Vec<_> = steps(&fresh, run.confirm_removals).iter().map(super::steps::WorkStep::to_store).collect();
         self.store.insert_steps(run.id, &stored).await?;
-        Ok(Ok(()))
+        Ok(Prepared::Ready)
     }
 
     /// Runs one step and records how it went.

@@ -5,6 +5,7 @@
 
 use super::keys;
 use crate::access::{claim, Act, Principal};
+use crate::approval::{Binding, Policy, Requirement};
 use crate::databricks::workspaces::Workspace;
 use crate::error::{Class, Problem};
 use crate::finding::Finding;
@@ -33,6 +34,8 @@ pub struct Submission<'a> {
     pub limits: Limits,
     pub options: PlanOptions,
     pub compensate_new: bool,
+    /// Which plans wait for approval before they are queued.
+    pub policy: &'a Policy,
 }
 
 /// What became of a submission.
@@ -48,6 +51,8 @@ pub struct Submitted {
     pub requested_by: String,
     /// The submitter's claim on activation links (kept in their browser).
     pub claim: Option<Uuid>,
+    /// The approvals the run waits for; `None` when it was queued at once.
+    pub awaiting: Option<Requirement>,
 }
 
 impl Submitted {
@@ -152,6 +157,7 @@ pub async fn submit(store: &Store, queue: &Queue, submission: Submission<'_>) ->
         findings: outcome.findings.clone(),
         requested_by: requested_by.clone(),
         claim: None,
+        awaiting: None,
     };
     if let Some(unreachable) = outcome.findings.iter().find(|finding| finding.code == "workspace_unreachable") {
         // Not the pack's fault: nothing is stored, and the caller may simply try again.
@@ -192,6 +198,13 @@ pub async fn submit(store: &Store, queue: &Queue, submission: Submission<'_>) ->
     let compensate = submission.compensate.unwrap_or(submission.compensate_new && approved.strategy == Strategy::New);
     let claim = Uuid::new_v4();
     let plan_json = serde_json::to_value(&approved).unwrap_or_default();
+    let line = meta.as_ref().map(|meta| meta.business_line.as_str()).unwrap_or_default();
+    let snapshot = outcome.snapshot.unwrap_or_default();
+    let binding = Binding::of(submission.policy, &approved, submission.confirm_removals, &snapshot, line, &workspace.url);
+    let waits = !binding.requirement.none_needed();
+    let progress =
+        if waits { format!("Waiting for approval: {}", binding.requirement.why.join("; ")) } else { "Waiting for a worker".into() };
+    let approval = serde_json::to_value(&binding.requirement).unwrap_or_default();
     store
         .insert_run(&NewRun {
             id: run_id,
@@ -204,6 +217,11 @@ pub async fn submit(store: &Store, queue: &Queue, submission: Submission<'_>) ->
             confirm_removals: submission.confirm_removals,
             compensate,
             claim,
+            status: if waits { RunStatus::AwaitingApproval } else { RunStatus::Queued },
+            progress: &progress,
+            plan_digest: &binding.digest,
+            plan_state: &binding.state,
+            approval: &approval,
         })
         .await?;
     store
@@ -218,6 +236,25 @@ pub async fn submit(store: &Store, queue: &Queue, submission: Submission<'_>) ->
             details: json!({"summary": approved.summary, "confirm_removals": submission.confirm_removals, "compensate": compensate}),
         })
         .await?;
+    submitted.run_id = Some(run_id);
+    submitted.claim = Some(claim);
+    if waits {
+        store
+            .audit(&AuditEntry {
+                actor: &requester,
+                action: AuditAction::ApprovalRequested,
+                entity_type: "provisioning_run",
+                entity_id: Some(run_id),
+                version: Some(upload),
+                correlation_id: Some(run_id),
+                reason: &binding.requirement.why.join("; "),
+                details: json!({"plan_digest": binding.digest, "approvals": binding.requirement.approvals, "admin": binding.requirement.admin}),
+            })
+            .await?;
+        tracing::info!(run = %run_id, share_pack = %share_pack_id, upload, approvals = binding.requirement.approvals, "share pack submitted; waiting for approval");
+        submitted.awaiting = Some(binding.requirement);
+        return Ok(submitted);
+    }
     if let Err(error) = queue.send(&Job::ApplyRun { run_id }).await {
         // Nothing will pick the run up: say so on the run rather than leave it queued forever.
         let why = format!("The work queue could not be reached, so the run was not queued: {error}");
@@ -225,8 +262,6 @@ pub async fn submit(store: &Store, queue: &Queue, submission: Submission<'_>) ->
         return Err(error.into());
     }
     tracing::info!(run = %run_id, share_pack = %share_pack_id, upload, "share pack submitted");
-    submitted.run_id = Some(run_id);
-    submitted.claim = Some(claim);
     Ok(submitted)
 }
 

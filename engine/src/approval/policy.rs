@@ -7,24 +7,18 @@ use crate::access::same_line;
 use crate::plan::{ActionKind, Plan, ResourceType};
 use serde::{Deserialize, Serialize};
 
-/// What a business line and workspace ask of a plan.
+/// What a business line and workspace ask of a plan. Missing fields take the defaults.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Rule {
     /// Approvals every plan needs (0: none).
     pub approvals: u32,
     /// Plans that remove something, or create an external recipient, need at least one.
-    #[serde(default = "yes")]
     pub risky_needs_one: bool,
     /// One of the approvals must be an administrator's when the plan removes something.
-    #[serde(default)]
     pub admin_for_removals: bool,
     /// One of the approvals must be an administrator's when the plan creates an external recipient.
-    #[serde(default)]
     pub admin_for_new_external: bool,
-}
-
-fn yes() -> bool {
-    true
 }
 
 impl Default for Rule {
@@ -36,15 +30,49 @@ impl Default for Rule {
 /// A rule for one business line and/or workspace (`None`: any).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Override {
+    #[serde(default)]
     pub business_line: Option<String>,
+    #[serde(default)]
     pub workspace_url: Option<String>,
+    #[serde(flatten)]
     pub rule: Rule,
 }
 
+/// The whole policy: a default rule, and rules for business lines and workspaces. As a setting
+/// (`SHAREPACK_APPROVALS`) it reads `{"approvals": 1, "overrides": [{"business_line": "Legal",
+/// "approvals": 2, "admin_for_removals": true}]}`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Policy {
+    #[serde(flatten)]
     pub default: Rule,
+    #[serde(default)]
     pub overrides: Vec<Override>,
+}
+
+const RULE_FIELDS: [&str; 4] = ["approvals", "risky_needs_one", "admin_for_removals", "admin_for_new_external"];
+
+impl Policy {
+    /// Reads the setting, refusing fields it does not know (a misspelt rule must not pass
+    /// silently as a more lenient one).
+    pub fn parse(text: &str) -> Result<Policy, String> {
+        let value: serde_json::Value = serde_json::from_str(text).map_err(|error| format!("not JSON: {error}"))?;
+        let unknown = |object: &serde_json::Map<String, serde_json::Value>, extra: &[&str], at: &str| -> Result<(), String> {
+            match object.keys().find(|key| !RULE_FIELDS.contains(&key.as_str()) && !extra.contains(&key.as_str())) {
+                Some(key) => Err(format!("{at}: unknown field `{key}` (known: {}, {})", RULE_FIELDS.join(", "), extra.join(", "))),
+                None => Ok(()),
+            }
+        };
+        let top = value.as_object().ok_or("expected an object like {\"approvals\": 1, \"overrides\": [...]}")?;
+        unknown(top, &["overrides"], "the policy")?;
+        for (index, rule) in top.get("overrides").and_then(|overrides| overrides.as_array()).into_iter().flatten().enumerate() {
+            let rule = rule.as_object().ok_or(format!("overrides[{index}]: expected an object"))?;
+            unknown(rule, &["business_line", "workspace_url"], &format!("overrides[{index}]"))?;
+            if !rule.contains_key("business_line") && !rule.contains_key("workspace_url") {
+                return Err(format!("overrides[{index}]: name a business_line, a workspace_url or both"));
+            }
+        }
+        serde_json::from_value(value).map_err(|error| error.to_string())
+    }
 }
 
 /// What a plan needs before it may be applied.
@@ -127,6 +155,20 @@ impl Policy {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_setting_reads_defaults_and_overrides_and_refuses_misspelt_fields() {
+        let policy = Policy::parse(r#"{"approvals": 2, "overrides": [{"business_line": "Legal", "approvals": 0}]}"#).unwrap();
+        assert_eq!(policy.default, Rule { approvals: 2, ..Rule::default() });
+        assert_eq!(policy.rule("legal", "https://w").approvals, 0);
+        assert!(policy.rule("legal", "https://w").risky_needs_one, "missing fields keep their defaults");
+        assert_eq!(Policy::parse("{}").unwrap(), Policy::default());
+        let misspelt = Policy::parse(r#"{"approvals": 1, "admin_for_removal": true}"#).unwrap_err();
+        assert!(misspelt.contains("admin_for_removal"), "{misspelt}");
+        assert!(Policy::parse(r#"{"overrides": [{"approvals": 0}]}"#).unwrap_err().contains("business_line"));
+        assert!(Policy::parse(r#"{"approvals": -1}"#).is_err());
+        assert!(Policy::parse("[1]").is_err());
+    }
     use crate::finding::Location;
     use crate::model::Strategy;
     use crate::plan::{Action, Summary};

@@ -85,6 +85,8 @@ pub struct DryRun {
     pub strategy: Option<crate::model::Strategy>,
     pub plan: Option<super::Plan>,
     pub findings: Vec<crate::finding::Finding>,
+    /// The workspace as it was read, which the plan was computed from.
+    pub snapshot: Option<super::snapshot::Snapshot>,
 }
 
 /// Intake, then the workspace, then the plan. A pack with errors is not planned; a workspace
@@ -92,7 +94,7 @@ pub struct DryRun {
 pub async fn dry_run(intake: crate::intake::Intake, client: &WorkspaceClient, options: super::PlanOptions) -> DryRun {
     let mut findings = intake.findings.clone();
     let Some(pack) = intake.pack.filter(|_| !findings.iter().any(crate::finding::Finding::is_error)) else {
-        return DryRun { declared: None, strategy: None, plan: None, findings };
+        return DryRun { declared: None, strategy: None, plan: None, findings, snapshot: None };
     };
     let declared = pack.metadata.strategy;
     match read(client, &pack).await {
@@ -100,7 +102,7 @@ pub async fn dry_run(intake: crate::intake::Intake, client: &WorkspaceClient, op
             let plan = super::plan(&pack, &snapshot, options);
             findings.extend(plan.findings.iter().cloned());
             crate::finding::sort_findings(&mut findings);
-            DryRun { declared, strategy: Some(plan.strategy), plan: Some(plan), findings }
+            DryRun { declared, strategy: Some(plan.strategy), plan: Some(plan), findings, snapshot: Some(snapshot) }
         }
         Err(error) => {
             findings.push(crate::finding::Finding::warning(
@@ -116,7 +118,7 @@ pub async fn dry_run(intake: crate::intake::Intake, client: &WorkspaceClient, op
                 )
                 .hint("Try again in a moment; if it persists, check the workspace's URL and credentials"),
             );
-            DryRun { declared, strategy: declared, plan: None, findings }
+            DryRun { declared, strategy: declared, plan: None, findings, snapshot: None }
         }
     }
 }

@@ -36,11 +36,20 @@ pub enum AuditAction {
     SignedOut,
     /// An account was disabled: its sessions ended and its tokens revoked.
     AccountDisabled,
+    /// A plan waits for approval (at submission): the details say how many, whose and why.
+    ApprovalRequested,
+    /// The plan changed after it was approved (or after it was queued without needing one) and
+    /// waits for approval again; the details say what changed.
+    ApprovalRequestedAgain,
+    /// Someone approved the plan (its digest is in the details).
+    RunApproved,
+    /// Someone rejected the plan; the reason is their comment.
+    RunRejected,
 }
 
 impl AuditAction {
     /// Every action, for reading column values back.
-    const ALL: [AuditAction; 26] = [
+    const ALL: [AuditAction; 30] = [
         AuditAction::RunSubmitted,
         AuditAction::RunCancelRequested,
         AuditAction::RunRetried,
@@ -59,6 +68,10 @@ impl AuditAction {
         AuditAction::SignedIn,
         AuditAction::SignedOut,
         AuditAction::AccountDisabled,
+        AuditAction::ApprovalRequested,
+        AuditAction::ApprovalRequestedAgain,
+        AuditAction::RunApproved,
+        AuditAction::RunRejected,
         AuditAction::Applied(ActionKind::Create),
         AuditAction::Applied(ActionKind::Update),
         AuditAction::Applied(ActionKind::AddObject),
@@ -90,6 +103,10 @@ impl AuditAction {
             AuditAction::SignedIn => "signed_in",
             AuditAction::SignedOut => "signed_out",
             AuditAction::AccountDisabled => "account_disabled",
+            AuditAction::ApprovalRequested => "approval_requested",
+            AuditAction::ApprovalRequestedAgain => "approval_requested_again",
+            AuditAction::RunApproved => "run_approved",
+            AuditAction::RunRejected => "run_rejected",
             AuditAction::Applied(kind) => match kind {
                 ActionKind::Create => "create",
                 ActionKind::Update => "update",

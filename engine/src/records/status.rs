@@ -85,6 +85,8 @@ macro_rules! status {
 status! {
     /// Where a run is.
     RunStatus, "run status" {
+        /// Submitted, waiting for the approvals the policy asks for; nothing is queued yet.
+        AwaitingApproval = "AWAITING_APPROVAL" => Waiting,
         Queued = "QUEUED" => Waiting,
         Running = "RUNNING" => Running,
         Completed = "COMPLETED" => Ok,
@@ -116,6 +118,14 @@ status! {
     }
 }
 
+status! {
+    /// What an approver decided on a plan.
+    Decision, "decision" {
+        Approved = "APPROVED" => Ok,
+        Rejected = "REJECTED" => Failed,
+    }
+}
+
 impl RunStatus {
     pub fn is_terminal(self) -> bool {
         matches!(self, RunStatus::Completed | RunStatus::Failed | RunStatus::Cancelled)
@@ -123,7 +133,7 @@ impl RunStatus {
 
     /// Whether a user may cancel a run in this status.
     pub fn can_cancel(self) -> bool {
-        matches!(self, RunStatus::Queued | RunStatus::Running)
+        matches!(self, RunStatus::AwaitingApproval | RunStatus::Queued | RunStatus::Running)
     }
 
     /// Whether a user may retry a run in this status.
@@ -135,7 +145,7 @@ impl RunStatus {
     /// reports. A cancelled run reads FAILED there, so that the seed's polling client stops.
     pub fn reported(self) -> PackStatus {
         match self {
-            RunStatus::Queued | RunStatus::Running => PackStatus::InProgress,
+            RunStatus::AwaitingApproval | RunStatus::Queued | RunStatus::Running => PackStatus::InProgress,
             RunStatus::Completed => PackStatus::Completed,
             RunStatus::Failed | RunStatus::Cancelled => PackStatus::Failed,
         }
@@ -144,7 +154,7 @@ impl RunStatus {
     /// The share pack's stored status once the run ended this way.
     pub fn recorded(self) -> PackStatus {
         match self {
-            RunStatus::Queued | RunStatus::Running => PackStatus::InProgress,
+            RunStatus::AwaitingApproval | RunStatus::Queued | RunStatus::Running => PackStatus::InProgress,
             RunStatus::Completed => PackStatus::Completed,
             RunStatus::Failed => PackStatus::Failed,
             RunStatus::Cancelled => PackStatus::Cancelled,
@@ -178,5 +188,7 @@ mod tests {
         assert_eq!(RunStatus::Cancelled.reported(), PackStatus::Failed);
         assert_eq!(RunStatus::Cancelled.recorded(), PackStatus::Cancelled);
         assert_eq!(RunStatus::Running.reported(), PackStatus::InProgress);
+        assert_eq!(RunStatus::AwaitingApproval.reported(), PackStatus::InProgress, "the seed's client keeps polling");
+        assert!(!RunStatus::AwaitingApproval.is_terminal());
     }
 }

@@ -24,6 +24,7 @@ macro_rules! bind_json {
 
 mod accounts;
 mod activation_links;
+mod approvals;
 mod audit;
 mod diff;
 mod docs;
@@ -42,13 +43,14 @@ mod uploads;
 
 pub use accounts::{normal_email, Account, Source, StoredGrant};
 pub use activation_links::ACTIVATION_LINK_DAYS;
+pub use approvals::StoredDecision;
 pub use audit::{AuditEntry, AuditRecord};
 pub use diff::{diff_json, FieldChange};
 pub use docs::Doc;
 pub use links::{LinkPurpose, SignInState, StoredLink};
 pub use owners::{normal_line, StoredOwner};
 pub use pack_files::PackFile;
-pub use runs::{NewRun, Run};
+pub use runs::{AskAgain, NewRun, Run};
 pub use scd2::{Change, Entity, Version, MAX_ATTEMPTS};
 pub use sessions::StoredSession;
 pub use share_packs::SharePackVersion;

@@ -69,3 +69,18 @@ impl Store {
         })
     }
 }
+
+impl Store {
+    /// What intake made of one uploaded version (the pack as JSON), for comparing versions.
+    pub async fn pack_file_parsed(&self, pack: Uuid, version: i64) -> Result<Option<Value>> {
+        let sql = "SELECT parsed FROM share_pack_files WHERE share_pack_id = $1 AND version = $2";
+        on_pool!(self, pool => {
+            let row = sqlx::query(sql).bind(pack).bind(version).fetch_optional(pool).await?;
+            let Some(row) = row else { return Ok(None) };
+            Ok(match row.try_get::<Option<String>, _>(0) {
+                Ok(text) => text.and_then(|text| serde_json::from_str(&text).ok()),
+                Err(_) => row.try_get::<Option<sqlx::types::Json<Value>>, _>(0)?.map(|json| json.0),
+            })
+        })
+    }
+}

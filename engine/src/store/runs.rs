@@ -40,6 +40,15 @@ pub struct Run {
     pub finished_at: Option<DateTime<Utc>>,
     /// The submitter's claim on the activation links.
     pub claim: Option<Uuid>,
+    /// What approvals are bound to: the digest of the plan and of the workspace state it was
+    /// computed from ([`crate::approval::plan_digest`]).
+    pub plan_digest: Option<String>,
+    /// That workspace state, without secrets ([`crate::approval::state`]).
+    pub plan_state: Option<Value>,
+    /// The policy's requirement for this plan ([`crate::approval::Requirement`]).
+    pub approval: Option<Value>,
+    /// What changed when the plan asked for approval again (`added`, `dropped`, `state`).
+    pub plan_changes: Option<Value>,
 }
 
 /// A run as submitted.
@@ -54,19 +63,43 @@ pub struct NewRun<'a> {
     pub confirm_removals: bool,
     pub compensate: bool,
     pub claim: Uuid,
+    /// `Queued`, or `AwaitingApproval` when the policy asks for approvals.
+    pub status: RunStatus,
+    pub progress: &'a str,
+    pub plan_digest: &'a str,
+    pub plan_state: &'a Value,
+    pub approval: &'a Value,
+}
+
+/// A plan the worker recomputed and that must be approved again.
+pub struct AskAgain<'a> {
+    pub plan: &'a Value,
+    pub strategy: Strategy,
+    pub plan_digest: &'a str,
+    pub plan_state: &'a Value,
+    pub approval: &'a Value,
+    pub changes: &'a Value,
+    pub progress: &'a str,
 }
 
 const RUN_COLUMNS: &str = "run_id, share_pack_id, version, workspace_url, status, strategy, requested_by, correlation_id, error, \
     created_at, updated_at, plan, confirm_removals, compensate, cancel_requested, progress, deliveries, revision, started_at, \
-    finished_at, claim";
+    finished_at, claim, plan_digest, plan_state, approval, plan_changes";
+
+/// A JSON column: text on SQLite, JSONB on PostgreSQL.
+macro_rules! json_at {
+    ($row:expr, $index:expr) => {
+        match $row.try_get::<Option<String>, _>($index) {
+            Ok(text) => text.and_then(|text| serde_json::from_str(&text).ok()),
+            Err(_) => $row.try_get::<Option<sqlx::types::Json<Value>>, _>($index)?.map(|json| json.0),
+        }
+    };
+}
 
 macro_rules! run_from_row {
     ($row:expr) => {{
         let row = $row;
-        let plan: Option<Value> = match row.try_get::<Option<String>, _>(11) {
-            Ok(text) => text.and_then(|text| serde_json::from_str(&text).ok()),
-            Err(_) => row.try_get::<Option<sqlx::types::Json<Value>>, _>(11)?.map(|json| json.0),
-        };
+        let plan: Option<Value> = json_at!(row, 11);
         let strategy: String = row.try_get(5)?;
         Run {
             id: row.try_get(0)?,
@@ -90,6 +123,10 @@ macro_rules! run_from_row {
             started_at: row.try_get(18)?,
             finished_at: row.try_get(19)?,
             claim: row.try_get(20)?,
+            plan_digest: row.try_get(21)?,
+            plan_state: json_at!(row, 22),
+            approval: json_at!(row, 23),
+            plan_changes: json_at!(row, 24),
         }
     }};
 }
@@ -100,8 +137,8 @@ const TERMINAL: &str = "('COMPLETED', 'FAILED', 'CANCELLED')";
 impl Store {
     pub async fn insert_run(&self, run: &NewRun<'_>) -> Result<()> {
         let sql = "INSERT INTO provisioning_runs (run_id, share_pack_id, version, workspace_url, status, strategy, requested_by, \
-                   correlation_id, created_at, updated_at, plan, confirm_removals, compensate, claim, progress) \
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'Waiting for a worker')";
+                   correlation_id, created_at, updated_at, plan, confirm_removals, compensate, claim, progress, plan_digest, \
+                   plan_state, approval) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)";
         let at = now();
         on_pool!(self, pool => {
             let query = sqlx::query(sql)
@@ -109,13 +146,15 @@ impl Store {
                 .bind(run.share_pack_id)
                 .bind(run.upload)
                 .bind(run.workspace_url)
-                .bind(RunStatus::Queued.as_str())
+                .bind(run.status.as_str())
                 .bind(run.strategy.as_str())
                 .bind(run.requested_by)
                 .bind(run.id);
             let query = bind_time(self, bind_time(self, query, at), at);
             let query = bind_json!(self, query, run.plan);
-            query.bind(run.confirm_removals).bind(run.compensate).bind(run.claim).execute(pool).await?;
+            let query = query.bind(run.confirm_removals).bind(run.compensate).bind(run.claim).bind(run.progress).bind(run.plan_digest);
+            let query = bind_json!(self, query, run.plan_state);
+            bind_json!(self, query, run.approval).execute(pool).await?;
         });
         Ok(())
     }
@@ -204,7 +243,7 @@ impl Store {
     /// Returns the status after the request, `None` for an unknown run.
     pub async fn request_cancel(&self, id: Uuid) -> Result<Option<RunStatus>> {
         let sql = "UPDATE provisioning_runs SET status = 'CANCELLED', progress = 'Cancelled before it started', updated_at = $1, \
-                   finished_at = $1, revision = revision + 1 WHERE run_id = $2 AND status = 'QUEUED'";
+                   finished_at = $1, revision = revision + 1 WHERE run_id = $2 AND status IN ('QUEUED', 'AWAITING_APPROVAL')";
         on_pool!(self, pool => {
             bind_time(self, sqlx::query(sql), now()).bind(id).execute(pool).await?;
         });
@@ -240,6 +279,77 @@ impl Store {
             });
         }
         Ok(changed > 0)
+    }
+
+    /// An approved plan goes to the workers: AWAITING_APPROVAL to QUEUED, only while the run
+    /// still waits with the digest that was approved. False when it no longer does.
+    pub async fn release_run(&self, id: Uuid, digest: &str) -> Result<bool> {
+        let sql = "UPDATE provisioning_runs SET status = 'QUEUED', progress = 'Approved; waiting for a worker', updated_at = $1, \
+                   revision = revision + 1 WHERE run_id = $2 AND status = 'AWAITING_APPROVAL' AND plan_digest = $3";
+        let changed = on_pool!(self, pool => {
+            bind_time(self, sqlx::query(sql), now()).bind(id).bind(digest).execute(pool).await?.rows_affected()
+        });
+        Ok(changed > 0)
+    }
+
+    /// A rejected plan: AWAITING_APPROVAL to FAILED with the rejection as the error, only while
+    /// the run still waits with the digest that was rejected.
+    pub async fn reject_run(&self, id: Uuid, digest: &str, progress: &str, error: &str) -> Result<bool> {
+        let sql = "UPDATE provisioning_runs SET status = 'FAILED', progress = $1, error = $2, updated_at = $3, finished_at = $3, \
+                   revision = revision + 1 WHERE run_id = $4 AND status = 'AWAITING_APPROVAL' AND plan_digest = $5";
+        let changed = on_pool!(self, pool => {
+            let query = sqlx::query(sql).bind(progress).bind(error);
+            bind_time(self, query, now()).bind(id).bind(digest).execute(pool).await?.rows_affected()
+        });
+        Ok(changed > 0)
+    }
+
+    /// The worker found a different plan than the one approved: RUNNING back to
+    /// AWAITING_APPROVAL with the new plan, its digest and state, and what changed.
+    pub async fn ask_again(&self, id: Uuid, again: &AskAgain<'_>) -> Result<bool> {
+        let sql = "UPDATE provisioning_runs SET status = 'AWAITING_APPROVAL', plan = $1, strategy = $2, plan_digest = $3, \
+                   plan_state = $4, approval = $5, plan_changes = $6, progress = $7, updated_at = $8, revision = revision + 1 \
+                   WHERE run_id = $9 AND status = 'RUNNING'";
+        let changed = on_pool!(self, pool => {
+            let query = bind_json!(self, sqlx::query(sql), again.plan).bind(again.strategy.as_str()).bind(again.plan_digest);
+            let query = bind_json!(self, query, again.plan_state);
+            let query = bind_json!(self, query, again.approval);
+            let query = bind_json!(self, query, again.changes).bind(again.progress);
+            bind_time(self, query, now()).bind(id).execute(pool).await?.rows_affected()
+        });
+        Ok(changed > 0)
+    }
+
+    /// Runs waiting for approval, oldest first, of the business lines `visibility` sees (the
+    /// filter is in the query).
+    pub async fn awaiting_runs(&self, visibility: &crate::access::Visibility) -> Result<Vec<Run>> {
+        use crate::access::Visibility;
+        let columns: Vec<String> = RUN_COLUMNS.split(", ").map(|column| format!("r.{}", column.trim())).collect();
+        let columns = columns.join(", ");
+        let base = format!("SELECT {columns} FROM provisioning_runs r WHERE r.status = 'AWAITING_APPROVAL'");
+        on_pool!(self, pool => {
+            let rows = match visibility {
+                Visibility::All => {
+                    let sql = format!("{base} ORDER BY r.created_at, r.run_id LIMIT 1000");
+                    sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await?
+                }
+                Visibility::Some { business_lines, person } => {
+                    let lines: Vec<String> = business_lines.iter().map(|line| super::owners::normal_line(line)).collect();
+                    let placeholders: Vec<String> = (0..lines.len()).map(|index| format!("${}", index + 2)).collect();
+                    let in_lines = if lines.is_empty() { String::new() } else { format!(" OR lower(o.business_line) IN ({})", placeholders.join(", ")) };
+                    let sql = format!(
+                        "{base} AND r.share_pack_id IN (SELECT o.share_pack_id FROM share_pack_owners o WHERE lower(o.created_by) = $1{in_lines}) \
+                         ORDER BY r.created_at, r.run_id LIMIT 1000"
+                    );
+                    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(person.to_lowercase());
+                    for line in lines {
+                        query = query.bind(line);
+                    }
+                    query.fetch_all(pool).await?
+                }
+            };
+            rows.iter().map(|row| -> Result<Run> { Ok(run_from_row!(row)) }).collect()
+        })
     }
 
     /// Bumps a run's revision (a step changed).

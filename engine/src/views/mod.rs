@@ -3,9 +3,13 @@
 //! seed's terms. The types are plain data (the browser bundle uses them); building them from
 //! the store is server-only.
 
+mod approval;
 mod run;
 mod share_pack;
 
+#[cfg(feature = "queue")]
+pub use approval::{approval_view, approvals, approvals_waiting};
+pub use approval::{ApprovalRow, ApprovalView, Approvals, DecisionView, PlanChanges};
 pub use run::{EventView, RunView, StepView};
 pub use share_pack::{PackProgress, RunSummary, SharePackRow, SharePackView, UploadSummary};
 

@@ -51,6 +51,8 @@ pub struct RunView {
     pub revision: i64,
     /// Activation links waiting for the submitter.
     pub links_waiting: i64,
+    /// What the plan needs and got in approvals; `None` when it never needed any.
+    pub approval: Option<super::ApprovalView>,
 }
 
 impl RunView {
@@ -76,6 +78,7 @@ pub async fn run_view(
     let events = store.audit_of(run.correlation_id).await?;
     let pack = store.share_pack(run.share_pack_id).await?;
     let links_waiting = store.pending_activation_links(id).await?;
+    let approval = super::approval_view(store, by, &run).await?;
     Ok(Some(RunView {
         id: run.id.to_string(),
         share_pack_id: run.share_pack_id.to_string(),
@@ -111,6 +114,7 @@ pub async fn run_view(
         events: events.iter().filter(|entry| !entry.action.is_marker()).map(event).collect(),
         revision: run.revision,
         links_waiting,
+        approval,
     }))
 }
 

@@ -69,7 +69,8 @@ pub struct PackProgress {
     pub requested_by: String,
     pub created_at: String,
     pub last_updated: String,
-    /// The latest run and its own status (`QUEUED`, `RUNNING`, `COMPLETED`, `FAILED`, `CANCELLED`).
+    /// The latest run and its own status (`AWAITING_APPROVAL`, `QUEUED`, `RUNNING`, `COMPLETED`,
+    /// `FAILED`, `CANCELLED`).
     pub run_id: Option<String>,
     pub run_status: Option<RunStatus>,
 }

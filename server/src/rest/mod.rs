@@ -2,6 +2,7 @@
 //! Handlers are thin: read the request, call the engine, shape the answer. Every error is an
 //! engine [`Problem`](sharepack_engine::error::Problem), rendered in one place ([`error`]).
 
+mod approvals;
 mod error;
 mod health;
 mod intake;
@@ -31,6 +32,9 @@ pub fn endpoints() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::POST, "/runs/{id}/cancel", post(runs::cancel)),
         (Method::POST, "/runs/{id}/retry", post(runs::retry)),
         (Method::POST, "/runs/{id}/activation-links", post(runs::activation_links)),
+        (Method::GET, "/approvals", get(approvals::list)),
+        (Method::POST, "/runs/{id}/approve", post(approvals::approve)),
+        (Method::POST, "/runs/{id}/reject", post(approvals::reject)),
     ]
 }
 

@@ -13,7 +13,7 @@ use axum::Json;
 use serde::Serialize;
 use sharepack_engine::apply::SubmitError;
 use sharepack_engine::error::Problem;
-use sharepack_engine::records::PackStatus;
+use sharepack_engine::records::{PackStatus, RunStatus};
 use sharepack_engine::views::PackProgress;
 use sharepack_engine::Finding;
 
@@ -33,7 +33,21 @@ pub struct UploadResponse {
     /// Proof that you submitted the run: `POST /workflow/runs/{id}/activation-links` with it in
     /// `X-Claim-Token` hands over new token recipients' activation links, once.
     pub claim_token: Option<uuid::Uuid>,
+    /// `AWAITING_APPROVAL` when the plan waits for approvals (see `Approval`), `QUEUED` otherwise.
+    pub run_status: Option<RunStatus>,
+    /// What the plan waits for before it is queued.
+    pub approval: Option<ApprovalNeeded>,
     pub findings: Vec<Finding>,
+}
+
+/// The approvals a plan waits for, and why.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ApprovalNeeded {
+    pub approvals: u32,
+    /// One approval must be an administrator's.
+    pub admin: bool,
+    pub why: Vec<String>,
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -69,6 +83,7 @@ pub async fn upload(
         limits: portal.limits,
         options: sharepack_engine::plan::PlanOptions { strict: query.strict.unwrap_or(portal.strict_strategy) },
         compensate_new: portal.apply.compensate_new,
+        policy: &portal.approvals,
     };
     let submitted = sharepack_engine::apply::submit(&portal.store, &portal.queue, submission).await.map_err(|error| match error {
         busy @ SubmitError::Busy { .. } => {
@@ -78,11 +93,17 @@ pub async fn upload(
     })?;
     let (validation_errors, validation_warnings) = seed_strings(&submitted.findings);
     let accepted = submitted.accepted();
-    let message = match (accepted, submitted.switched()) {
-        (true, true) => "Share pack uploaded and queued. Strategy auto-corrected from NEW to UPDATE based on existing resources.",
-        (true, false) => "Share pack uploaded successfully and queued for provisioning",
-        (false, _) => "Share pack validation failed; nothing was queued",
+    let waits = submitted.awaiting.is_some();
+    let message = match (accepted, waits, submitted.switched()) {
+        (true, true, true) => {
+            "Share pack uploaded; the plan waits for approval. Strategy auto-corrected from NEW to UPDATE based on existing resources."
+        }
+        (true, true, false) => "Share pack uploaded; the plan waits for approval before it is queued",
+        (true, false, true) => "Share pack uploaded and queued. Strategy auto-corrected from NEW to UPDATE based on existing resources.",
+        (true, false, false) => "Share pack uploaded successfully and queued for provisioning",
+        (false, _, _) => "Share pack validation failed; nothing was queued",
     };
+    let run_status = accepted.then_some(if waits { RunStatus::AwaitingApproval } else { RunStatus::Queued });
     let body = UploadResponse {
         message: message.into(),
         share_pack_id: submitted.share_pack_id,
@@ -93,6 +114,8 @@ pub async fn upload(
         strategy: submitted.strategy,
         run_id: submitted.run_id,
         claim_token: submitted.claim,
+        run_status,
+        approval: submitted.awaiting.map(|needed| ApprovalNeeded { approvals: needed.approvals, admin: needed.admin, why: needed.why }),
         findings: submitted.findings,
     };
     Ok((if accepted { StatusCode::ACCEPTED } else { StatusCode::BAD_REQUEST }, Json(body)))

@@ -6,6 +6,7 @@ mod support;
 
 mod access;
 mod apply;
+mod approvals;
 mod client;
 mod crash;
 mod faults;

@@ -34,6 +34,7 @@ const TABLE: &[(&str, &str)] = &[
     ("GET /invite/{secret}", "404 404 404 404 404 404"),
     ("GET /tokens", "303 200 200 200 200 200"),
     ("GET /admin/people", "303 403 403 403 403 200"),
+    ("GET /approvals", "303 200 200 200 200 200"),
     // Server functions.
     ("POST /api/who_am_i", "200 200 200 200 200 200"),
     ("POST /api/portal_info", "200 200 200 200 200 200"),
@@ -58,6 +59,11 @@ const TABLE: &[(&str, &str)] = &[
     ("POST /api/claim_links", "401 200 200 200 200 200"),
     ("POST /api/get_share_pack", "401 200 H 200 200 200"),
     ("POST /api/list_share_packs", "401 200 200 200 200 200"),
+    // Decisions on Lee's queued run: only approvers of Legal may decide, and only on runs
+    // waiting for approval (409), never on their own (the approvals module tests the rest).
+    ("POST /api/list_approvals", "401 200 200 200 200 200"),
+    ("POST /api/approve_run", "401 403 404 409 403 409"),
+    ("POST /api/reject_run", "401 403 404 409 403 409"),
     // The REST API.
     ("GET /workflow/health", "200 200 200 200 200 200"),
     ("POST /workflow/sharepack/validate", "401 200 403 403 403 200"),
@@ -67,6 +73,9 @@ const TABLE: &[(&str, &str)] = &[
     ("POST /workflow/runs/{id}/cancel", "401 409 H 403 403 409"),
     ("POST /workflow/runs/{id}/retry", "401 409 H 403 403 409"),
     ("POST /workflow/runs/{id}/activation-links", "401 403 H 403 403 403"),
+    ("GET /workflow/approvals", "401 200 200 200 200 200"),
+    ("POST /workflow/runs/{id}/approve", "401 403 H 409 403 409"),
+    ("POST /workflow/runs/{id}/reject", "401 403 H 409 403 409"),
     // Event streams and downloads.
     ("GET /runs/{id}/events", "401 200 H 200 200 200"),
     ("GET /templates/{file}", "200 200 200 200 200 200"),
@@ -200,9 +209,12 @@ async fn ask(portal: &Portal, route: &str, who: &Person, ids: &Fixture, index: u
     let file =
         |bytes: Vec<u8>| reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(bytes).file_name("legal.yaml"));
     let request = match (method, path) {
-        ("GET", "/") | ("GET", "/sharepacks") | ("GET", "/signin") | ("GET", "/tokens") | ("GET", "/admin/people") => {
-            page(path.to_string())
-        }
+        ("GET", "/")
+        | ("GET", "/sharepacks")
+        | ("GET", "/signin")
+        | ("GET", "/tokens")
+        | ("GET", "/admin/people")
+        | ("GET", "/approvals") => page(path.to_string()),
         ("GET", "/uploads/{id}") => page(format!("/uploads/{}", ids.upload)),
         ("GET", "/runs/{id}") => page(format!("/runs/{}", ids.queued)),
         ("GET", "/sharepacks/{id}") => page(format!("/sharepacks/{}", ids.pack)),
@@ -248,6 +260,9 @@ async fn ask(portal: &Portal, route: &str, who: &Person, ids: &Fixture, index: u
             function(path, &who.cookie, vec![("id", ids.queued.clone())])
         }
         ("POST", "/api/cancel_run") => function(path, &who.cookie, vec![("id", ids.cancelled.clone())]),
+        ("POST", "/api/approve_run") | ("POST", "/api/reject_run") => {
+            function(path, &who.cookie, vec![("id", ids.queued.clone()), ("digest", String::new()), ("comment", "matrix".into())])
+        }
         ("POST", "/api/get_share_pack") => function(path, &who.cookie, vec![("id", ids.pack.clone())]),
         ("POST", _) if path.starts_with("/api/") => function(path, &who.cookie, vec![]),
         ("GET", "/workflow/health") => rest("GET", path.to_string()),
@@ -259,6 +274,13 @@ async fn ask(portal: &Portal, route: &str, who: &Person, ids: &Fixture, index: u
         ("POST", "/workflow/runs/{id}/cancel") => rest("POST", format!("/workflow/runs/{}/cancel", ids.cancelled)),
         ("POST", "/workflow/runs/{id}/retry") => rest("POST", format!("/workflow/runs/{}/retry", ids.queued)),
         ("POST", "/workflow/runs/{id}/activation-links") => rest("POST", format!("/workflow/runs/{}/activation-links", ids.queued)),
+        ("GET", "/workflow/approvals") => rest("GET", path.to_string()),
+        ("POST", "/workflow/runs/{id}/approve") => {
+            rest("POST", format!("/workflow/runs/{}/approve", ids.queued)).json(&serde_json::json!({}))
+        }
+        ("POST", "/workflow/runs/{id}/reject") => {
+            rest("POST", format!("/workflow/runs/{}/reject", ids.queued)).json(&serde_json::json!({"Comment": "matrix"}))
+        }
         ("GET", "/runs/{id}/events") => rest("GET", format!("/runs/{}/events", ids.queued)),
         ("GET", "/templates/{file}") => rest("GET", "/templates/sharepack-template.yaml".into()),
         ("GET", "/samples/{*path}") => rest("GET", "/samples/valid/minimal.yaml".into()),

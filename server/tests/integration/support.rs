@@ -40,6 +40,10 @@ impl Drop for Portal {
     }
 }
 
+/// The approval policy of tests about something else: no plan waits for approval. The
+/// approvals module runs on the product's default policy and its own.
+pub const NO_APPROVALS: &str = r#"{"approvals": 0, "risky_needs_one": false}"#;
+
 /// The requestors the samples name.
 pub const TESTERS: [&str; 2] = ["john.doe@jll.com", "ann@example.com"];
 
@@ -97,7 +101,10 @@ impl Portal {
         let address = listener.local_addr().unwrap();
         let mut all =
             vec![("SHAREPACK_DATA_DIR".to_string(), dir.display().to_string()), ("LEPTOS_SITE_ADDR".to_string(), address.to_string())];
-        let shared = stack_vars(stack).await?;
+        let mut shared = stack_vars(stack).await?;
+        // Workers in other processes share the portal's policy, as they would in production.
+        let policy = vars.iter().find(|(name, _)| *name == "SHAREPACK_APPROVALS").map_or(NO_APPROVALS, |(_, value)| *value);
+        shared.push(("SHAREPACK_APPROVALS".to_string(), policy.to_string()));
         all.extend(shared.iter().cloned());
         all.extend(vars.iter().map(|(name, value)| (name.to_string(), value.to_string())));
         let settings = Settings::from_vars(all).unwrap();

@@ -45,14 +45,14 @@ async function dropFile(page, relative, type = '') {
 }
 
 /** A small valid pack with names of its own, so that runs of different tests never meet. */
-function uniquePack(shareName) {
+function uniquePack(shareName, line = 'Testing') {
   const tag = Math.random().toString(36).slice(2, 8);
   const recipient = `e2e-partner-${tag}`;
   const share = `${shareName}_${tag}`;
   const yaml = `metadata:
   requestor: e2e@example.com
   project_name: E2E ${shareName} ${tag}
-  business_line: Testing
+  business_line: ${line}
 recipient:
   - name: ${recipient}
     type: D2O
@@ -66,8 +66,8 @@ share:
 }
 
 /** Drops a unique pack and submits it from the preview; resolves on the run page. */
-async function submitUniquePack(page, shareName) {
-  const pack = uniquePack(shareName);
+async function submitUniquePack(page, shareName, line = 'Testing') {
+  const pack = uniquePack(shareName, line);
   await dropBytes(page, pack.name, pack.bytes);
   await waitForReport(page);
   await page.waitForSelector('#submit button:not([disabled])', { timeout: 20_000 });
@@ -196,6 +196,7 @@ test('the administrator adds requesters, who set a password from their invitatio
   const invitations = {};
   for (const email of requesters) invitations[email] = await addPerson(page, email, 'requester');
   invitations['legal@example.com'] = await addPerson(page, 'legal@example.com', 'requester', 'Legal');
+  invitations['approver@example.com'] = await addPerson(page, 'approver@example.com', 'approver', 'Examples');
   await page.reload();
   assert((await text(page, 'tr[data-email="legal@example.com"]')).includes('requester for Legal'), 'roles per business line are listed');
   await admin.close();
@@ -718,6 +719,62 @@ test('the page fits a phone screen', async ({ browser }) => {
   await context.close();
 });
 
+test('a plan waits for a second person, who finds it in their queue and approves it; both browsers follow it to the end', async ({ browser }) => {
+  // The portal's policy asks one approval for the Examples business line.
+  const requester = await signedIn(browser, 'e2e@example.com');
+  const page = await requester.newPage();
+  await hydratedHome(page);
+  const pack = await submitUniquePack(page, 'e2e_approved', 'Examples');
+  await page.waitForSelector('#run[data-status="AWAITING_APPROVAL"] ', { timeout: 20_000 });
+  await page.waitForSelector('#approval[data-waiting="true"]');
+  const waiting = await text(page, '#approval');
+  assert(waiting.includes('0 of 1 approval') && waiting.includes('approver@example.com'), `the requester sees who must approve: ${waiting}`);
+  assert(waiting.includes('someone else must approve'), `and that it cannot be them: ${waiting}`);
+  assert(await page.locator('#decide').count() === 0, 'no decision form for the submitter');
+  assert(await page.locator('#plan tr[data-action]').count() >= 3, 'the plan is on the page');
+  const runUrl = page.url().replace(/\?.*$/, '');
+  const runId = runUrl.split('/runs/')[1];
+
+  const second = await signedIn(browser, 'approver@example.com');
+  const approver = await second.newPage();
+  await hydratedHome(approver);
+  const count = Number(await text(approver, '#approvals-count'));
+  assert(count >= 1, `the header counts the plans waiting for the approver: ${count}`);
+  await Promise.all([approver.waitForURL(`${base}/approvals`), approver.click('a.approvals-link')]);
+  const row = await text(approver, `#approvals-for-you tr[data-run="${runId}"]`);
+  assert(row.includes('e2e@example.com') && row.includes('Examples') && row.includes('0 of 1') && row.includes('create'), `the queue row: ${row}`);
+  await page.screenshot({ path: join(results, 'run-awaiting-approval.png'), fullPage: true });
+  await approver.screenshot({ path: join(results, 'approvals.png'), fullPage: true });
+  await Promise.all([approver.waitForURL(runUrl), approver.click(`#approvals-for-you tr[data-run="${runId}"] a`)]);
+  await approver.waitForSelector('#decide');
+  assert((await text(approver, '#plan')).includes(pack.share), 'the approver sees the plan itself');
+  await approver.fill('#decide textarea[name=comment]', 'Checked with the partner');
+  await Promise.all([approver.waitForURL(runUrl), approver.click('#decide button.approve')]);
+  await approver.waitForSelector('#run[data-status="COMPLETED"]', { timeout: 30_000 });
+  // The requester's page was open all along and follows the run live.
+  await page.waitForSelector('#run[data-status="COMPLETED"]', { timeout: 30_000 });
+  const decided = await text(page, '#approval');
+  assert(decided.includes('approver@example.com') && decided.includes('approved') && decided.includes('Checked with the partner'), `who approved, and why: ${decided}`);
+  assert((await text(page, '#events')).includes('run approved'), 'the approval is in the run\'s history');
+
+  // A rejected plan never runs, and its requester reads why.
+  await hydratedHome(page);
+  await submitUniquePack(page, 'e2e_rejected', 'Examples');
+  await page.waitForSelector('#run[data-status="AWAITING_APPROVAL"]', { timeout: 20_000 });
+  const rejectedUrl = page.url().replace(/\?.*$/, '');
+  await approver.goto(rejectedUrl);
+  await approver.waitForSelector('#decide');
+  await approver.fill('#decide textarea[name=comment]', 'Use the audited share instead');
+  await Promise.all([approver.waitForURL(rejectedUrl), approver.click('#decide button.reject')]);
+  await page.waitForSelector('#run[data-status="FAILED"]', { timeout: 20_000 });
+  const error = await text(page, '#run .run-error');
+  assert(error.includes('Rejected by approver@example.com') && error.includes('Use the audited share instead'), `the rejection: ${error}`);
+  assert(await page.locator('tr[data-step-status]').count() === 0, 'no step ran');
+  assert(await page.locator('form.run-action.retry').count() === 0, 'and it is not offered for retry');
+  await second.close();
+  await requester.close();
+});
+
 test('a requester of another business line sees none of it', async ({ browser }) => {
   assert(runs.ok, 'an earlier test submitted a run');
   const context = await signedIn(browser, 'legal@example.com');
@@ -734,7 +791,7 @@ test('a requester of another business line sees none of it', async ({ browser })
 
 test('secrets seen in the browser are listed for the test command to look for', async () => {
   writeFileSync(join(results, 'secrets.json'), JSON.stringify(secrets));
-  assert(secrets.tokens.length >= 2 && secrets.sessions.length >= 4 && secrets.invitations.length === 4, JSON.stringify(Object.keys(secrets)));
+  assert(secrets.tokens.length >= 2 && secrets.sessions.length >= 4 && secrets.invitations.length === 5, JSON.stringify(Object.keys(secrets)));
 });
 
 await waitForServer();

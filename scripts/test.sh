@@ -75,6 +75,7 @@ for backend in sqlite postgres; do
     SHAREPACK_DATA_DIR="$workdir/data-$backend" SHAREPACK_RATE_PER_MINUTE=120 RUST_LOG=warn \
     SHAREPACK_OIDC_ISSUER="$SHAREPACK_TEST_OIDC" SHAREPACK_OIDC_CLIENT_ID=sharepack SHAREPACK_OIDC_CLIENT_SECRET=sharepack-test-secret \
     SHAREPACK_OIDC_SCOPES="openid email profile groups" SHAREPACK_OIDC_ROLES='{"sp-legal-requesters": "requester:Legal"}' \
+    SHAREPACK_APPROVALS='{"approvals": 0, "risky_needs_one": false, "overrides": [{"business_line": "Examples", "approvals": 1}]}' \
     "$CARGO_TARGET_DIR/debug/sharepack" >"$workdir/portal-$backend.log" 2>&1 &
   portal=$!
   portal_log="$workdir/portal-$backend.log"
@@ -83,12 +84,15 @@ for backend in sqlite postgres; do
     exit 1
   fi
   # The seed's client, unchanged but for a token: once with the one made on the Tokens page,
-  # once with one from `sharepack tokens create` on the same database.
+  # once with one from `sharepack tokens create` on the same database. Its pack's business line
+  # asks for an approval: a second person approves it over REST while the client polls.
   cli() { DATABASE_URL="$database_url" SHAREPACK_DATA_DIR="$workdir/data-$backend" RUST_LOG=error "$CARGO_TARGET_DIR/debug/sharepack" "$@"; }
   cli_token=$(cli tokens create --user ann@example.com --name "seed client (CLI)" --scope read,submit --expires 1)
+  cli users add seed-approver@example.com --role approver --business-line Examples >/dev/null
+  approver_token=$(cli tokens create --user seed-approver@example.com --name "seed approver" --scope read,approve --expires 1)
   for token in "$(cat end2end/results/ui-token.txt)" "$cli_token"; do
     log "the seed's Python polling client ($backend, token ${token:0:8}…)"
-    if ! SHAREPACK_URL="http://127.0.0.1:$port" SHAREPACK_TOKEN="$token" python3 end2end/seed_client.py; then
+    if ! SHAREPACK_URL="http://127.0.0.1:$port" SHAREPACK_TOKEN="$token" SHAREPACK_APPROVER_TOKEN="$approver_token" python3 end2end/seed_client.py; then
       echo "--- portal log ($backend) ---"; tail -50 "$portal_log"
       exit 1
     fi

@@ -182,7 +182,7 @@ fn RunActions(run: Signal<RunView>) -> impl IntoView {
             (CancelRun::url(), "run-action cancel", "Withdraw", "Nothing has been applied; withdrawing ends the run.")
         } else if run.status.can_cancel() && !run.cancel_requested {
             (CancelRun::url(), "run-action cancel", "Cancel run", "The run stops after the step in progress; finished steps stay applied.")
-        } else if run.status.can_retry() {
+        } else if run.status.can_retry() && !run.rejected() {
             (RetryRun::url(), "run-action retry", "Retry from the failed step", "Finished steps are not repeated.")
         } else {
             return ().into_any();

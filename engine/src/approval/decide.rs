@@ -62,14 +62,14 @@ pub fn satisfied(requirement: &Requirement, approvals: &[&StoredDecision]) -> bo
 /// Why `by` may not decide on `run` now, or `None` when they may. Shared by [`decide`] and the
 /// views, so the page offers the buttons exactly when the decision would be accepted.
 pub fn refusal(by: &Principal, run: &Run, owner: &Owner<'_>, decisions: &[StoredDecision]) -> Option<Problem> {
-    if let Err(problem) = by.require(Act::Approve, Some(owner)) {
-        return Some(problem);
-    }
     if run.requested_by.eq_ignore_ascii_case(&by.email) {
         return Some(
             Problem::new(Class::Forbidden, "own_plan", "You submitted this plan, so someone else must approve it")
                 .hint("Four eyes: the submitter never approves their own plan, administrators included"),
         );
+    }
+    if let Err(problem) = by.require(Act::Approve, Some(owner)) {
+        return Some(problem);
     }
     if run.status != RunStatus::AwaitingApproval {
         return Some(Problem::new(

@@ -36,6 +36,10 @@ impl Store {
                 .bind(&decision.comment);
             bind_time(self, query, decision.decided_at).execute(pool).await?.rows_affected()
         });
+        if added > 0 {
+            // Pages following the run show the decision.
+            self.touch(decision.run_id).await?;
+        }
         Ok(added > 0)
     }
 

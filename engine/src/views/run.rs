@@ -59,6 +59,13 @@ impl RunView {
     pub fn is_terminal(&self) -> bool {
         self.status.is_terminal()
     }
+
+    /// The plan was rejected: it ended for good (a retry would apply what was refused).
+    pub fn rejected(&self) -> bool {
+        self.approval.as_ref().is_some_and(|approval| {
+            approval.decisions.iter().any(|decision| decision.current && decision.decision == crate::records::Decision::Rejected)
+        })
+    }
 }
 
 /// A run by id, with its steps, its audit trail (bookkeeping left out) and how many activation

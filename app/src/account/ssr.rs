@@ -81,20 +81,6 @@ pub async fn accept_invitation(secret: String, password: String) -> Result<(), P
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn only_local_paths_are_followed() {
-        assert_eq!(super::safe_next(Some("/runs/1?x=2")), "/runs/1?x=2");
-        assert_eq!(super::safe_next(Some("//evil.example/")), "/");
-        assert_eq!(super::safe_next(Some("https://evil.example/")), "/");
-        assert_eq!(super::safe_next(Some("/\\evil.example")), "/");
-        assert_eq!(super::safe_next(Some("/\t/evil.example")), "/");
-        assert_eq!(super::safe_next(Some("/x\nSet-Cookie: a=b")), "/");
-        assert_eq!(super::safe_next(None), "/");
-    }
-}
-
 /// How many plans wait for `by`'s approval, for the header; `None` for those who approve
 /// nothing, or when the store cannot say (logged: the header still renders).
 pub async fn approvals_waiting(by: &sharepack_engine::access::Principal) -> Option<usize> {
@@ -108,5 +94,19 @@ pub async fn approvals_waiting(by: &sharepack_engine::access::Principal) -> Opti
             tracing::warn!(code = %problem.code, "the header's approval count could not be read");
             None
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_local_paths_are_followed() {
+        assert_eq!(super::safe_next(Some("/runs/1?x=2")), "/runs/1?x=2");
+        assert_eq!(super::safe_next(Some("//evil.example/")), "/");
+        assert_eq!(super::safe_next(Some("https://evil.example/")), "/");
+        assert_eq!(super::safe_next(Some("/\\evil.example")), "/");
+        assert_eq!(super::safe_next(Some("/\t/evil.example")), "/");
+        assert_eq!(super::safe_next(Some("/x\nSet-Cookie: a=b")), "/");
+        assert_eq!(super::safe_next(None), "/");
     }
 }

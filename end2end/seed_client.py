@@ -5,7 +5,7 @@ becomes SHAREPACK_URL and `https://adb-xxx.azuredatabricks.net` the portal's def
 The pack is samples/valid/minimal.yaml with names of its own. The only change to the client is
 an `Authorization: Bearer` header with SHAREPACK_TOKEN. Exits 0 when the client reports success.
 
-With SHAREPACK_APPROVER_TOKEN (someone else's, with the approve scope), the pack's plan waits for
+With SHAREPACK_APPROVER_TOKEN (someone else's, with the read and approve scopes), the pack's plan waits for
 approval: a second person, in a thread, finds it in `GET /workflow/approvals` while the seed's
 client keeps polling (its Status reads IN_PROGRESS throughout) and approves it over REST. The
 client must then have polled through the wait to success.

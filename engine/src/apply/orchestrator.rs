@@ -163,7 +163,8 @@ impl Orchestrator {
     /// created when compensation is on, as any other failure.
     pub async fn abandon(&self, id: Uuid, reason: &str) -> Result<(), JobError> {
         let run = self.store.load_run(id).await?.ok_or(unknown_run(id))?;
-        if !run.status.is_terminal() {
+        // A run waiting for approval is not the message's to give up: no message stands for it.
+        if !run.status.is_terminal() && run.status != RunStatus::AwaitingApproval {
             let workspace = self.workspaces.select(Some(&run.workspace_url), None).ok();
             self.fail(&run, workspace, reason).await?;
             self.audit(&run, AuditAction::RunPoisoned, "provisioning_run", Some(run.id), reason, json!({"upload": run.upload})).await?;
@@ -210,18 +211,32 @@ impl Orchestrator {
         }
         let binding = Binding::of(&self.policy, &fresh, run.confirm_removals, &snapshot, &pack.metadata.business_line, &run.workspace_url);
         let plan_json = serde_json::to_value(&fresh).unwrap_or_default();
-        if run.plan_digest.as_deref() != Some(binding.digest.as_str()) {
+        let same = run.plan_digest.as_deref() == Some(binding.digest.as_str());
+        let details = if same {
+            Value::Null
+        } else {
             let approved: Option<Plan> = run.plan.clone().and_then(|plan| serde_json::from_value(plan).ok());
             let (added, dropped) = plan_difference(approved.as_ref(), &fresh);
             let state = match &run.plan_state {
                 Some(before) => approval::state::changes(before, &binding.state),
                 None => Vec::new(),
             };
-            let details = json!({"added": added, "dropped": dropped, "state": state});
-            if !binding.requirement.none_needed() {
-                let mut why = vec!["the plan changed since it was approved".to_string()];
-                if approval::decide::requirement_of(run).none_needed() {
-                    why = vec!["the plan changed since it was submitted".to_string()];
+            json!({"added": added, "dropped": dropped, "state": state})
+        };
+        // Whatever the way here (approval, retry, a redelivered message), the plan about to be
+        // applied must carry the approvals the policy asks for, for this very digest.
+        if !binding.requirement.none_needed() {
+            let decisions = self.store.decisions(run.id).await?;
+            let approvals: Vec<_> = decisions
+                .iter()
+                .filter(|decision| decision.decision == crate::records::Decision::Approved && decision.plan_digest == binding.digest)
+                .collect();
+            if !approval::decide::satisfied(&binding.requirement, &approvals) {
+                let mut why = Vec::new();
+                if !same && !approval::decide::requirement_of(run).none_needed() {
+                    why.push("the plan changed since it was approved".to_string());
+                } else if !same {
+                    why.push("the plan changed since it was submitted".to_string());
                 }
                 why.extend(binding.requirement.why.iter().cloned());
                 let progress = format!("Waiting for approval again: {}", why.join("; "));
@@ -238,14 +253,16 @@ impl Orchestrator {
                 if self.store.ask_again(run.id, &again).await? {
                     self.audit(run, AuditAction::ApprovalRequestedAgain, "provisioning_run", Some(run.id), &why.join("; "), details)
                         .await?;
-                    tracing::info!(run = %run.id, "the plan changed since it was approved; waiting for approval again");
+                    tracing::info!(run = %run.id, "the plan to apply lacks its approvals; waiting for approval again");
                 }
                 return Ok(Prepared::AwaitingApproval);
             }
-            if !added.is_empty() || !dropped.is_empty() {
-                let reason = "the workspace changed since the preview";
-                self.audit(run, AuditAction::PlanRecomputed, "provisioning_run", Some(run.id), reason, details).await?;
-            }
+        }
+        let changed = details["added"].as_array().is_some_and(|added| !added.is_empty())
+            || details["dropped"].as_array().is_some_and(|dropped| !dropped.is_empty());
+        if changed {
+            let reason = "the workspace changed since the preview";
+            self.audit(run, AuditAction::PlanRecomputed, "provisioning_run", Some(run.id), reason, details).await?;
         }
         self.store.set_run_plan(run.id, &plan_json, fresh.strategy).await?;
         let stored: Vec<_> = steps(&fresh, run.confirm_removals).iter().map(super::steps::WorkStep::to_store).collect();

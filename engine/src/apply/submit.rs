@@ -194,13 +194,23 @@ pub async fn submit(store: &Store, queue: &Queue, submission: Submission<'_>) ->
     let Some(plan) = outcome.plan.filter(|_| !blocked) else {
         return Ok(submitted);
     };
-    let approved = submission.approved.unwrap_or(plan);
+    let line = meta.as_ref().map(|meta| meta.business_line.as_str()).unwrap_or_default();
+    let snapshot = outcome.snapshot.unwrap_or_default();
+    let bind = |plan: &Plan| Binding::of(submission.policy, plan, submission.confirm_removals, &snapshot, line, &workspace.url);
+    let fresh = bind(&plan);
+    // A plan that waits for approval is the one computed now, from the state it is bound to: what
+    // approvers see is what will be applied. Otherwise the plan the submitter saw is kept, and
+    // the worker records how the workspace has moved on from it.
+    let (approved, binding) = match submission.approved {
+        Some(seen) if fresh.requirement.none_needed() => {
+            let binding = bind(&seen);
+            (seen, binding)
+        }
+        _ => (plan, fresh),
+    };
     let compensate = submission.compensate.unwrap_or(submission.compensate_new && approved.strategy == Strategy::New);
     let claim = Uuid::new_v4();
     let plan_json = serde_json::to_value(&approved).unwrap_or_default();
-    let line = meta.as_ref().map(|meta| meta.business_line.as_str()).unwrap_or_default();
-    let snapshot = outcome.snapshot.unwrap_or_default();
-    let binding = Binding::of(submission.policy, &approved, submission.confirm_removals, &snapshot, line, &workspace.url);
     let waits = !binding.requirement.none_needed();
     let progress =
         if waits { format!("Waiting for approval: {}", binding.requirement.why.join("; ")) } else { "Waiting for a worker".into() };

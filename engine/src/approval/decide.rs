@@ -71,6 +71,17 @@ pub fn refusal(by: &Principal, run: &Run, owner: &Owner<'_>, decisions: &[Stored
     if let Err(problem) = by.require(Act::Approve, Some(owner)) {
         return Some(problem);
     }
+    if run.requested_by.eq_ignore_ascii_case(Actor::Anonymous.name()) && !by.is_admin() {
+        // Submitted through the open REST API: whoever sent it may be anyone, the approver too.
+        return Some(
+            Problem::new(
+                Class::Forbidden,
+                "admin_approval_needed",
+                "Plans submitted through the open REST API need an administrator's approval",
+            )
+            .hint("Nobody knows who submitted it, so four eyes cannot be checked otherwise"),
+        );
+    }
     if run.status != RunStatus::AwaitingApproval {
         return Some(Problem::new(
             Class::Conflict,
@@ -129,36 +140,46 @@ pub async fn decide(store: &Store, queue: &Queue, by: &Principal, id: Uuid, verd
         comment: comment.clone(),
         decided_at: crate::store::now(),
     };
+    let requirement = requirement_of(&run);
+    let needed = requirement.approvals;
+    let again = decisions.iter().any(|earlier| earlier.plan_digest != digest);
+    let actor = by.actor();
+    let details = json!({"plan_digest": digest, "as_admin": decision.as_admin, "again": again});
+    if verdict.decision == Decision::Rejected {
+        let error = format!("Rejected by {}: {comment}", by.email);
+        // The run first: a rejection that comes after the last approval released the plan
+        // records nothing (the plan is on its way, and saying "rejected" would be untrue).
+        if !store.reject_run(id, &digest, &format!("Rejected by {}", by.email), &error).await? {
+            return Err(moved_on());
+        }
+        store.record_decision(&decision).await?;
+        audit(store, &run, &actor, AuditAction::RunRejected, &comment, details).await?;
+        crate::apply::orchestrator::record_pack_status(store, &run, PackStatus::Failed, Some(&error)).await?;
+        tracing::info!(run = %id, "plan rejected");
+        let count = current_approvals(&run, &decisions).len() as u32;
+        return Ok(Decided { status: RunStatus::Failed, message: error, approvals: count, needed });
+    }
     if !store.record_decision(&decision).await? {
         return Err(Problem::new(Class::Conflict, "already_decided", "You already decided on this plan"));
     }
-    let actor = by.actor();
-    let again = decisions.iter().any(|earlier| earlier.plan_digest != digest);
-    let action = if verdict.decision == Decision::Approved { AuditAction::RunApproved } else { AuditAction::RunRejected };
-    let details = json!({"plan_digest": digest, "as_admin": decision.as_admin, "again": again});
-    audit(store, &run, &actor, action, &comment, details).await?;
-    let requirement = requirement_of(&run);
-    let mut decisions = decisions;
-    decisions.push(decision);
+    audit(store, &run, &actor, AuditAction::RunApproved, &comment, details).await?;
+    // Counted from the store after recording, so two approvers deciding at once release it.
+    let decisions = store.decisions(id).await?;
     let approvals = current_approvals(&run, &decisions);
     let count = approvals.len() as u32;
-    let needed = requirement.approvals;
-    if verdict.decision == Decision::Rejected {
-        let error = if comment.is_empty() { format!("Rejected by {}", by.email) } else { format!("Rejected by {}: {comment}", by.email) };
-        if store.reject_run(id, &digest, &format!("Rejected by {}", by.email), &error).await? {
-            crate::apply::orchestrator::record_pack_status(store, &run, PackStatus::Failed, Some(&error)).await?;
-            tracing::info!(run = %id, "plan rejected");
-        }
-        return Ok(Decided { status: RunStatus::Failed, message: error, approvals: count, needed });
-    }
     if !satisfied(&requirement, &approvals) {
         let message = format!("Approved ({count} of {needed}); waiting for {} more", needed.saturating_sub(count).max(1));
         return Ok(Decided { status: RunStatus::AwaitingApproval, message, approvals: count, needed });
     }
     if !store.release_run(id, &digest).await? {
-        // Another decision (a rejection, a cancellation) came first.
+        // Released by another approver at the same moment, or withdrawn meanwhile.
         let now = store.load_run(id).await?.map(|run| run.status).unwrap_or(run.status);
-        return Ok(Decided { status: now, message: "Approved, but the run had already moved on".into(), approvals: count, needed });
+        return Ok(Decided {
+            status: now,
+            message: format!("Approved; the run is {}", now.as_str().to_lowercase()),
+            approvals: count,
+            needed,
+        });
     }
     if let Err(error) = queue.send(&Job::ApplyRun { run_id: id }).await {
         tracing::error!(run = %id, %error, "the queue refused an approved run");
@@ -173,6 +194,15 @@ pub async fn decide(store: &Store, queue: &Queue, by: &Principal, id: Uuid, verd
     }
     tracing::info!(run = %id, "plan approved and queued");
     Ok(Decided { status: RunStatus::Queued, message: "Approved; the run is queued".into(), approvals: count, needed })
+}
+
+fn moved_on() -> Problem {
+    Problem::new(
+        Class::Conflict,
+        "not_awaiting_approval",
+        "The plan is no longer waiting for approval (it was approved, withdrawn or changed meanwhile); nothing was recorded",
+    )
+    .hint("Reload the run to see where it is")
 }
 
 async fn audit(

@@ -11,6 +11,7 @@ pub mod policy;
 pub mod decide;
 #[cfg(feature = "store")]
 pub mod digest;
+pub mod pack_changes;
 #[cfg(all(feature = "store", feature = "intake", feature = "databricks"))]
 pub mod state;
 

@@ -104,7 +104,8 @@ impl Policy {
         self.overrides
             .iter()
             .filter(|o| matches(&o.business_line, business_line, &same_line) && matches(&o.workspace_url, workspace_url, &same_url))
-            .max_by_key(|o| specificity(o))
+            // Equally specific rules (one for the business line, one for the workspace): the stricter.
+            .max_by_key(|o| (specificity(o), o.rule.approvals, o.rule.admin_for_removals || o.rule.admin_for_new_external))
             .map(|o| &o.rule)
             .unwrap_or(&self.default)
     }
@@ -155,6 +156,17 @@ impl Policy {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn of_two_equally_specific_rules_the_stricter_wins() {
+        let line = Override { business_line: Some("Legal".into()), workspace_url: None, rule: Rule { approvals: 3, ..Rule::default() } };
+        let space =
+            Override { business_line: None, workspace_url: Some("https://w".into()), rule: Rule { approvals: 0, ..Rule::default() } };
+        for overrides in [vec![line.clone(), space.clone()], vec![space, line]] {
+            let policy = Policy { default: Rule::default(), overrides };
+            assert_eq!(policy.rule("Legal", "https://w").approvals, 3, "whatever the order");
+        }
+    }
 
     #[test]
     fn the_setting_reads_defaults_and_overrides_and_refuses_misspelt_fields() {

@@ -85,6 +85,11 @@ pub struct ApprovalRow {
     pub why: Vec<String>,
     /// It asked again because the plan changed after an approval.
     pub again: bool,
+    /// What a decision is bound to: send it back as `PlanDigest` so that a plan that changed
+    /// in between is refused rather than approved unseen.
+    pub plan_digest: String,
+    /// The plan in plain words.
+    pub story: Vec<String>,
 }
 
 /// The approvals page: plans waiting for the viewer, and the viewer's own plans waiting for
@@ -139,7 +144,15 @@ mod reads {
             // Why the viewer may not decide, when it is about them and not about the run's state.
             cannot: cannot.filter(|_| waiting).map(|problem| problem.message),
             changes,
-            plan: if waiting { run.plan.clone().and_then(|plan| serde_json::from_value(plan).ok()) } else { None },
+            // The plan as it will be applied: unconfirmed removals are kept, so not shown.
+            plan: if waiting {
+                run.plan
+                    .clone()
+                    .and_then(|plan| serde_json::from_value::<Plan>(plan).ok())
+                    .map(|plan| crate::approval::applied(&plan, run.confirm_removals))
+            } else {
+                None
+            },
             pack_changes,
             previous_upload,
         }))
@@ -168,17 +181,7 @@ mod reads {
         else {
             return Ok((Vec::new(), None));
         };
-        let text = |value: Option<serde_json::Value>| {
-            value.map(|value| match value {
-                serde_json::Value::String(text) => text,
-                other => other.to_string(),
-            })
-        };
-        let changes = crate::store::diff_json(&before, &after)
-            .into_iter()
-            .map(|change| FieldChange { field: change.field, before: text(change.before), after: text(change.after) })
-            .collect();
-        Ok((changes, Some(previous)))
+        Ok((crate::approval::pack_changes::pack_changes(&before, &after), Some(previous)))
     }
 
     /// Plans waiting for `by`'s decision, oldest first, and `by`'s own plans waiting for others.
@@ -214,6 +217,7 @@ mod reads {
     async fn row(store: &Store, run: &Run, business_line: String, decisions: &[StoredDecision]) -> Result<ApprovalRow, Problem> {
         let requirement = requirement_of(run);
         let plan: Option<Plan> = run.plan.clone().and_then(|plan| serde_json::from_value(plan).ok());
+        let plan_story = plan.as_ref().map(|plan| plan.story.clone()).unwrap_or_default();
         let pack = store.share_pack(run.share_pack_id).await?;
         Ok(ApprovalRow {
             run_id: run.id.to_string(),
@@ -230,7 +234,9 @@ mod reads {
             approved: current_approvals(run, decisions).len() as u32,
             admin: requirement.admin,
             why: requirement.why,
-            again: run.plan_changes.is_some(),
+            again: run.plan_changes.as_ref().is_some_and(|changes| !changes.is_null()),
+            plan_digest: run.plan_digest.clone().unwrap_or_default(),
+            story: plan_story,
         })
     }
 }

@@ -150,6 +150,35 @@ async fn approved_plans_run_and_nobody_approves_their_own(stack: Stack) {
     let (code, body) = decide(&portal.client_as(ANN), &portal, run, "approve", json!({})).await;
     assert_eq!((code, body["Code"].as_str()), (409, Some("not_awaiting_approval")), "{body}");
 
+    // The next version of the pack shows the approver how it differs from the one applied.
+    let changed = String::from_utf8(sample("valid/finance.yaml")).unwrap().replace("Q1 financial data\"", "Q1 and Q2 financial data\"");
+    let form =
+        reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(changed.into_bytes()).file_name("finance.yaml"));
+    let next: Value = portal
+        .client_as(JOHN)
+        .post(format!("{}/workflow/sharepack/upload", portal.url))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(next["RunStatus"], "AWAITING_APPROVAL", "{next}");
+    let next_run = uuid::Uuid::parse_str(next["RunId"].as_str().unwrap()).unwrap();
+    let view = sharepack_engine::views::run_view(&portal.store, &Principal::operator(), next_run).await.unwrap().unwrap();
+    let approval = view.approval.unwrap();
+    assert_eq!(approval.previous_upload, Some(1), "compared with the version applied");
+    let changes: Vec<_> =
+        approval.pack_changes.iter().map(|change| (change.field.as_str(), change.before.as_deref(), change.after.as_deref())).collect();
+    assert_eq!(
+        changes,
+        [("Shares[finance_q1_share].Comment", Some("Q1 financial data"), Some("Q1 and Q2 financial data"))],
+        "only what changed"
+    );
+    let plan = approval.plan.expect("the waiting plan is shown");
+    assert!(plan.changes().any(|action| action.name == "finance_q1_share"), "{:?}", plan.actions);
+
     let trail = audit_actions(&portal, run).await;
     assert!(trail.contains(&(AuditAction::ApprovalRequested, JOHN.to_string())), "{trail:?}");
     assert!(trail.contains(&(AuditAction::RunApproved, ANN.to_string())), "{trail:?}");
@@ -250,6 +279,52 @@ async fn no_approval_where_the_policy_asks_none(stack: Stack) {
     assert_eq!(until(&portal, pack, "COMPLETED").await["Status"], "COMPLETED");
 }
 
+async fn a_queued_plan_nobody_approved_is_sent_back_by_the_worker(stack: Stack) {
+    let Some(portal) = portal(stack, "{}", 1).await else { return };
+    let submitted = submit(&portal, "valid/finance.yaml").await;
+    let (pack, run) = (submitted["SharePackId"].as_str().unwrap(), submitted["RunId"].as_str().unwrap());
+    let id = uuid::Uuid::parse_str(run).unwrap();
+    // Whatever puts an unapproved run in the workers' hands (a bug, a retry after a give-up, a
+    // hand-edited row), the worker checks the approvals of the very plan it is about to apply.
+    let stored = portal.store.load_run(id).await.unwrap().unwrap();
+    assert!(portal.store.release_run(id, stored.plan_digest.as_deref().unwrap()).await.unwrap());
+    portal.queue.send(&sharepack_engine::queue::Job::ApplyRun { run_id: id }).await.unwrap();
+    let back = until(&portal, pack, "AWAITING_APPROVAL").await;
+    assert!(back["ProvisioningStatus"].as_str().unwrap().starts_with("Waiting for approval"), "{back}");
+    assert!(portal.store.load_steps(id).await.unwrap().is_empty(), "no step was stored, let alone run");
+    assert!(sandbox(&portal).get_share("finance_q1_share", false).await.is_err());
+    let view = sharepack_engine::views::run_view(&portal.store, &Principal::operator(), id).await.unwrap().unwrap();
+    assert!(view.approval.unwrap().changes.is_none(), "the plan itself did not change");
+    // Approved properly, it runs.
+    let (code, body) = decide(&portal.client_as(ANN), &portal, run, "approve", json!({})).await;
+    assert_eq!((code, body["RunStatus"].as_str()), (200, Some("QUEUED")), "{body}");
+    assert_eq!(until(&portal, pack, "COMPLETED").await["Status"], "COMPLETED");
+}
+
+async fn plans_from_the_open_rest_api_need_an_administrator(stack: Stack) {
+    let vars = [("SHAREPACK_APPROVALS", "{}"), ("SHAREPACK_OPEN_REST", "true"), ("SHAREPACK_IDLE_POLL_MS", "50")];
+    let Some(portal) = Portal::start(stack, &vars, 1).await else { return };
+    let pack = String::from_utf8(sample("valid/minimal.yaml")).unwrap().replace("  requestor: ann@example.com\n", "");
+    let form = reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(pack.into_bytes()).file_name("minimal.yaml"));
+    let anonymous: Value = reqwest::Client::new()
+        .post(format!("{}/workflow/sharepack/upload", portal.url))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(anonymous["RunStatus"], "AWAITING_APPROVAL", "{anonymous}");
+    let run = anonymous["RunId"].as_str().unwrap();
+    // Whoever sent it may be Ann herself: only an administrator's approval counts.
+    let (code, body) = decide(&portal.client_as(ANN), &portal, run, "approve", json!({})).await;
+    assert_eq!((code, body["Code"].as_str()), (403, Some("admin_approval_needed")), "{body}");
+    let admin = bearer_client(&make_token(&portal.store, "root@example.com", &[Grant::everywhere(Role::Admin)]).await);
+    let (code, body) = decide(&admin, &portal, run, "approve", json!({})).await;
+    assert_eq!((code, body["RunStatus"].as_str()), (200, Some("QUEUED")), "{body}");
+}
+
 async fn portal_without_any(stack: Stack) -> Option<Portal> {
     portal(stack, crate::support::NO_APPROVALS, 1).await
 }
@@ -260,4 +335,6 @@ sharepack_engine::on_both_stacks!(
     a_policy_asking_for_two_approvals_and_an_administrators_gets_them,
     a_plan_that_changed_after_approval_waits_again_and_says_what_changed,
     no_approval_where_the_policy_asks_none,
+    a_queued_plan_nobody_approved_is_sent_back_by_the_worker,
+    plans_from_the_open_rest_api_need_an_administrator,
 );

@@ -38,7 +38,7 @@ pub async fn serve(settings: Settings) -> Result<(), StartupError> {
     tracing::info!(address = %settings.site_addr, data_dir = %settings.data_dir.display(), "Sharepack portal listening on http://{}", settings.site_addr);
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let orchestrator = workers::orchestrator(&settings, store, workspaces);
-    let housekeeping = workers::spawn_housekeeping(&settings, orchestrator.clone(), stopped.clone());
+    let housekeeping = workers::spawn_housekeeping(&settings, orchestrator.clone(), queue.clone(), stopped.clone());
     let mut workers = workers::spawn_workers(&settings, settings.workers, queue.clone(), orchestrator, stopped);
     tracing::info!(workers = settings.workers, queue = queue.backend(), name = queue.name(), "workers started");
     // On a signal: end live streams (browsers reconnect elsewhere), stop the workers between
@@ -84,7 +84,7 @@ pub async fn serve_workers(settings: Settings) -> Result<(), StartupError> {
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let count = settings.workers.max(1);
     let orchestrator = workers::orchestrator(&settings, store, workspaces);
-    let housekeeping = workers::spawn_housekeeping(&settings, orchestrator.clone(), stopped.clone());
+    let housekeeping = workers::spawn_housekeeping(&settings, orchestrator.clone(), queue.clone(), stopped.clone());
     let mut workers = workers::spawn_workers(&settings, count, queue.clone(), orchestrator, stopped);
     tracing::info!(workers = count, queue = queue.backend(), name = queue.name(), "Sharepack workers running");
     shutdown::signal().await;

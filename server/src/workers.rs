@@ -27,7 +27,7 @@ pub fn spawn_workers(
     for _ in 0..count {
         let worker = Worker {
             queue: queue.clone(),
-            jobs: Jobs { sessions: settings.sessions, ..Jobs::new(store.clone(), orchestrator.clone()) },
+            jobs: Jobs { sessions: settings.sessions, ..Jobs::new(store.clone(), orchestrator.clone(), queue.clone()) },
             settings: settings.worker,
         };
         let stop = stop.clone();
@@ -40,10 +40,11 @@ pub fn spawn_workers(
 pub fn spawn_housekeeping(
     settings: &Settings,
     orchestrator: Arc<Orchestrator>,
+    queue: Queue,
     stop: tokio::sync::watch::Receiver<bool>,
 ) -> tokio::task::JoinHandle<()> {
     let housekeeping = Housekeeping {
-        jobs: Jobs { sessions: settings.sessions, ..Jobs::new(orchestrator.store().clone(), orchestrator) },
+        jobs: Jobs { sessions: settings.sessions, ..Jobs::new(orchestrator.store().clone(), orchestrator, queue) },
         every: settings.housekeeping_every,
     };
     tokio::spawn(async move { housekeeping.run(stop).await })

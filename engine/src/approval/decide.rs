@@ -196,6 +196,30 @@ pub async fn decide(store: &Store, queue: &Queue, by: &Principal, id: Uuid, verd
     Ok(Decided { status: RunStatus::Queued, message: "Approved; the run is queued".into(), approvals: count, needed })
 }
 
+/// Queues every waiting run whose current plan has the approvals it needs; returns how many.
+/// `decide` does this as the last approval comes in; this catches a portal that stopped between
+/// the two. Releasing is a conditional update, so racing with `decide` queues a run once.
+pub async fn release_approved(store: &Store, queue: &Queue) -> Result<usize, crate::store::StoreError> {
+    let mut released = 0;
+    for run in store.awaiting_runs(&crate::access::Visibility::All).await? {
+        let decisions = store.decisions(run.id).await?;
+        let requirement = requirement_of(&run);
+        if requirement.none_needed() || !satisfied(&requirement, &current_approvals(&run, &decisions)) {
+            continue;
+        }
+        let Some(digest) = run.plan_digest.as_deref() else { continue };
+        if store.release_run(run.id, digest).await? {
+            if let Err(error) = queue.send(&Job::ApplyRun { run_id: run.id }).await {
+                let why = format!("The work queue could not be reached, so the approved run was not queued: {error}");
+                store.set_run_status(run.id, RunStatus::Failed, &why, Some(&why)).await?;
+                continue;
+            }
+            released += 1;
+        }
+    }
+    Ok(released)
+}
+
 fn moved_on() -> Problem {
     Problem::new(
         Class::Conflict,

@@ -1,5 +1,6 @@
 //! Periodic housekeeping: jobs that run on a timer in every worker process (deleting activation
-//! links nobody took, ended sessions and stale sign-in states). They are idempotent, so several processes running them at
+//! links nobody took, ended sessions and stale sign-in states; queueing approved runs a stopped
+//! portal left waiting). They are idempotent, so several processes running them at
 //! once is harmless.
 
 use super::{Job, Jobs};
@@ -14,7 +15,7 @@ pub struct Housekeeping {
 }
 
 impl Housekeeping {
-    pub const JOBS: [Job; 2] = [Job::ExpireActivationLinks, Job::ExpireSignIns];
+    pub const JOBS: [Job; 3] = [Job::ExpireActivationLinks, Job::ExpireSignIns, Job::ReleaseApproved];
 
     /// Runs every housekeeping job now, then every `every`, until `stop` turns true. Failures
     /// are logged and tried again at the next tick.

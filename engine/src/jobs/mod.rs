@@ -32,11 +32,13 @@ pub struct Jobs {
     pub orchestrator: Arc<Orchestrator>,
     /// How long sessions last (housekeeping deletes ended ones).
     pub sessions: crate::access::sessions::SessionPolicy,
+    /// Where approved runs go.
+    pub queue: crate::queue::Queue,
 }
 
 impl Jobs {
-    pub fn new(store: Store, orchestrator: Arc<Orchestrator>) -> Self {
-        Jobs { store, orchestrator, sessions: Default::default() }
+    pub fn new(store: Store, orchestrator: Arc<Orchestrator>, queue: crate::queue::Queue) -> Self {
+        Jobs { store, orchestrator, sessions: Default::default(), queue }
     }
 
     /// Runs one job; `stop` turning true asks long jobs to stop at the next safe point.
@@ -53,6 +55,13 @@ impl Jobs {
                 let removed = self.store.expire_activation_links().await?;
                 if removed > 0 {
                     tracing::info!(removed, "activation links nobody took in time were deleted");
+                }
+                Ok(Settled::Done)
+            }
+            Job::ReleaseApproved => {
+                let released = crate::approval::decide::release_approved(&self.store, &self.queue).await?;
+                if released > 0 {
+                    tracing::info!(released, "approved runs left waiting were queued");
                 }
                 Ok(Settled::Done)
             }
@@ -73,7 +82,7 @@ impl Jobs {
     pub async fn give_up(&self, job: Job, reason: &str) -> Result<(), JobError> {
         match job {
             Job::ApplyRun { run_id } => self.orchestrator.abandon(run_id, reason).await,
-            Job::ExpireActivationLinks | Job::ExpireSignIns => Ok(()),
+            Job::ExpireActivationLinks | Job::ExpireSignIns | Job::ReleaseApproved => Ok(()),
         }
     }
 }

@@ -14,6 +14,9 @@ pub enum Job {
     ExpireActivationLinks,
     /// Delete ended sessions, sign-in states past their ten minutes and dead one-time links.
     ExpireSignIns,
+    /// Queue the waiting runs whose approvals are all in (a portal that stopped between
+    /// recording the last approval and queueing the run leaves one waiting).
+    ReleaseApproved,
 }
 
 impl Job {

@@ -184,20 +184,35 @@ mod reads {
         Ok((crate::approval::pack_changes::pack_changes(&before, &after), Some(previous)))
     }
 
-    /// Plans waiting for `by`'s decision, oldest first, and `by`'s own plans waiting for others.
-    pub async fn approvals(store: &Store, by: &Principal) -> Result<Approvals, Problem> {
+    /// A waiting run `by` may decide on (`mine` false) or submitted (`mine` true).
+    struct Waiting {
+        run: Run,
+        business_line: String,
+        decisions: Vec<StoredDecision>,
+        mine: bool,
+    }
+
+    async fn waiting(store: &Store, by: &Principal) -> Result<Vec<Waiting>, Problem> {
         by.require(crate::access::Act::Read, None)?;
-        let mut answer = Approvals::default();
+        let mut found = Vec::new();
         for run in store.awaiting_runs(&by.visibility()).await? {
             let line = store.share_pack_owner(run.share_pack_id).await?.and_then(|owner| owner.business_line);
             let owner = Owner { business_line: line.as_deref(), requested_by: &run.requested_by };
             let decisions = store.decisions(run.id).await?;
             let mine = run.requested_by.eq_ignore_ascii_case(&by.email);
-            if !mine && refusal(by, &run, &owner, &decisions).is_some() {
-                continue;
+            if mine || refusal(by, &run, &owner, &decisions).is_none() {
+                found.push(Waiting { business_line: line.unwrap_or_default(), run, decisions, mine });
             }
-            let row = row(store, &run, line.unwrap_or_default(), &decisions).await?;
-            if mine {
+        }
+        Ok(found)
+    }
+
+    /// Plans waiting for `by`'s decision, oldest first, and `by`'s own plans waiting for others.
+    pub async fn approvals(store: &Store, by: &Principal) -> Result<Approvals, Problem> {
+        let mut answer = Approvals::default();
+        for waiting in waiting(store, by).await? {
+            let row = row(store, &waiting.run, waiting.business_line, &waiting.decisions).await?;
+            if waiting.mine {
                 answer.yours.push(row);
             } else {
                 answer.for_you.push(row);
@@ -211,7 +226,7 @@ mod reads {
         if !by.holds(crate::access::Role::Approver, None) {
             return Ok(0);
         }
-        Ok(approvals(store, by).await?.for_you.len())
+        Ok(waiting(store, by).await?.iter().filter(|waiting| !waiting.mine).count())
     }
 
     async fn row(store: &Store, run: &Run, business_line: String, decisions: &[StoredDecision]) -> Result<ApprovalRow, Problem> {

@@ -301,6 +301,34 @@ async fn a_queued_plan_nobody_approved_is_sent_back_by_the_worker(stack: Stack) 
     assert_eq!(until(&portal, pack, "COMPLETED").await["Status"], "COMPLETED");
 }
 
+async fn housekeeping_queues_a_run_whose_last_approval_came_in_just_before_a_crash(stack: Stack) {
+    let Some(portal) = portal(stack, "{}", 1).await else { return };
+    let submitted = submit(&portal, "valid/finance.yaml").await;
+    let (pack, run) = (submitted["SharePackId"].as_str().unwrap(), submitted["RunId"].as_str().unwrap());
+    let id = uuid::Uuid::parse_str(run).unwrap();
+    // The approval is recorded, and the portal stops before it queues the run.
+    let digest = portal.store.load_run(id).await.unwrap().unwrap().plan_digest.unwrap();
+    let decision = sharepack_engine::store::StoredDecision {
+        run_id: id,
+        plan_digest: digest,
+        decided_by: ANN.into(),
+        decision: sharepack_engine::records::Decision::Approved,
+        as_admin: false,
+        comment: String::new(),
+        decided_at: chrono::Utc::now(),
+    };
+    assert!(portal.store.record_decision(&decision).await.unwrap());
+    assert_eq!(status(&portal, pack).await["RunStatus"], "AWAITING_APPROVAL");
+    let orchestrator = server::orchestrator(&portal.settings, portal.store.clone(), portal.workspaces.clone());
+    let jobs = sharepack_engine::jobs::Jobs::new(portal.store.clone(), orchestrator, portal.queue.clone());
+    let (_stop, stopped) = tokio::sync::watch::channel(false);
+    jobs.run(sharepack_engine::queue::Job::ReleaseApproved, &stopped).await.unwrap();
+    assert_eq!(until(&portal, pack, "COMPLETED").await["Status"], "COMPLETED");
+    // Once released, nothing is released twice.
+    jobs.run(sharepack_engine::queue::Job::ReleaseApproved, &stopped).await.unwrap();
+    assert_eq!(portal.store.load_run(id).await.unwrap().unwrap().deliveries, 1);
+}
+
 async fn plans_from_the_open_rest_api_need_an_administrator(stack: Stack) {
     let vars = [("SHAREPACK_APPROVALS", "{}"), ("SHAREPACK_OPEN_REST", "true"), ("SHAREPACK_IDLE_POLL_MS", "50")];
     let Some(portal) = Portal::start(stack, &vars, 1).await else { return };
@@ -337,4 +365,5 @@ sharepack_engine::on_both_stacks!(
     no_approval_where_the_policy_asks_none,
     a_queued_plan_nobody_approved_is_sent_back_by_the_worker,
     plans_from_the_open_rest_api_need_an_administrator,
+    housekeeping_queues_a_run_whose_last_approval_came_in_just_before_a_crash,
 );

@@ -708,6 +708,21 @@ test('the page fits a phone screen', async ({ browser }) => {
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert(overflow <= 1, `the page is ${overflow}px wider than the screen`);
   await page.screenshot({ path: join(results, 'phone.png'), fullPage: false });
+  // The plan of a valid pack fits without clipping a column or breaking names mid-word.
+  await hydratedHome(page);
+  await dropFile(page, 'valid/minimal.yaml');
+  await waitForReport(page);
+  await page.waitForSelector('.plan-table tr[data-action]', { timeout: 20_000 });
+  const clipped = await page.evaluate(() => [...document.querySelectorAll('.plan-table, .plan-table td')]
+    .filter((element) => element.scrollWidth > element.clientWidth + 1).length);
+  assert(clipped === 0, `${clipped} plan cells are wider than their box`);
+  const name = await page.evaluate(() => {
+    const strong = document.querySelector('.plan-table tr[data-action] td[data-label="What"] strong');
+    const range = document.createRange(); range.selectNodeContents(strong);
+    return { lines: range.getClientRects().length, text: strong.innerText };
+  });
+  assert(name.lines <= 2, `an object name stays readable (${name.lines} lines for ${name.text})`);
+  await page.screenshot({ path: join(results, 'phone-plan.png'), fullPage: true });
   // The run pages fit too: the share-pack list, a share pack, one of its runs.
   for (const step of [() => page.goto(`${base}/sharepacks`), () => page.click('#share-packs tbody tr:first-child a'), () => page.click('#runs tbody tr:first-child a')]) {
     await step();
@@ -715,6 +730,8 @@ test('the page fits a phone screen', async ({ browser }) => {
     const wider = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert(wider <= 1, `${page.url()} is ${wider}px wider than the screen`);
   }
+  const steps = await page.evaluate(() => [...document.querySelectorAll('.steps-table, .steps-table td')].filter((element) => element.scrollWidth > element.clientWidth + 1).length);
+  assert(steps === 0, `${steps} step cells are clipped`);
   await page.screenshot({ path: join(results, 'phone-run.png'), fullPage: true });
   await context.close();
 });

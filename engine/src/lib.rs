@@ -43,6 +43,7 @@ pub mod approval;
 pub mod databricks;
 pub mod error;
 pub mod finding;
+pub mod history;
 pub mod identity;
 #[cfg(feature = "queue")]
 pub mod jobs;

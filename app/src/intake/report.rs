@@ -512,11 +512,11 @@ pub fn PlanActions(actions: Vec<Action>, filter: Memo<Option<String>>, linked: b
                         };
                         view! {
                             <tr data-action=label>
-                                <td><span class=format!("badge action {kind}")>{label}</span></td>
-                                <td class="wrap"><span class="muted">{resource} " "</span><strong>{what}</strong></td>
-                                <td class="wrap">{action.reason.clone()} {action.needs_confirmation.then(|| view! { <span class="muted">" (needs your confirmation)"</span> })}</td>
-                                <td class="wrap">{changes}</td>
-                                <td>{source}</td>
+                                <td data-label="Action"><span class=format!("badge action {kind}")>{label}</span></td>
+                                <td class="wrap" data-label="What"><span class="muted">{resource} " "</span><strong>{what}</strong></td>
+                                <td class="wrap" data-label="Why">{action.reason.clone()} {action.needs_confirmation.then(|| view! { <span class="muted">" (needs your confirmation)"</span> })}</td>
+                                <td class="wrap" data-label="Changes">{changes}</td>
+                                <td data-label="Source">{source}</td>
                             </tr>
                         }
                     }).collect_view()}

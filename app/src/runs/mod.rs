@@ -149,12 +149,12 @@ fn RunBody(run: Signal<RunView>, links: Signal<Vec<(String, String)>>, busy: Mem
                     <tbody>
                         {move || snapshot().steps.into_iter().map(|step| view! {
                             <tr data-step=step.no data-step-status=step.status.as_str()>
-                                <td>{step.no}</td>
-                                <td class="wrap">{step.description}</td>
-                                <td><StatusBadge status=step.status.as_str() tone=step.status.tone()/></td>
-                                <td>{step.attempts}</td>
-                                <td>{duration(step.duration_ms)}</td>
-                                <td class="wrap">{step.error.unwrap_or_default()}</td>
+                                <td data-label="#">{step.no}</td>
+                                <td class="wrap" data-label="Step">{step.description}</td>
+                                <td data-label="Status"><StatusBadge status=step.status.as_str() tone=step.status.tone()/></td>
+                                <td data-label="Attempts">{step.attempts}</td>
+                                <td data-label="Duration">{duration(step.duration_ms)}</td>
+                                <td class="wrap" data-label="Last error">{step.error.unwrap_or_default()}</td>
                             </tr>
                         }).collect_view()}
                     </tbody>

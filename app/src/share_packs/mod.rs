@@ -68,13 +68,16 @@ fn SharePackBody(pack: SharePackView) -> impl IntoView {
         </section>
         <section class="card" id="uploads">
             <h2>"Versions"</h2>
-            <p class="hint">"Each upload of this project's pack is a version; runs apply one version."</p>
+            <p class="hint">"Each upload of this project's pack is a version; runs apply one version. Drafts did not pass validation: they are kept beside the pack and never replace what was applied."</p>
             <div class="table-wrap">
                 <table class="grid">
                     <thead><tr><th>"Version"</th><th>"File"</th><th>"Format"</th><th>"Uploaded"</th></tr></thead>
                     <tbody>
                         {pack.uploads.into_iter().map(|upload| view! {
-                            <tr><td>{upload.version}</td><td class="wrap">{upload.file_name}</td><td>{upload.format}</td><td>{when(&upload.uploaded_at)}</td></tr>
+                            <tr data-version=upload.version data-draft=upload.draft.to_string()>
+                                <td>{upload.version} {upload.draft.then(|| view! { <span class="badge draft">"draft"</span> })}</td>
+                                <td class="wrap">{upload.file_name}</td><td>{upload.format}</td><td>{when(&upload.uploaded_at)}</td>
+                            </tr>
                         }).collect_view()}
                     </tbody>
                 </table>

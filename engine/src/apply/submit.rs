@@ -145,7 +145,9 @@ pub async fn submit(store: &Store, queue: &Queue, submission: Submission<'_>) ->
     }
     let now = crate::store::now();
     let named_by = meta.as_ref().map(|meta| meta.requestor.trim()).filter(|requestor| !requestor.is_empty()).unwrap_or(&requested_by);
-    let name = share_pack_name(named_by, now);
+    // A share pack keeps the name its first version got; later versions are versions of it.
+    let current = store.share_pack(share_pack_id).await?;
+    let name = current.as_ref().map(|current| current.name.clone()).unwrap_or_else(|| share_pack_name(named_by, now));
     let parsed = serde_json::to_value(&intake.pack).unwrap_or_default();
     let outcome = dry_run(intake, &workspace.client, submission.options).await;
     let mut submitted = Submitted {
@@ -166,8 +168,7 @@ pub async fn submit(store: &Store, queue: &Queue, submission: Submission<'_>) ->
     let blocked = outcome.findings.iter().any(Finding::is_error) || outcome.plan.is_none();
     let active = store.runs_of_pack(share_pack_id).await?.into_iter().find(|run| !run.status.is_terminal());
     if let (false, Some(active)) = (blocked, &active) {
-        let current = store.share_pack(share_pack_id).await?.map(|v| v.name).unwrap_or(name);
-        return Err(SubmitError::Busy { share_pack_name: current, run_id: active.id });
+        return Err(SubmitError::Busy { share_pack_name: name, run_id: active.id });
     }
     store.set_share_pack_owner(share_pack_id, meta.as_ref().map(|meta| meta.business_line.as_str()), &requested_by).await?;
     // Every upload is kept as a version of the pack, accepted or not, so its history is complete.
@@ -186,9 +187,11 @@ pub async fn submit(store: &Store, queue: &Queue, submission: Submission<'_>) ->
         project_name: meta.as_ref().map(|m| m.project_name.clone()),
     };
     let reason = format!("upload {upload} ({})", submission.file_name);
-    // A refused upload while a run is in progress is kept as a file version, but the share
-    // pack's status stays the run's: those polling it must not see the run vanish.
-    if active.is_none() {
+    // A refused upload is kept as a file version (a draft beside the pack), but it never
+    // replaces a version that was submitted, nor its status: the pack stays what was last
+    // applied (or is being applied), and those polling it must not see a run vanish.
+    let submitted_before = current.as_ref().is_some_and(|current| current.record.status != PackStatus::ValidationFailed);
+    if !(blocked && (submitted_before || active.is_some())) {
         store.write_share_pack(share_pack_id, &name, &record, &Change { by: &requester, reason: &reason }).await?;
     }
     let Some(plan) = outcome.plan.filter(|_| !blocked) else {

@@ -204,6 +204,16 @@ impl Store {
         })
     }
 
+    /// The keys of everything ever named `name` (compared lower-case), for lookups by name.
+    pub async fn keys_named(&self, entity: Entity, name: &str) -> Result<Vec<Uuid>> {
+        let (table, key_column) = entity.table();
+        let sql = format!("SELECT DISTINCT {key_column} FROM {table} WHERE lower(name) = $1 LIMIT 50");
+        on_pool!(self, pool => {
+            let keys: Vec<Uuid> = sqlx::query_scalar(AssertSqlSafe(sql)).bind(name.to_lowercase()).fetch_all(pool).await?;
+            Ok(keys)
+        })
+    }
+
     /// Every version of `key`, oldest first.
     pub async fn history(&self, entity: Entity, key: Uuid) -> Result<Vec<Version>> {
         let (table, key_column) = entity.table();

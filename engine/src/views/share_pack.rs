@@ -28,6 +28,9 @@ pub struct UploadSummary {
     pub file_name: String,
     pub format: String,
     pub uploaded_at: String,
+    /// Never submitted (it did not pass validation): kept beside the pack, not part of it.
+    #[serde(default)]
+    pub draft: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -95,6 +98,7 @@ mod reads {
         }
         let uploads = store.pack_files(id).await?;
         let runs = store.runs_of_pack(id).await?;
+        let submitted: std::collections::BTreeSet<i64> = runs.iter().map(|run| run.upload).collect();
         let record = &pack.record;
         Ok(Some(SharePackView {
             id: id.to_string(),
@@ -114,6 +118,7 @@ mod reads {
                     file_name: file.file_name,
                     format: file.format,
                     uploaded_at: time(file.uploaded_at),
+                    draft: !submitted.contains(&file.version),
                 })
                 .collect(),
             runs: runs

@@ -5,6 +5,7 @@
 mod approvals;
 mod error;
 mod health;
+mod history;
 mod intake;
 mod multipart;
 mod runs;
@@ -23,7 +24,9 @@ use sharepack_engine::error::Problem;
 /// The REST API's endpoints (paths under `/workflow`). The router is built from this list and
 /// the authorization matrix test walks it, so no endpoint escapes the test.
 pub fn endpoints() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
-    vec![
+    let history =
+        sharepack_engine::history::Kind::ALL.into_iter().flat_map(history::routes).map(|(path, route)| (Method::GET, path, route));
+    let mut endpoints = vec![
         (Method::GET, "/health", get(health::health)),
         (Method::POST, "/sharepack/validate", post(intake::validate)),
         (Method::POST, "/sharepack/plan", post(intake::plan)),
@@ -35,7 +38,9 @@ pub fn endpoints() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::GET, "/approvals", get(approvals::list)),
         (Method::POST, "/runs/{id}/approve", post(approvals::approve)),
         (Method::POST, "/runs/{id}/reject", post(approvals::reject)),
-    ]
+    ];
+    endpoints.extend(history);
+    endpoints
 }
 
 pub fn router() -> Router<AppState> {

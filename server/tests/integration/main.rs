@@ -10,6 +10,7 @@ mod approvals;
 mod client;
 mod crash;
 mod faults;
+mod history;
 mod http;
 mod matrix;
 mod migrate;

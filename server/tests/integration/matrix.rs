@@ -76,6 +76,18 @@ const TABLE: &[(&str, &str)] = &[
     ("GET /workflow/approvals", "401 200 200 200 200 200"),
     ("POST /workflow/runs/{id}/approve", "401 403 H 409 403 409"),
     ("POST /workflow/runs/{id}/reject", "401 403 H 409 403 409"),
+    // History: Lee's share pack by id; the other kinds by an id nobody used (the history module
+    // tests what each business line sees of them).
+    ("GET /workflow/sharepacks/{id}/versions", "401 200 H 200 200 200"),
+    ("GET /workflow/sharepacks/{id}/diff", "401 200 H 200 200 200"),
+    ("GET /workflow/recipients/{id}/versions", "401 H H H H H"),
+    ("GET /workflow/recipients/{id}/diff", "401 H H H H H"),
+    ("GET /workflow/shares/{id}/versions", "401 H H H H H"),
+    ("GET /workflow/shares/{id}/diff", "401 H H H H H"),
+    ("GET /workflow/tenants/{id}/versions", "401 H H H H H"),
+    ("GET /workflow/tenants/{id}/diff", "401 H H H H H"),
+    ("GET /workflow/projects/{id}/versions", "401 H H H H H"),
+    ("GET /workflow/projects/{id}/diff", "401 H H H H H"),
     // Event streams and downloads.
     ("GET /runs/{id}/events", "401 200 H 200 200 200"),
     ("GET /templates/{file}", "200 200 200 200 200 200"),
@@ -280,6 +292,10 @@ async fn ask(portal: &Portal, route: &str, who: &Person, ids: &Fixture, index: u
         }
         ("POST", "/workflow/runs/{id}/reject") => {
             rest("POST", format!("/workflow/runs/{}/reject", ids.queued)).json(&serde_json::json!({"Comment": "matrix"}))
+        }
+        ("GET", history) if history.starts_with("/workflow/") && (history.ends_with("/versions") || history.ends_with("/diff")) => {
+            let id = if history.starts_with("/workflow/sharepacks/") { ids.pack.clone() } else { fresh.clone() };
+            rest("GET", format!("{}?from=1&to=1", history.replace("{id}", &id)))
         }
         ("GET", "/runs/{id}/events") => rest("GET", format!("/runs/{}/events", ids.queued)),
         ("GET", "/templates/{file}") => rest("GET", "/templates/sharepack-template.yaml".into()),

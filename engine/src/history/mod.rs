@@ -1,0 +1,141 @@
+//! History of what Sharepack keeps (issue 15): every version of a share pack, recipient, share,
+//! business line (tenant) or project, who made it, when and why (with the run and upload it came
+//! from), its field-by-field changes to the version before, and a comparison of any two
+//! versions. [`diff`] is the pure comparison; the reads check visibility like every other read
+//! (a business line's history is "not found" to those who do not see it).
+
+pub mod diff;
+
+use crate::plan::FieldChange;
+use serde::{Deserialize, Serialize};
+
+/// The kinds of kept entities people browse, named as the REST paths name them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    SharePacks,
+    Recipients,
+    Shares,
+    Tenants,
+    Projects,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 5] = [Kind::SharePacks, Kind::Recipients, Kind::Shares, Kind::Tenants, Kind::Projects];
+
+    /// The path segment: `/workflow/{segment}/...`.
+    pub fn segment(self) -> &'static str {
+        match self {
+            Kind::SharePacks => "sharepacks",
+            Kind::Recipients => "recipients",
+            Kind::Shares => "shares",
+            Kind::Tenants => "tenants",
+            Kind::Projects => "projects",
+        }
+    }
+
+    /// One of them, in words.
+    pub fn words(self) -> &'static str {
+        match self {
+            Kind::SharePacks => "share pack",
+            Kind::Recipients => "recipient",
+            Kind::Shares => "share",
+            Kind::Tenants => "business line",
+            Kind::Projects => "project",
+        }
+    }
+
+    pub fn parse(segment: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|kind| kind.segment() == segment)
+    }
+
+    #[cfg(feature = "store")]
+    pub fn entity(self) -> crate::store::Entity {
+        use crate::store::Entity;
+        match self {
+            Kind::SharePacks => Entity::SharePack,
+            Kind::Recipients => Entity::Recipient,
+            Kind::Shares => Entity::Share,
+            Kind::Tenants => Entity::Tenant,
+            Kind::Projects => Entity::Project,
+        }
+    }
+}
+
+/// One version in a timeline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct VersionView {
+    pub version: i64,
+    /// When it took effect, and until when (`None`: current), RFC 3339.
+    pub effective_from: String,
+    pub effective_to: Option<String>,
+    pub created_by: String,
+    pub change_reason: String,
+    /// The run and the upload it came from, when a run or a submission made it.
+    pub run_id: Option<String>,
+    pub upload: Option<i64>,
+    pub is_deleted: bool,
+    /// What changed from the version before (everything, for the first).
+    pub changes: Vec<FieldChange>,
+    pub data: serde_json::Value,
+}
+
+/// Every version of one entity, newest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Timeline {
+    pub kind: Kind,
+    pub id: String,
+    pub name: String,
+    pub versions: Vec<VersionView>,
+}
+
+/// Two versions of one entity compared.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Comparison {
+    pub kind: Kind,
+    pub id: String,
+    pub name: String,
+    pub from: i64,
+    pub to: i64,
+    pub changes: Vec<FieldChange>,
+}
+
+#[cfg(feature = "queue")]
+mod reads;
+#[cfg(feature = "queue")]
+pub use reads::{compare, timeline};
+
+/// The run a change reason names (`provisioned by run <uuid> (upload 2)`, `run <uuid> completed`).
+pub fn run_in(reason: &str) -> Option<uuid::Uuid> {
+    let at = reason.find("run ")? + 4;
+    let candidate: String = reason[at..].chars().take(36).collect();
+    uuid::Uuid::parse_str(&candidate).ok()
+}
+
+/// The upload a change reason names (`upload 2 (finance.yaml)`, `... (upload 2)`).
+pub fn upload_in(reason: &str) -> Option<i64> {
+    let at = reason.find("upload ")? + 7;
+    let digits: String = reason[at..].chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reasons_name_their_run_and_upload() {
+        let run = "01a234b5-6f8a-7117-ba3b-d18120283a8e";
+        assert_eq!(run_in(&format!("provisioned by run {run} (upload 2)")).map(|id| id.to_string()).as_deref(), Some(run));
+        assert_eq!(upload_in(&format!("provisioned by run {run} (upload 2)")), Some(2));
+        assert_eq!(upload_in("upload 14 (finance.yaml)"), Some(14));
+        assert_eq!(run_in("resolved for a share-pack run"), None);
+        assert_eq!(upload_in("no upload here"), None);
+        for kind in Kind::ALL {
+            assert_eq!(Kind::parse(kind.segment()), Some(kind));
+        }
+    }
+}

@@ -1,0 +1,166 @@
+//! History and what "current" means (issue 15): a share pack's current version is the one last
+//! submitted; uploads that did not pass validation are drafts beside it that never replace it,
+//! its status or its name.
+
+use crate::support::{Portal, TESTERS};
+use serde_json::Value;
+use sharepack_engine::access::Principal;
+use sharepack_engine::records::PackStatus;
+use sharepack_engine::store::testing::{sample, Stack};
+use std::time::{Duration, Instant};
+
+async fn upload(portal: &Portal, name: &str, bytes: Vec<u8>) -> (u16, Value) {
+    let form = reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()));
+    let response =
+        portal.client_as(TESTERS[0]).post(format!("{}/workflow/sharepack/upload", portal.url)).multipart(form).send().await.unwrap();
+    (response.status().as_u16(), response.json().await.unwrap())
+}
+
+async fn status(portal: &Portal, pack: &str) -> Value {
+    portal.client_as(TESTERS[0]).get(format!("{}/workflow/sharepack/{pack}", portal.url)).send().await.unwrap().json().await.unwrap()
+}
+
+async fn completed(portal: &Portal, pack: &str) -> Value {
+    let start = Instant::now();
+    loop {
+        let body = status(portal, pack).await;
+        if body["Status"] == "COMPLETED" {
+            return body;
+        }
+        assert!(start.elapsed() < Duration::from_secs(60) && body["Status"] == "IN_PROGRESS", "{body}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn a_refused_upload_is_a_draft_beside_the_applied_pack(stack: Stack) {
+    let vars = [("SHAREPACK_IDLE_POLL_MS", "50")];
+    let Some(portal) = Portal::start(stack, &vars, 1).await else { return };
+    let (code, first) = upload(&portal, "finance.yaml", sample("valid/finance.yaml")).await;
+    assert_eq!(code, 202, "{first}");
+    let pack = first["SharePackId"].as_str().unwrap().to_string();
+    let name = first["SharePackName"].as_str().unwrap().to_string();
+    completed(&portal, &pack).await;
+
+    // The same project, broken: refused, and kept as a draft.
+    let broken = String::from_utf8(sample("valid/finance.yaml")).unwrap().replacen("type: D2O", "type: NOPE", 1);
+    let (code, refused) = upload(&portal, "finance.yaml", broken.into_bytes()).await;
+    assert_eq!((code, refused["Status"].as_str()), (400, Some("VALIDATION_FAILED")), "{refused}");
+    assert_eq!(refused["SharePackId"], pack.as_str());
+    let now = status(&portal, &pack).await;
+    assert_eq!(
+        (now["Status"].as_str(), now["SharePackName"].as_str()),
+        (Some("COMPLETED"), Some(name.as_str())),
+        "the pack is what was applied: {now}"
+    );
+    assert_eq!(now["ErrorMessage"], "", "no red banner on the completed pack");
+    let id = uuid::Uuid::parse_str(&pack).unwrap();
+    let view = sharepack_engine::views::share_pack_view(&portal.store, &Principal::operator(), id).await.unwrap().unwrap();
+    assert_eq!((view.status, view.name.as_str()), (PackStatus::Completed, name.as_str()));
+    let drafts: Vec<(i64, bool)> = view.uploads.iter().map(|upload| (upload.version, upload.draft)).collect();
+    assert_eq!(drafts, [(2, true), (1, false)], "version 2 is a draft beside version 1");
+
+    // A later version that is submitted keeps the pack's name.
+    let changed = String::from_utf8(sample("valid/finance.yaml")).unwrap().replace("Q1 financial data\"", "Q1 and Q2 financial data\"");
+    let (code, next) = upload(&portal, "finance.yaml", changed.into_bytes()).await;
+    assert_eq!(code, 202, "{next}");
+    assert_eq!(next["SharePackName"], name.as_str());
+    completed(&portal, &pack).await;
+}
+
+async fn get(client: &reqwest::Client, portal: &Portal, path: &str) -> (u16, Value) {
+    let response = client.get(format!("{}/workflow{path}", portal.url)).send().await.unwrap();
+    (response.status().as_u16(), response.json().await.unwrap())
+}
+
+async fn timelines_and_diffs_of_what_runs_made(stack: Stack) {
+    let vars = [("SHAREPACK_IDLE_POLL_MS", "50"), ("SHAREPACK_SANDBOX_TABLES", "catalog.schema.extra_table")];
+    let Some(portal) = Portal::start(stack, &vars, 1).await else { return };
+    let finance = String::from_utf8(sample("valid/finance.yaml")).unwrap();
+    let second = finance.replace("Q1 financial data\"", "Q1 and Q2 financial data\"");
+    let third = second
+        .replace("      - catalog.schema.revenue_table\n", "      - catalog.schema.revenue_table\n      - catalog.schema.extra_table\n");
+    assert_ne!(second, third, "the sample's layout changed");
+    let mut pack = String::new();
+    for version in [finance, second, third] {
+        let (code, body) = upload(&portal, "finance.yaml", version.into_bytes()).await;
+        assert_eq!(code, 202, "{body}");
+        pack = body["SharePackId"].as_str().unwrap().to_string();
+        completed(&portal, &pack).await;
+    }
+    let john = portal.client_as(TESTERS[0]);
+
+    // A share's timeline: three versions, newest first, each with who, why, run and upload.
+    let (code, timeline) = get(&john, &portal, "/shares/finance_q1_share/versions").await;
+    assert_eq!(code, 200, "{timeline}");
+    let versions = timeline["Versions"].as_array().unwrap();
+    let numbers: Vec<i64> = versions.iter().map(|version| version["Version"].as_i64().unwrap()).collect();
+    assert_eq!(numbers, [3, 2, 1]);
+    assert!(versions[0]["EffectiveTo"].is_null() && versions[2]["EffectiveTo"].is_string(), "the newest is current");
+    assert_eq!((versions[0]["Upload"].as_i64(), versions[2]["Upload"].as_i64()), (Some(3), Some(1)));
+    assert!(versions.iter().all(|version| version["RunId"].is_string() && version["CreatedBy"] == TESTERS[0]), "{versions:?}");
+    let field = |version: &Value, name: &str| version["Changes"].as_array().unwrap().iter().find(|change| change["Field"] == name).cloned();
+    let comment = field(&versions[1], "comment").expect("version 2 changed the comment");
+    assert_eq!((comment["Before"].as_str(), comment["After"].as_str()), (Some("Q1 financial data"), Some("Q1 and Q2 financial data")));
+    // Objects are a set: version 3 added one, and nothing else changed.
+    let objects = field(&versions[0], "objects").expect("version 3 changed the objects");
+    assert_eq!((objects["Before"].as_str(), objects["After"].as_str()), (None, Some("catalog.schema.extra_table")), "{objects}");
+    assert_eq!(versions[0]["Changes"].as_array().unwrap().len(), 1, "{}", versions[0]["Changes"]);
+
+    // Any two versions, by name or by id.
+    let (code, diff) = get(&john, &portal, "/shares/finance_q1_share/diff?from=1&to=3").await;
+    assert_eq!(code, 200, "{diff}");
+    let fields: Vec<&str> = diff["Changes"].as_array().unwrap().iter().map(|change| change["Field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["comment", "objects"]);
+    let (code, by_id) = get(&john, &portal, &format!("/shares/{}/diff?from=1&to=3", timeline["Id"].as_str().unwrap())).await;
+    assert_eq!((code, &by_id["Changes"]), (200, &diff["Changes"]));
+    let (code, reversed) = get(&john, &portal, "/shares/finance_q1_share/diff?from=3&to=1").await;
+    assert_eq!(code, 200);
+    let removed = reversed["Changes"].as_array().unwrap().iter().find(|change| change["Field"] == "objects").unwrap();
+    assert_eq!(removed["Before"], "catalog.schema.extra_table", "the other way round it is a removal");
+
+    // The share pack's own timeline, the business line and the project.
+    let (code, packs) = get(&john, &portal, &format!("/sharepacks/{pack}/versions")).await;
+    assert_eq!(code, 200, "{packs}");
+    assert_eq!(packs["Versions"][0]["Data"]["status"], "COMPLETED");
+    assert_eq!(packs["Versions"][0]["Upload"], 3);
+    let (code, tenant) = get(&john, &portal, "/tenants/corporate%20finance/versions").await;
+    assert_eq!((code, tenant["Versions"].as_array().map(Vec::len)), (200, Some(1)), "{tenant}");
+    let (code, project) = get(&john, &portal, "/projects/Corporate%20Finance%20Q1%20Data%20Share/versions").await;
+    assert_eq!(code, 200, "{project}");
+
+    // Bad requests say where; other business lines see nothing; unknown names are 404.
+    let (code, body) = get(&john, &portal, "/shares/finance_q1_share/diff?from=1").await;
+    assert_eq!((code, body["Location"].as_str()), (400, Some("to")), "{body}");
+    let (code, body) = get(&john, &portal, "/shares/finance_q1_share/diff?from=1&to=9").await;
+    assert_eq!((code, body["Code"].as_str(), body["Location"].as_str()), (400, Some("no_such_version"), Some("to")), "{body}");
+    let (code, _) = get(&john, &portal, "/shares/no_such_share/versions").await;
+    assert_eq!(code, 404);
+    let legal = crate::support::bearer_client(
+        &crate::support::make_token(
+            &portal.store,
+            "lee@example.com",
+            &[sharepack_engine::access::Grant::new(sharepack_engine::access::Role::Requester, Some("Legal"))],
+        )
+        .await,
+    );
+    for path in [
+        "/shares/finance_q1_share/versions",
+        "/recipients/external-auditor/versions",
+        "/tenants/Corporate%20Finance/versions",
+        &format!("/sharepacks/{pack}/versions"),
+    ] {
+        let (code, body) = get(&legal, &portal, path).await;
+        assert_eq!(code, 404, "{path}: {body}");
+    }
+    let auditor = crate::support::bearer_client(
+        &crate::support::make_token(
+            &portal.store,
+            "aud@example.com",
+            &[sharepack_engine::access::Grant::everywhere(sharepack_engine::access::Role::Auditor)],
+        )
+        .await,
+    );
+    assert_eq!(get(&auditor, &portal, "/recipients/external-auditor/versions").await.0, 200, "an auditor reads everything");
+}
+
+sharepack_engine::on_both_stacks!(a_refused_upload_is_a_draft_beside_the_applied_pack, timelines_and_diffs_of_what_runs_made);

@@ -8,6 +8,7 @@
 pub mod account;
 pub mod admin;
 pub mod approvals;
+pub mod audit;
 pub mod components;
 pub mod error;
 pub mod intake;
@@ -68,6 +69,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/tokens") view=account::TokensPage ssr=SsrMode::Async/>
                         <Route path=path!("/admin/people") view=admin::PeoplePage ssr=SsrMode::Async/>
                         <Route path=path!("/approvals") view=approvals::ApprovalsPage ssr=SsrMode::Async/>
+                        <Route path=path!("/audit") view=audit::AuditPage ssr=SsrMode::Async/>
                     </Routes>
                 </main>
                 <footer class="footer">
@@ -117,6 +119,7 @@ fn SignedIn() -> impl IntoView {
                                     <span class="count-badge" id="approvals-count" title=format!("{n} plan{} waiting for your approval", if n == 1 { "" } else { "s" })>{n}</span>
                                 })}
                             </A>
+                            <A href="/audit">"Audit"</A>
                             <A href="/tokens">"Tokens"</A>
                             <span class="who" data-email=me.email.clone()>{me.email.clone()}</span>
                             <form method="post" action=account::api::SignOut::url() class="inline-form">

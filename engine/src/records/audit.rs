@@ -49,7 +49,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action, for reading column values back.
-    const ALL: [AuditAction; 30] = [
+    pub const ALL: [AuditAction; 30] = [
         AuditAction::RunSubmitted,
         AuditAction::RunCancelRequested,
         AuditAction::RunRetried,

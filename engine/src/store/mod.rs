@@ -44,7 +44,7 @@ mod uploads;
 pub use accounts::{normal_email, Account, Source, StoredGrant};
 pub use activation_links::ACTIVATION_LINK_DAYS;
 pub use approvals::StoredDecision;
-pub use audit::{AuditEntry, AuditRecord};
+pub use audit::{AuditEntry, AuditLine, AuditRecord, AuditSearch};
 pub use diff::{diff_json, FieldChange};
 pub use docs::Doc;
 pub use links::{LinkPurpose, SignInState, StoredLink};

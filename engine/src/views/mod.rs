@@ -4,12 +4,16 @@
 //! the store is server-only.
 
 mod approval;
+mod audit;
 mod run;
 mod share_pack;
 
 #[cfg(feature = "queue")]
 pub use approval::{approval_view, approvals, approvals_waiting};
 pub use approval::{ApprovalRow, ApprovalView, Approvals, DecisionView, PlanChanges};
+#[cfg(feature = "queue")]
+pub use audit::audit;
+pub use audit::{AuditEntryView, AuditFilter, AuditPage};
 pub use run::{EventView, RunView, StepView};
 pub use share_pack::{PackProgress, RunSummary, SharePackRow, SharePackView, UploadSummary};
 

@@ -3,6 +3,7 @@
 //! engine [`Problem`](sharepack_engine::error::Problem), rendered in one place ([`error`]).
 
 mod approvals;
+mod audit;
 mod error;
 mod health;
 mod history;
@@ -36,6 +37,7 @@ pub fn endpoints() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::POST, "/runs/{id}/retry", post(runs::retry)),
         (Method::POST, "/runs/{id}/activation-links", post(runs::activation_links)),
         (Method::GET, "/approvals", get(approvals::list)),
+        (Method::GET, "/audit", get(audit::list)),
         (Method::POST, "/runs/{id}/approve", post(approvals::approve)),
         (Method::POST, "/runs/{id}/reject", post(approvals::reject)),
     ];

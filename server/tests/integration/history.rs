@@ -163,4 +163,83 @@ async fn timelines_and_diffs_of_what_runs_made(stack: Stack) {
     assert_eq!(get(&auditor, &portal, "/recipients/external-auditor/versions").await.0, 200, "an auditor reads everything");
 }
 
-sharepack_engine::on_both_stacks!(a_refused_upload_is_a_draft_beside_the_applied_pack, timelines_and_diffs_of_what_runs_made);
+async fn the_audit_trail_is_searchable_paged_and_exported(stack: Stack) {
+    let vars = [("SHAREPACK_IDLE_POLL_MS", "50")];
+    let Some(portal) = Portal::start(stack, &vars, 1).await else { return };
+    let (code, body) = upload(&portal, "finance.yaml", sample("valid/finance.yaml")).await;
+    assert_eq!(code, 202, "{body}");
+    let pack = body["SharePackId"].as_str().unwrap().to_string();
+    let run = body["RunId"].as_str().unwrap().to_string();
+    completed(&portal, &pack).await;
+    let john = portal.client_as(TESTERS[0]);
+
+    let (code, all) = get(&john, &portal, "/audit").await;
+    assert_eq!(code, 200, "{all}");
+    let entries = all["Entries"].as_array().unwrap();
+    let times: Vec<&str> = entries.iter().map(|entry| entry["At"].as_str().unwrap()).collect();
+    assert!(times.windows(2).all(|pair| pair[0] >= pair[1]), "newest first: {times:?}");
+    assert!(entries.iter().any(|entry| entry["Action"] == "run_submitted" && entry["Actor"] == TESTERS[0]));
+    let completed_entry = entries.iter().find(|entry| entry["Action"] == "run_completed").expect("the run's result is there");
+    assert_eq!(completed_entry["BusinessLine"], "Corporate Finance");
+    assert_eq!(completed_entry["Link"], format!("/runs/{run}"));
+
+    // Filters narrow, in any combination.
+    let (_, only) = get(&john, &portal, &format!("/audit?action=create&correlation_id={run}&business_line=corporate%20finance")).await;
+    let only = only["Entries"].as_array().unwrap().clone();
+    assert_eq!(only.len(), 4, "two recipients and two shares created: {only:?}");
+    assert!(only.iter().all(|entry| entry["Action"] == "create" && entry["CorrelationId"] == run.as_str()));
+    let (_, none) = get(&john, &portal, "/audit?since=2999-01-01").await;
+    assert_eq!(none["Entries"].as_array().map(Vec::len), Some(0));
+    let (_, by_actor) = get(&john, &portal, "/audit?actor=WORKER").await;
+    assert!(by_actor["Entries"].as_array().unwrap().iter().all(|entry| entry["Actor"] == "worker"), "{by_actor}");
+
+    // Pages follow each other without overlap.
+    let (_, first) = get(&john, &portal, "/audit?limit=3").await;
+    let cursor = first["NextCursor"].as_str().expect("more than three entries").to_string();
+    let (_, second) = get(&john, &portal, &format!("/audit?limit=3&cursor={cursor}")).await;
+    let ids = |page: &Value| {
+        page["Entries"].as_array().unwrap().iter().map(|entry| entry["Id"].as_str().unwrap().to_string()).collect::<Vec<_>>()
+    };
+    let (a, b) = (ids(&first), ids(&second));
+    assert_eq!((a.len(), b.len()), (3, 3));
+    assert!(a.iter().all(|id| !b.contains(id)), "{a:?} {b:?}");
+    let everything = ids(&all);
+    assert_eq!([a, b].concat(), everything[..6].to_vec(), "the pages are the list, in order");
+
+    // CSV for the filter in view.
+    let response =
+        john.get(format!("{}/workflow/audit?correlation_id={run}", portal.url)).header("accept", "text/csv").send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+    let csv = response.text().await.unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("At,Actor,Action,EntityType,EntityId,Version,CorrelationId,BusinessLine,Reason,Details"));
+    let rows: Vec<&str> = lines.collect();
+    assert!(rows.len() >= 10 && rows.iter().all(|row| row.contains(run.as_str())), "{csv}");
+
+    // Bad filters say which; another business line sees none of it.
+    let (code, body) = get(&john, &portal, "/audit?action=dropped_everything").await;
+    assert_eq!((code, body["Location"].as_str()), (400, Some("action")), "{body}");
+    let (code, body) = get(&john, &portal, "/audit?since=yesterday").await;
+    assert_eq!((code, body["Location"].as_str()), (400, Some("since")), "{body}");
+    let legal = crate::support::bearer_client(
+        &crate::support::make_token(
+            &portal.store,
+            "lee@example.com",
+            &[sharepack_engine::access::Grant::new(sharepack_engine::access::Role::Requester, Some("Legal"))],
+        )
+        .await,
+    );
+    let (code, theirs) = get(&legal, &portal, "/audit").await;
+    assert_eq!(code, 200);
+    assert!(
+        theirs["Entries"].as_array().unwrap().iter().all(|entry| entry["CorrelationId"] != run.as_str() && entry["Actor"] != TESTERS[0]),
+        "{theirs}"
+    );
+}
+
+sharepack_engine::on_both_stacks!(
+    a_refused_upload_is_a_draft_beside_the_applied_pack,
+    timelines_and_diffs_of_what_runs_made,
+    the_audit_trail_is_searchable_paged_and_exported,
+);

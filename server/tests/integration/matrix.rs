@@ -35,6 +35,7 @@ const TABLE: &[(&str, &str)] = &[
     ("GET /tokens", "303 200 200 200 200 200"),
     ("GET /admin/people", "303 403 403 403 403 200"),
     ("GET /approvals", "303 200 200 200 200 200"),
+    ("GET /audit", "303 200 200 200 200 200"),
     // Server functions.
     ("POST /api/who_am_i", "200 200 200 200 200 200"),
     ("POST /api/portal_info", "200 200 200 200 200 200"),
@@ -62,6 +63,7 @@ const TABLE: &[(&str, &str)] = &[
     // Decisions on Lee's queued run: only approvers of Legal may decide, and only on runs
     // waiting for approval (409), never on their own (the approvals module tests the rest).
     ("POST /api/list_approvals", "401 200 200 200 200 200"),
+    ("POST /api/list_audit", "401 200 200 200 200 200"),
     ("POST /api/approve_run", "401 403 404 409 403 409"),
     ("POST /api/reject_run", "401 403 404 409 403 409"),
     // The REST API.
@@ -74,6 +76,7 @@ const TABLE: &[(&str, &str)] = &[
     ("POST /workflow/runs/{id}/retry", "401 409 H 403 403 409"),
     ("POST /workflow/runs/{id}/activation-links", "401 403 H 403 403 403"),
     ("GET /workflow/approvals", "401 200 200 200 200 200"),
+    ("GET /workflow/audit", "401 200 200 200 200 200"),
     ("POST /workflow/runs/{id}/approve", "401 403 H 409 403 409"),
     ("POST /workflow/runs/{id}/reject", "401 403 H 409 403 409"),
     // History: Lee's share pack by id; the other kinds by an id nobody used (the history module
@@ -226,7 +229,8 @@ async fn ask(portal: &Portal, route: &str, who: &Person, ids: &Fixture, index: u
         | ("GET", "/signin")
         | ("GET", "/tokens")
         | ("GET", "/admin/people")
-        | ("GET", "/approvals") => page(path.to_string()),
+        | ("GET", "/approvals")
+        | ("GET", "/audit") => page(path.to_string()),
         ("GET", "/uploads/{id}") => page(format!("/uploads/{}", ids.upload)),
         ("GET", "/runs/{id}") => page(format!("/runs/{}", ids.queued)),
         ("GET", "/sharepacks/{id}") => page(format!("/sharepacks/{}", ids.pack)),
@@ -286,7 +290,7 @@ async fn ask(portal: &Portal, route: &str, who: &Person, ids: &Fixture, index: u
         ("POST", "/workflow/runs/{id}/cancel") => rest("POST", format!("/workflow/runs/{}/cancel", ids.cancelled)),
         ("POST", "/workflow/runs/{id}/retry") => rest("POST", format!("/workflow/runs/{}/retry", ids.queued)),
         ("POST", "/workflow/runs/{id}/activation-links") => rest("POST", format!("/workflow/runs/{}/activation-links", ids.queued)),
-        ("GET", "/workflow/approvals") => rest("GET", path.to_string()),
+        ("GET", "/workflow/approvals") | ("GET", "/workflow/audit") => rest("GET", path.to_string()),
         ("POST", "/workflow/runs/{id}/approve") => {
             rest("POST", format!("/workflow/runs/{}/approve", ids.queued)).json(&serde_json::json!({}))
         }

@@ -758,6 +758,7 @@ test('a plan waits for a second person, who finds it in their queue and approves
   const count = Number(await text(approver, '#approvals-count'));
   assert(count >= 1, `the header counts the plans waiting for the approver: ${count}`);
   await Promise.all([approver.waitForURL(`${base}/approvals`), approver.click('a.approvals-link')]);
+  await approver.waitForSelector(`#approvals-for-you tr[data-run="${runId}"]`, { timeout: 20_000 });
   const row = await text(approver, `#approvals-for-you tr[data-run="${runId}"]`);
   assert(row.includes('e2e@example.com') && row.includes('Examples') && row.includes('0 of 1') && row.includes('create'), `the queue row: ${row}`);
   await page.screenshot({ path: join(results, 'run-awaiting-approval.png'), fullPage: true });
@@ -792,6 +793,87 @@ test('a plan waits for a second person, who finds it in their queue and approves
   await requester.close();
 });
 
+test('an administrator searches the audit trail for approvals, follows an entry to its run, and exports the filter in view', async ({ browser }) => {
+  const context = await signedIn(browser, 'admin@example.com');
+  const page = await context.newPage();
+  await page.goto(`${base}/audit`);
+  await page.waitForSelector('.app[data-hydrated="true"]', { timeout: 20_000 });
+  await page.screenshot({ path: join(results, 'audit.png'), fullPage: false });
+  await page.waitForSelector('#audit tr[data-action]', { timeout: 20_000 });
+  await page.fill('#audit-filter input[name=action]', 'run_approved');
+  await Promise.all([page.waitForURL(/action=run_approved/), page.click('#audit-filter button[type=submit]')]);
+  await page.waitForSelector('#audit tr[data-action]', { timeout: 20_000 });
+  const actions = await page.locator('#audit tr[data-action]').evaluateAll((rows) => rows.map((row) => row.dataset.action));
+  assert(actions.length >= 1 && actions.every((action) => action === 'run_approved'), `only approvals: ${actions}`);
+  assert((await text(page, '#audit')).includes('approver@example.com'), 'who approved');
+  const href = await page.getAttribute('#export-csv', 'href');
+  assert(href.includes('format=csv') && href.includes('action=run_approved'), `the export keeps the filter: ${href}`);
+  const csv = await page.request.get(`${base}${href}`);
+  assert(csv.status() === 200 && (csv.headers()['content-type'] || '').startsWith('text/csv'), `CSV: ${csv.status()}`);
+  const lines = (await csv.text()).trim().split('\n');
+  assert(lines[0].startsWith('At,Actor,Action') && lines.length === actions.length + 1 && lines.slice(1).every((line) => line.includes('run_approved')), `the CSV is the list in view: ${lines.length} lines`);
+  await Promise.all([page.waitForURL(/\/runs\//), page.click('#audit tr[data-action] a')]);
+  await page.waitForSelector('#run[data-status]');
+  await context.close();
+  // Someone of another business line sees none of Examples' approvals.
+  const legal = await signedIn(browser, 'legal@example.com');
+  const theirs = await legal.newPage();
+  const response = await theirs.goto(`${base}/audit?action=run_approved`);
+  assert(response.status() === 200 && await theirs.locator('#audit tr[data-action]').count() === 0, 'nothing of another business line');
+  await legal.close();
+});
+
+test('an administrator walks a share\'s timeline after three runs and compares version 1 with version 3', async ({ browser }) => {
+  const tag = Math.random().toString(36).slice(2, 8);
+  const share = `e2e_history_${tag}`;
+  const version = (comment, tables) => Buffer.from(`metadata:
+  requestor: e2e@example.com
+  project_name: E2E history ${tag}
+  business_line: Testing
+recipient:
+  - name: e2e-history-${tag}
+    type: D2O
+    email: partner@example.org
+share:
+  - name: ${share}
+${comment ? `    comment: ${comment}\n` : ''}    recipients: [e2e-history-${tag}]
+    data_objects: [${tables.join(', ')}]
+`);
+  const requester = await signedIn(browser, 'e2e@example.com');
+  const page = await requester.newPage();
+  for (const bytes of [version('', ['catalog.schema.revenue_table']), version('Quarterly figures', ['catalog.schema.revenue_table']),
+    version('Quarterly figures', ['catalog.schema.revenue_table', 'catalog.schema.expense_table'])]) {
+    await hydratedHome(page);
+    await dropBytes(page, `${share}.yaml`, bytes);
+    await waitForReport(page);
+    await page.waitForSelector('#submit button:not([disabled])', { timeout: 20_000 });
+    await Promise.all([page.waitForURL(/\/runs\//, { timeout: 20_000 }), page.click('#submit button')]);
+    await page.waitForSelector('#run[data-status="COMPLETED"]', { timeout: 30_000 });
+  }
+  await page.click('#run h1 a');
+  await page.waitForSelector('#pack-history');
+  await requester.close();
+
+  const admin = await signedIn(browser, 'admin@example.com');
+  const history = await admin.newPage();
+  await history.goto(`${base}/history/shares/${share}`);
+  await history.waitForSelector('#timeline li[data-version]');
+  const versions = await history.locator('#timeline li[data-version]').evaluateAll((items) => items.map((item) => Number(item.dataset.version)));
+  assert(JSON.stringify(versions) === '[3,2,1]', `three versions, newest first: ${versions}`);
+  const newest = await text(history, '#timeline li[data-version="3"]');
+  assert(newest.includes('e2e@example.com') && newest.includes('catalog.schema.expense_table') && newest.includes('upload 3'), `who, what and which upload: ${newest}`);
+  await history.selectOption('#compare select[name=from]', '1');
+  await history.selectOption('#compare select[name=to]', '3');
+  await Promise.all([history.waitForURL(/from=1&to=3/), history.click('#compare button')]);
+  await history.waitForSelector('#comparison[data-from="1"][data-to="3"]');
+  const fields = await history.locator('#comparison tr[data-field]').evaluateAll((rows) => rows.map((row) => row.dataset.field));
+  assert(JSON.stringify(fields) === '["comment","objects"]', `the comment and the objects differ: ${fields}`);
+  const objects = await text(history, '#comparison tr[data-field="objects"] td.after');
+  assert(objects.includes('catalog.schema.expense_table') && !objects.includes('revenue_table'), `objects compared as a set: ${objects}`);
+  await history.screenshot({ path: join(results, 'history.png'), fullPage: true });
+  await admin.close();
+});
+
 test('a requester of another business line sees none of it', async ({ browser }) => {
   assert(runs.ok, 'an earlier test submitted a run');
   const context = await signedIn(browser, 'legal@example.com');
@@ -819,7 +901,12 @@ const browser = await chromium.launch({
 });
 let passed = 0;
 let failed = 0;
+// SHAREPACK_E2E_ONLY=text runs the tests whose names contain it, after the sign-in tests every
+// other test builds on (for working on one test locally; the test command runs them all).
+const only = process.env.SHAREPACK_E2E_ONLY;
+const setup = ['without a session', 'the first administrator', 'the administrator adds', 'API tokens are made'];
 for (const { name, fn } of tests) {
+  if (only && !name.includes(only) && !setup.some((start) => name.startsWith(start))) continue;
   const started = Date.now();
   try {
     await fn({ browser });

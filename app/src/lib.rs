@@ -11,6 +11,7 @@ pub mod approvals;
 pub mod audit;
 pub mod components;
 pub mod error;
+pub mod history;
 pub mod intake;
 #[cfg(feature = "ssr")]
 pub mod portal;
@@ -70,6 +71,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/admin/people") view=admin::PeoplePage ssr=SsrMode::Async/>
                         <Route path=path!("/approvals") view=approvals::ApprovalsPage ssr=SsrMode::Async/>
                         <Route path=path!("/audit") view=audit::AuditPage ssr=SsrMode::Async/>
+                        <Route path=path!("/history/:kind/:id") view=history::HistoryPage ssr=SsrMode::Async/>
                     </Routes>
                 </main>
                 <footer class="footer">

@@ -132,7 +132,10 @@ fn in_view_without_cursor(filter: &AuditFilter) -> String {
         .collect()
 }
 
+/// What a query value may keep as is: RFC 3986's unreserved characters.
+const UNRESERVED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+
 /// Percent-encodes a query value.
 fn encode(value: &str) -> String {
-    percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC).to_string()
+    percent_encoding::utf8_percent_encode(value, UNRESERVED).to_string()
 }

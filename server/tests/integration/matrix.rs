@@ -36,6 +36,7 @@ const TABLE: &[(&str, &str)] = &[
     ("GET /admin/people", "303 403 403 403 403 200"),
     ("GET /approvals", "303 200 200 200 200 200"),
     ("GET /audit", "303 200 200 200 200 200"),
+    ("GET /history/{kind}/{id}", "303 200 H 200 200 200"),
     // Server functions.
     ("POST /api/who_am_i", "200 200 200 200 200 200"),
     ("POST /api/portal_info", "200 200 200 200 200 200"),
@@ -64,6 +65,8 @@ const TABLE: &[(&str, &str)] = &[
     // waiting for approval (409), never on their own (the approvals module tests the rest).
     ("POST /api/list_approvals", "401 200 200 200 200 200"),
     ("POST /api/list_audit", "401 200 200 200 200 200"),
+    ("POST /api/get_timeline", "401 200 H 200 200 200"),
+    ("POST /api/get_comparison", "401 200 H 200 200 200"),
     ("POST /api/approve_run", "401 403 404 409 403 409"),
     ("POST /api/reject_run", "401 403 404 409 403 409"),
     // The REST API.
@@ -232,6 +235,13 @@ async fn ask(portal: &Portal, route: &str, who: &Person, ids: &Fixture, index: u
         | ("GET", "/approvals")
         | ("GET", "/audit") => page(path.to_string()),
         ("GET", "/uploads/{id}") => page(format!("/uploads/{}", ids.upload)),
+        ("GET", "/history/{kind}/{id}") => page(format!("/history/sharepacks/{}?from=1&to=1", ids.pack)),
+        ("POST", "/api/get_timeline") => function(path, &who.cookie, vec![("kind", "sharepacks".into()), ("id", ids.pack.clone())]),
+        ("POST", "/api/get_comparison") => function(
+            path,
+            &who.cookie,
+            vec![("kind", "sharepacks".into()), ("id", ids.pack.clone()), ("from", "1".into()), ("to", "1".into())],
+        ),
         ("GET", "/runs/{id}") => page(format!("/runs/{}", ids.queued)),
         ("GET", "/sharepacks/{id}") => page(format!("/sharepacks/{}", ids.pack)),
         ("GET", "/setup/{secret}") => page("/setup/no-such-link".into()),

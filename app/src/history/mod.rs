@@ -1,0 +1,134 @@
+//! The history page of a kept entity (a share pack, recipient, share, business line or project):
+//! every version newest first with when, who, why, the run and upload it came from and what
+//! changed from the version before, and any two versions compared (a plain GET form, so it
+//! works without JavaScript).
+
+pub mod api;
+
+use crate::components::{not_found, when};
+use api::*;
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_params_map, use_query_map};
+use sharepack_engine::plan::FieldChange;
+
+#[component]
+pub fn HistoryPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let key = Memo::new(move |_| params.with(|params| (params.get("kind").unwrap_or_default(), params.get("id").unwrap_or_default())));
+    let versions = Memo::new(move |_| {
+        query.with(|query| {
+            let number = |name: &str| query.get(name).and_then(|text| text.trim().parse::<i64>().ok());
+            number("from").zip(number("to"))
+        })
+    });
+    let timeline = Resource::new_blocking(move || key.get(), |(kind, id)| get_timeline(kind, id));
+    let comparison = Resource::new_blocking(
+        move || (key.get(), versions.get()),
+        |((kind, id), versions)| async move {
+            match versions {
+                Some((from, to)) => get_comparison(kind, id, from, to).await.map(|found| found.map(|comparison| (from, to, comparison))),
+                None => Ok(None),
+            }
+        },
+    );
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading the history…"</p> }>
+            {move || Suspend::new(async move {
+                let compared = comparison.await;
+                match timeline.await {
+                    Ok(Some(timeline)) => view! { <TimelineView timeline compared/> }.into_any(),
+                    Ok(None) => {
+                        not_found();
+                        view! { <section class="card empty" id="history"><h1>"No such history"</h1><p>"Nothing you can see has this name or id. " <A href="/sharepacks">"See all share packs"</A></p></section> }.into_any()
+                    }
+                    Err(error) => view! { <section class="card alert" id="history"><h1>"The history could not be shown"</h1><p>{error.to_string()}</p></section> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn TimelineView(timeline: Timeline, compared: Result<Option<(i64, i64, Comparison)>, crate::error::PortalError>) -> impl IntoView {
+    let what = timeline.kind.words();
+    let numbers: Vec<i64> = timeline.versions.iter().map(|version| version.version).collect();
+    let newest = numbers.first().copied().unwrap_or(1);
+    let action = format!("/history/{}/{}", timeline.kind.segment(), timeline.id);
+    let (from, to) = match &compared {
+        Ok(Some((from, to, _))) => (*from, *to),
+        _ => ((newest - 1).max(1), newest),
+    };
+    let options = move |selected: i64| {
+        numbers
+            .iter()
+            .map(|number| view! { <option value=number.to_string() selected=*number == selected>{format!("version {number}")}</option> })
+            .collect_view()
+    };
+    view! {
+        <section class="card" id="history" data-versions=timeline.versions.len()>
+            <h1>{format!("History of {what} ")} <code>{timeline.name.clone()}</code></h1>
+            <p class="hint">{format!("{} version{}, newest first. Each says who changed what, when and why.", timeline.versions.len(), if timeline.versions.len() == 1 { "" } else { "s" })}</p>
+            <form method="get" action=action class="compare-form" id="compare">
+                <label>"Compare " <select name="from">{options.clone()(from)}</select></label>
+                <label>" with " <select name="to">{options(to)}</select></label>
+                <button type="submit" class="button">"Compare"</button>
+            </form>
+        </section>
+        {match compared {
+            Ok(Some((from, to, comparison))) => view! {
+                <section class="card" id="comparison" data-from=from data-to=to>
+                    <h2>{format!("Version {from} → version {to}")}</h2>
+                    <Changes changes=comparison.changes/>
+                </section>
+            }.into_any(),
+            Ok(None) => ().into_any(),
+            Err(crate::error::PortalError(problem)) => view! { <section class="card alert" id="comparison"><crate::components::ProblemNote problem/></section> }.into_any(),
+        }}
+        <section class="card" id="timeline">
+            <ol class="timeline">
+                {timeline.versions.into_iter().map(|version| view! {
+                    <li data-version=version.version data-current=version.effective_to.is_none().to_string()>
+                        <div class="timeline-head">
+                            <strong>{format!("Version {}", version.version)}</strong>
+                            {version.effective_to.is_none().then(|| view! { <span class="badge ok">"current"</span> })}
+                            {version.is_deleted.then(|| view! { <span class="badge failed">"deleted"</span> })}
+                            <span class="muted">" " {when(&version.effective_from)} " · " {version.created_by.clone()}</span>
+                        </div>
+                        <p class="why">
+                            {version.change_reason.clone()}
+                            {version.run_id.clone().map(|run| view! { " · " <A href=format!("/runs/{run}")>"the run"</A> })}
+                            {version.upload.map(|upload| format!(" · upload {upload}"))}
+                        </p>
+                        <Changes changes=version.changes/>
+                    </li>
+                }).collect_view()}
+            </ol>
+        </section>
+    }
+}
+
+#[component]
+fn Changes(changes: Vec<FieldChange>) -> impl IntoView {
+    if changes.is_empty() {
+        return view! { <p class="muted">"No field differs."</p> }.into_any();
+    }
+    view! {
+        <div class="table-wrap">
+            <table class="grid changes-table">
+                <thead><tr><th>"Field"</th><th>"Before"</th><th>"After"</th></tr></thead>
+                <tbody>
+                    {changes.into_iter().map(|change| view! {
+                        <tr data-field=change.field.clone()>
+                            <td><code>{change.field.clone()}</code></td>
+                            <td class="wrap before">{change.before.unwrap_or_else(|| "—".into())}</td>
+                            <td class="wrap after">{change.after.unwrap_or_else(|| "—".into())}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}

@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 use sharepack_engine::templates::{excel_template, YAML_TEMPLATE};
 use std::sync::OnceLock;
 
-const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 const YAML: &str = "application/yaml; charset=utf-8";
 
 /// Samples served under `/samples/...`, embedded in the binary.
@@ -23,7 +23,7 @@ const SAMPLES: &[(&str, &[u8])] = &[
     ("template.yaml", include_bytes!("../../samples/template.yaml")),
 ];
 
-fn attachment(bytes: Vec<u8>, content_type: &'static str, file_name: &str) -> Response {
+pub fn attachment(bytes: Vec<u8>, content_type: &'static str, file_name: &str) -> Response {
     let disposition =
         HeaderValue::from_str(&format!("attachment; filename=\"{file_name}\"")).unwrap_or(HeaderValue::from_static("attachment"));
     (

@@ -43,7 +43,8 @@ fn SharePackBody(pack: SharePackView) -> impl IntoView {
                 <dt>"Strategy"</dt><dd>{pack.strategy.map(|s| s.as_str()).unwrap_or("")}</dd>
                 <dt>"Workspace"</dt><dd><code>{pack.workspace_url.clone()}</code></dd>
                 <dt>"Requested by"</dt><dd>{pack.requested_by.clone()}</dd>
-                <dt>"Last change"</dt><dd>{when(&pack.updated_at)} " · " <A href=format!("/history/sharepacks/{}", pack.id) attr:id="pack-history">"history"</A></dd>
+                <dt>"Last change"</dt><dd>{when(&pack.updated_at)} " · " <A href=format!("/history/sharepacks/{}", pack.id) attr:id="pack-history">"history"</A>
+                    " · " <a href=format!("/workflow/sharepacks/{}/export", pack.id) id="pack-export" download="">"export as Excel"</a></dd>
             </dl>
         </section>
         <section class="card" id="runs">

@@ -64,3 +64,51 @@ pub fn routes(kind: Kind) -> [(&'static str, axum::routing::MethodRouter<AppStat
         ),
     ]
 }
+
+#[derive(Debug, serde::Deserialize)]
+pub struct ExportQuery {
+    /// RFC 3339 or a date: the pack as it was then.
+    as_of: Option<String>,
+}
+
+/// `GET /workflow/sharepacks/{id}/export`: the share pack's current (or `?as_of=`) pack as an
+/// editable workbook in the template's layout; uploading it unchanged plans no change.
+pub async fn export(
+    State(state): State<AppState>,
+    Caller(by): Caller,
+    Path(id): Path<String>,
+    Query(query): Query<ExportQuery>,
+) -> Result<axum::response::Response, ApiError> {
+    let id = super::parse_id(&id, "share pack")?;
+    let as_of = match query.as_of.as_deref().map(str::trim).filter(|text| !text.is_empty()) {
+        None => None,
+        Some(text) => Some(moment(text).ok_or_else(|| {
+            located(
+                Problem::invalid(
+                    "time_invalid",
+                    format!("`{}` is not a time like 2026-12-01 or 2026-12-01T14:30:00Z", text.chars().take(40).collect::<String>()),
+                ),
+                "as_of",
+            )
+        })?),
+    };
+    let (pack, upload) = sharepack_engine::history::export::pack_as_of(&state.portal.store, &by, id, as_of).await?;
+    let bytes = tokio::task::spawn_blocking(move || sharepack_engine::templates::write_workbook(&pack, false).map(|bytes| (bytes, pack)))
+        .await
+        .map_err(|_| ApiError(Problem::internal("writing the workbook")))?
+        .map_err(|error| {
+            tracing::error!(%error, "the export workbook could not be written");
+            ApiError(Problem::internal("writing the workbook"))
+        })?;
+    let (bytes, pack) = bytes;
+    let name: String =
+        pack.metadata.project_name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
+    Ok(crate::downloads::attachment(bytes, crate::downloads::XLSX, &format!("{name}-v{upload}.xlsx")))
+}
+
+/// RFC 3339, or a date at midnight UTC.
+fn moment(text: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    chrono::DateTime::parse_from_rfc3339(text).map(|at| at.with_timezone(&chrono::Utc)).ok().or_else(|| {
+        chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").ok().and_then(|date| date.and_hms_opt(0, 0, 0)).map(|at| at.and_utc())
+    })
+}

@@ -38,6 +38,7 @@ pub fn endpoints() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::POST, "/runs/{id}/activation-links", post(runs::activation_links)),
         (Method::GET, "/approvals", get(approvals::list)),
         (Method::GET, "/audit", get(audit::list)),
+        (Method::GET, "/sharepacks/{id}/export", get(history::export)),
         (Method::POST, "/runs/{id}/approve", post(approvals::approve)),
         (Method::POST, "/runs/{id}/reject", post(approvals::reject)),
     ];

@@ -238,7 +238,48 @@ async fn the_audit_trail_is_searchable_paged_and_exported(stack: Stack) {
     );
 }
 
+async fn an_exported_workbook_uploaded_unchanged_plans_no_change(stack: Stack) {
+    let vars = [("SHAREPACK_IDLE_POLL_MS", "50")];
+    let Some(portal) = Portal::start(stack, &vars, 1).await else { return };
+    let (code, body) = upload(&portal, "finance.yaml", sample("valid/finance.yaml")).await;
+    assert_eq!(code, 202, "{body}");
+    let pack = body["SharePackId"].as_str().unwrap().to_string();
+    completed(&portal, &pack).await;
+    let before_second = chrono::Utc::now();
+    let changed = String::from_utf8(sample("valid/finance.yaml")).unwrap().replace("Q1 financial data\"", "Q1 and Q2 financial data\"");
+    assert_eq!(upload(&portal, "finance.yaml", changed.into_bytes()).await.0, 202);
+    completed(&portal, &pack).await;
+    let john = portal.client_as(TESTERS[0]);
+
+    let response = john.get(format!("{}/workflow/sharepacks/{pack}/export", portal.url)).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-disposition"].to_str().unwrap().contains("-v2.xlsx"));
+    let workbook = response.bytes().await.unwrap().to_vec();
+    let read = sharepack_engine::intake::read_pack(&workbook, Some("export.xlsx"), &Default::default()).unwrap();
+    assert!(read.is_valid(), "{:?}", read.findings);
+    assert_eq!(read.pack.as_ref().unwrap().shares[0].comment.as_deref(), Some("Q1 and Q2 financial data"), "the current version");
+    // Planned against the workspace it describes: nothing to change.
+    let form = reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(workbook).file_name("export.xlsx"));
+    let plan: Value =
+        john.post(format!("{}/workflow/sharepack/plan", portal.url)).multipart(form).send().await.unwrap().json().await.unwrap();
+    let summary = &plan["Summary"];
+    assert_eq!((summary["Create"].as_u64(), summary["Update"].as_u64(), summary["Remove"].as_u64()), (Some(0), Some(0), Some(0)), "{plan}");
+    assert!(summary["Unchanged"].as_u64().unwrap() > 0);
+
+    // As of a moment before the second version: the first.
+    let at = before_second.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let response = john.get(format!("{}/workflow/sharepacks/{pack}/export?as_of={at}", portal.url)).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let old = sharepack_engine::intake::read_pack(&response.bytes().await.unwrap(), Some("old.xlsx"), &Default::default()).unwrap();
+    assert_eq!(old.pack.unwrap().shares[0].comment.as_deref(), Some("Q1 financial data"));
+    let response = john.get(format!("{}/workflow/sharepacks/{pack}/export?as_of=2000-01-01", portal.url)).send().await.unwrap();
+    assert_eq!(response.status(), 404, "it did not exist then");
+    let response = john.get(format!("{}/workflow/sharepacks/{pack}/export?as_of=soon", portal.url)).send().await.unwrap();
+    assert_eq!(response.status(), 400);
+}
+
 sharepack_engine::on_both_stacks!(
+    an_exported_workbook_uploaded_unchanged_plans_no_change,
     a_refused_upload_is_a_draft_beside_the_applied_pack,
     timelines_and_diffs_of_what_runs_made,
     the_audit_trail_is_searchable_paged_and_exported,

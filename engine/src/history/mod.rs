@@ -104,6 +104,8 @@ pub struct Comparison {
 }
 
 #[cfg(feature = "queue")]
+pub mod access;
+#[cfg(feature = "queue")]
 pub mod export;
 #[cfg(feature = "queue")]
 mod reads;

@@ -94,7 +94,7 @@ async fn find(store: &Store, by: &Principal, kind: Kind, name_or_id: &str) -> Re
 }
 
 /// Whose an entity is: its business line (and who asked for it), as visibility needs.
-async fn owner_of(store: &Store, kind: Kind, key: Uuid, latest: &Version) -> Result<(Option<String>, String), Problem> {
+pub(super) async fn owner_of(store: &Store, kind: Kind, key: Uuid, latest: &Version) -> Result<(Option<String>, String), Problem> {
     let by_pack = |pack: Option<Uuid>| async move {
         let Some(pack) = pack else { return Ok::<_, Problem>((None, String::new())) };
         Ok(store.share_pack_owner(pack).await?.map(|owner| (owner.business_line, owner.created_by)).unwrap_or((None, String::new())))

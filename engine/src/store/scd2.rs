@@ -214,6 +214,20 @@ impl Store {
         })
     }
 
+    /// Every key's version in effect at `time`, deleted ones left out (bounded: a metastore holds
+    /// at most a few thousand recipients and shares).
+    pub async fn all_as_of(&self, entity: Entity, time: DateTime<Utc>) -> Result<Vec<Version>> {
+        let (table, key_column) = entity.table();
+        let sql = format!(
+            "SELECT {COLUMNS} FROM {table} WHERE effective_from <= $1 AND effective_to > $1 AND NOT is_deleted ORDER BY name LIMIT 20000",
+            COLUMNS = columns(key_column)
+        );
+        on_pool!(self, pool => {
+            let rows = bind_time(self, sqlx::query(AssertSqlSafe(sql)), time).fetch_all(pool).await?;
+            rows.iter().map(version_from).collect()
+        })
+    }
+
     /// Every version of `key`, oldest first.
     pub async fn history(&self, entity: Entity, key: Uuid) -> Result<Vec<Version>> {
         let (table, key_column) = entity.table();

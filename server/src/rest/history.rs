@@ -112,3 +112,49 @@ fn moment(text: &str) -> Option<chrono::DateTime<chrono::Utc>> {
         chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").ok().and_then(|date| date.and_hms_opt(0, 0, 0)).map(|at| at.and_utc())
     })
 }
+
+#[derive(Debug, serde::Deserialize)]
+pub struct AccessQuery {
+    table: Option<String>,
+    recipient: Option<String>,
+    /// RFC 3339 or a date; now when absent.
+    at: Option<String>,
+}
+
+/// `GET /workflow/access?table=CATALOG.SCHEMA.TABLE&at=TIME` (who could read it) or
+/// `?recipient=NAME&at=TIME` (what they could read), from history, with the runs and approvals
+/// behind each access.
+pub async fn access(
+    State(state): State<AppState>,
+    Caller(by): Caller,
+    Query(query): Query<AccessQuery>,
+) -> Result<Json<sharepack_engine::history::access::AccessAnswer>, ApiError> {
+    use sharepack_engine::history::access::{access, Question};
+    let text = |value: Option<String>| value.map(|value| value.trim().to_string()).filter(|value| !value.is_empty());
+    let question = match (text(query.table), text(query.recipient)) {
+        (Some(table), None) => Question::Table(table),
+        (None, Some(recipient)) => Question::Recipient(recipient),
+        (Some(_), Some(_)) => {
+            return Err(located(Problem::invalid("one_question", "Ask about a table or a recipient, not both"), "recipient"))
+        }
+        (None, None) => {
+            return Err(located(
+                Problem::invalid("question_missing", "Say what to ask about: ?table=CATALOG.SCHEMA.TABLE or ?recipient=NAME"),
+                "table",
+            ))
+        }
+    };
+    let at = match text(query.at) {
+        None => chrono::Utc::now(),
+        Some(at) => moment(&at).ok_or_else(|| {
+            located(
+                Problem::invalid(
+                    "time_invalid",
+                    format!("`{}` is not a time like 2026-12-01 or 2026-12-01T14:30:00Z", at.chars().take(40).collect::<String>()),
+                ),
+                "at",
+            )
+        })?,
+    };
+    Ok(Json(access(&state.portal.store, &by, &question, at).await?))
+}

@@ -278,7 +278,102 @@ async fn an_exported_workbook_uploaded_unchanged_plans_no_change(stack: Stack) {
     assert_eq!(response.status(), 400);
 }
 
+async fn who_could_read_a_table_and_what_a_recipient_could_read_then(stack: Stack) {
+    let vars =
+        [("SHAREPACK_IDLE_POLL_MS", "50"), ("SHAREPACK_APPROVALS", "{}"), ("SHAREPACK_SANDBOX_TABLES", "catalog.schema.extra_table")];
+    let Some(portal) = Portal::start(stack, &vars, 1).await else { return };
+    let ann = portal.client_as(TESTERS[1]);
+    let stamp = || chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let before = stamp();
+    let finance = String::from_utf8(sample("valid/finance.yaml")).unwrap();
+    let more = finance
+        .replace("      - catalog.schema.revenue_table\n", "      - catalog.schema.revenue_table\n      - catalog.schema.extra_table\n");
+    let mut runs = Vec::new();
+    let mut moments = Vec::new();
+    for version in [finance, more] {
+        let (code, body) = upload(&portal, "finance.yaml", version.into_bytes()).await;
+        assert_eq!((code, body["RunStatus"].as_str()), (202, Some("AWAITING_APPROVAL")), "{body}");
+        let run = body["RunId"].as_str().unwrap().to_string();
+        let approved = ann
+            .post(format!("{}/workflow/runs/{run}/approve", portal.url))
+            .json(&serde_json::json!({"Comment": "ok"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(approved.status(), 200);
+        completed(&portal, body["SharePackId"].as_str().unwrap()).await;
+        runs.push(run);
+        moments.push(stamp());
+    }
+    let john = portal.client_as(TESTERS[0]);
+    let ask = |query: String| {
+        let john = john.clone();
+        let url = format!("{}/workflow/access?{query}", portal.url);
+        async move {
+            let response = john.get(url).send().await.unwrap();
+            (response.status().as_u16(), response.json::<Value>().await.unwrap())
+        }
+    };
+    let pairs = |answer: &Value| {
+        answer["Access"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|access| (access["Recipient"].as_str().unwrap().to_string(), access["Share"].as_str().unwrap().to_string()))
+            .collect::<Vec<_>>()
+    };
+
+    let (code, then) = ask(format!("table=catalog.schema.revenue_table&at={}", moments[0])).await;
+    assert_eq!(code, 200, "{then}");
+    assert_eq!(
+        pairs(&then),
+        [
+            ("external-auditor".to_string(), "finance_q1_share".to_string()),
+            ("internal-analyst".to_string(), "finance_q1_share".to_string())
+        ]
+    );
+    let first = &then["Access"][0];
+    assert_eq!((first["RunId"].as_str(), first["Upload"].as_i64()), (Some(runs[0].as_str()), Some(1)), "{first}");
+    assert_eq!(first["ApprovedBy"], serde_json::json!([TESTERS[1]]), "who approved the run that granted it");
+    assert_eq!(ask(format!("table=CATALOG.SCHEMA.REVENUE_TABLE&at={before}")).await.1["Access"], serde_json::json!([]), "nobody before");
+
+    // The added table: nobody after the first run, both recipients after the second.
+    assert_eq!(ask(format!("table=catalog.schema.extra_table&at={}", moments[0])).await.1["Access"], serde_json::json!([]));
+    let (_, later) = ask(format!("table=catalog.schema.extra_table&at={}", moments[1])).await;
+    assert_eq!(pairs(&later).len(), 2);
+    assert_eq!(later["Access"][0]["RunId"], runs[1].as_str());
+    // Access that held through the second run still dates from the first.
+    let (_, still) = ask(format!("table=catalog.schema.revenue_table&at={}", moments[1])).await;
+    assert_eq!(still["Access"][0]["RunId"], runs[0].as_str());
+    assert_eq!(still["Access"][0]["Since"], then["Access"][0]["Since"]);
+
+    let (_, reads) = ask(format!("recipient=External-Auditor&at={}", moments[1])).await;
+    let tables: Vec<&str> = reads["Access"].as_array().unwrap().iter().map(|access| access["Table"].as_str().unwrap()).collect();
+    assert_eq!(
+        tables,
+        ["catalog.audit_schema.activity_log", "catalog.schema.expense_table", "catalog.schema.extra_table", "catalog.schema.revenue_table"]
+    );
+
+    // Another business line sees none of it; questions must be whole.
+    let legal = crate::support::bearer_client(
+        &crate::support::make_token(
+            &portal.store,
+            "lee@example.com",
+            &[sharepack_engine::access::Grant::new(sharepack_engine::access::Role::Requester, Some("Legal"))],
+        )
+        .await,
+    );
+    let hidden: Value =
+        legal.get(format!("{}/workflow/access?table=catalog.schema.revenue_table", portal.url)).send().await.unwrap().json().await.unwrap();
+    assert_eq!(hidden["Access"], serde_json::json!([]), "{hidden}");
+    for (query, field) in [("", "table"), ("table=a.b.c&recipient=r", "recipient"), ("table=a.b.c&at=someday", "at")] {
+        let (code, body) = ask(query.to_string()).await;
+        assert_eq!((code, body["Location"].as_str()), (400, Some(field)), "{query}: {body}");
+    }
+}
+
 sharepack_engine::on_both_stacks!(
+    who_could_read_a_table_and_what_a_recipient_could_read_then,
     an_exported_workbook_uploaded_unchanged_plans_no_change,
     a_refused_upload_is_a_draft_beside_the_applied_pack,
     timelines_and_diffs_of_what_runs_made,

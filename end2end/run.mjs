@@ -823,7 +823,7 @@ test('an administrator searches the audit trail for approvals, follows an entry 
   await legal.close();
 });
 
-test('an administrator walks a share\'s timeline after three runs and compares version 1 with version 3', async ({ browser }) => {
+test('an administrator walks a share\'s timeline after three runs, compares version 1 with version 3 and asks who could read the table it added', async ({ browser }) => {
   const tag = Math.random().toString(36).slice(2, 8);
   const share = `e2e_history_${tag}`;
   const version = (comment, tables) => Buffer.from(`metadata:
@@ -871,6 +871,14 @@ ${comment ? `    comment: ${comment}\n` : ''}    recipients: [e2e-history-${tag}
   const objects = await text(history, '#comparison tr[data-field="objects"] td.after');
   assert(objects.includes('catalog.schema.expense_table') && !objects.includes('revenue_table'), `objects compared as a set: ${objects}`);
   await history.screenshot({ path: join(results, 'history.png'), fullPage: true });
+  // Who could read the table the third version added: the pack's recipient, since that run.
+  await history.goto(`${base}/access`);
+  await history.fill('#access-question input[name=table]', 'catalog.schema.expense_table');
+  await Promise.all([history.waitForURL(/table=catalog.schema.expense_table/), history.click('#access-question button[type=submit]')]);
+  const row = await text(history, `#access-answer tr[data-recipient="e2e-history-${tag}"]`);
+  assert(row.includes(share) && row.includes('upload 3'), `who could read it, through which share and since which run: ${row}`);
+  const earlier = await history.request.get(`${base}/access?table=catalog.schema.expense_table&at=2000-01-01`);
+  assert(earlier.status() === 200 && !(await earlier.text()).includes(`e2e-history-${tag}`), 'nobody could in 2000');
   await admin.close();
 });
 

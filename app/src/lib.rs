@@ -72,6 +72,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/approvals") view=approvals::ApprovalsPage ssr=SsrMode::Async/>
                         <Route path=path!("/audit") view=audit::AuditPage ssr=SsrMode::Async/>
                         <Route path=path!("/history/:kind/:id") view=history::HistoryPage ssr=SsrMode::Async/>
+                        <Route path=path!("/access") view=history::AccessPage ssr=SsrMode::Async/>
                     </Routes>
                 </main>
                 <footer class="footer">
@@ -122,6 +123,7 @@ fn SignedIn() -> impl IntoView {
                                 })}
                             </A>
                             <A href="/audit">"Audit"</A>
+                            <A href="/access">"Access"</A>
                             <A href="/tokens">"Tokens"</A>
                             <span class="who" data-email=me.email.clone()>{me.email.clone()}</span>
                             <form method="post" action=account::api::SignOut::url() class="inline-form">

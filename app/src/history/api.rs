@@ -3,6 +3,7 @@
 
 use crate::error::Answer;
 use leptos::prelude::*;
+pub use sharepack_engine::history::access::AccessAnswer;
 pub use sharepack_engine::history::{Comparison, Timeline};
 
 #[server(name = GetTimeline, prefix = "/api", endpoint = "get_timeline")]
@@ -21,6 +22,33 @@ pub async fn get_comparison(kind: String, id: String, from: i64, to: i64) -> Ans
         let request = crate::portal::request()?;
         let Some(kind) = sharepack_engine::history::Kind::parse(&kind) else { return Ok(None) };
         hidden(sharepack_engine::history::compare(&request.portal.store, &request.by, kind, &id, from, to).await)
+    })
+    .await
+}
+
+/// Who could read a table, or what a recipient could read, at a moment (now when `at` is empty).
+#[server(name = AskAccess, prefix = "/api", endpoint = "ask_access")]
+pub async fn ask_access(table: Option<String>, recipient: Option<String>, at: Option<String>) -> Answer<AccessAnswer> {
+    crate::portal::answer(async move {
+        use sharepack_engine::error::Problem;
+        use sharepack_engine::history::access::{access, Question};
+        let request = crate::portal::request()?;
+        let text = |value: Option<String>| value.map(|value| value.trim().to_string()).filter(|value| !value.is_empty());
+        let question = match (text(table), text(recipient)) {
+            (Some(table), None) => Question::Table(table),
+            (None, Some(recipient)) => Question::Recipient(recipient),
+            _ => return Err(Problem::invalid("one_question", "Ask about one table or one recipient")),
+        };
+        let at = match text(at) {
+            None => chrono::Utc::now(),
+            Some(at) => sharepack_engine::history::moment(&at).ok_or_else(|| {
+                Problem::invalid(
+                    "time_invalid",
+                    format!("`{}` is not a time like 2026-12-01 or 2026-12-01T14:30:00Z", at.chars().take(40).collect::<String>()),
+                )
+            })?,
+        };
+        access(&request.portal.store, &request.by, &question, at).await
     })
     .await
 }

@@ -3,7 +3,10 @@
 //! changed from the version before, and any two versions compared (a plain GET form, so it
 //! works without JavaScript).
 
+mod access;
 pub mod api;
+
+pub use access::AccessPage;
 
 use crate::components::{not_found, when};
 use api::*;

@@ -103,7 +103,6 @@ pub struct Comparison {
     pub changes: Vec<FieldChange>,
 }
 
-#[cfg(feature = "queue")]
 pub mod access;
 #[cfg(feature = "queue")]
 pub mod export;
@@ -111,6 +110,13 @@ pub mod export;
 mod reads;
 #[cfg(feature = "queue")]
 pub use reads::{compare, timeline};
+
+/// A moment as people write one: RFC 3339, or a date (midnight UTC).
+pub fn moment(text: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    chrono::DateTime::parse_from_rfc3339(text.trim()).map(|at| at.with_timezone(&chrono::Utc)).ok().or_else(|| {
+        chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").ok().and_then(|date| date.and_hms_opt(0, 0, 0)).map(|at| at.and_utc())
+    })
+}
 
 /// The run a change reason names (`provisioned by run <uuid> (upload 2)`, `run <uuid> completed`).
 pub fn run_in(reason: &str) -> Option<uuid::Uuid> {
@@ -138,6 +144,8 @@ mod tests {
         assert_eq!(upload_in("upload 14 (finance.yaml)"), Some(14));
         assert_eq!(run_in("resolved for a share-pack run"), None);
         assert_eq!(upload_in("no upload here"), None);
+        assert_eq!(moment("2026-12-01").map(|at| at.to_rfc3339()), Some("2026-12-01T00:00:00+00:00".into()));
+        assert!(moment("2026-12-01T14:30:00Z").is_some() && moment("yesterday").is_none());
         for kind in Kind::ALL {
             assert_eq!(Kind::parse(kind.segment()), Some(kind));
         }

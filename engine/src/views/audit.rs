@@ -67,7 +67,7 @@ mod reads {
     use crate::error::Problem;
     use crate::records::AuditAction;
     use crate::store::{AuditLine, AuditSearch, Store};
-    use chrono::{DateTime, NaiveDate, Utc};
+    use chrono::{DateTime, Utc};
     use uuid::Uuid;
 
     /// A page of the audit trail `by` may see, filtered; 400 naming the filter that is wrong.
@@ -140,16 +140,9 @@ mod reads {
     /// RFC 3339 or a plain date (midnight UTC).
     fn time(value: Option<String>, field: &str) -> Result<Option<DateTime<Utc>>, Problem> {
         let Some(value) = value else { return Ok(None) };
-        if let Ok(at) = DateTime::parse_from_rfc3339(&value) {
-            return Ok(Some(at.with_timezone(&Utc)));
-        }
-        NaiveDate::parse_from_str(&value, "%Y-%m-%d")
-            .ok()
-            .and_then(|date| date.and_hms_opt(0, 0, 0))
-            .map(|at| Some(at.and_utc()))
-            .ok_or_else(|| {
-                located("time_invalid", format!("`{}` is not a time like 2026-12-01 or 2026-12-01T14:30:00Z", short(&value)), field)
-            })
+        crate::history::moment(&value).map(Some).ok_or_else(|| {
+            located("time_invalid", format!("`{}` is not a time like 2026-12-01 or 2026-12-01T14:30:00Z", short(&value)), field)
+        })
     }
 
     fn located(code: &str, message: String, field: &str) -> Problem {

@@ -82,7 +82,7 @@ pub async fn export(
     let id = super::parse_id(&id, "share pack")?;
     let as_of = match query.as_of.as_deref().map(str::trim).filter(|text| !text.is_empty()) {
         None => None,
-        Some(text) => Some(moment(text).ok_or_else(|| {
+        Some(text) => Some(history::moment(text).ok_or_else(|| {
             located(
                 Problem::invalid(
                     "time_invalid",
@@ -104,13 +104,6 @@ pub async fn export(
     let name: String =
         pack.metadata.project_name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
     Ok(crate::downloads::attachment(bytes, crate::downloads::XLSX, &format!("{name}-v{upload}.xlsx")))
-}
-
-/// RFC 3339, or a date at midnight UTC.
-fn moment(text: &str) -> Option<chrono::DateTime<chrono::Utc>> {
-    chrono::DateTime::parse_from_rfc3339(text).map(|at| at.with_timezone(&chrono::Utc)).ok().or_else(|| {
-        chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").ok().and_then(|date| date.and_hms_opt(0, 0, 0)).map(|at| at.and_utc())
-    })
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -146,7 +139,7 @@ pub async fn access(
     };
     let at = match text(query.at) {
         None => chrono::Utc::now(),
-        Some(at) => moment(&at).ok_or_else(|| {
+        Some(at) => history::moment(&at).ok_or_else(|| {
             located(
                 Problem::invalid(
                     "time_invalid",

@@ -37,6 +37,7 @@ const TABLE: &[(&str, &str)] = &[
     ("GET /approvals", "303 200 200 200 200 200"),
     ("GET /audit", "303 200 200 200 200 200"),
     ("GET /history/{kind}/{id}", "303 200 H 200 200 200"),
+    ("GET /access", "303 200 200 200 200 200"),
     // Server functions.
     ("POST /api/who_am_i", "200 200 200 200 200 200"),
     ("POST /api/portal_info", "200 200 200 200 200 200"),
@@ -66,6 +67,7 @@ const TABLE: &[(&str, &str)] = &[
     ("POST /api/list_approvals", "401 200 200 200 200 200"),
     ("POST /api/list_audit", "401 200 200 200 200 200"),
     ("POST /api/get_timeline", "401 200 H 200 200 200"),
+    ("POST /api/ask_access", "401 200 200 200 200 200"),
     ("POST /api/get_comparison", "401 200 H 200 200 200"),
     ("POST /api/approve_run", "401 403 404 409 403 409"),
     ("POST /api/reject_run", "401 403 404 409 403 409"),
@@ -236,6 +238,8 @@ async fn ask(portal: &Portal, route: &str, who: &Person, ids: &Fixture, index: u
         | ("GET", "/admin/people")
         | ("GET", "/approvals")
         | ("GET", "/audit") => page(path.to_string()),
+        ("GET", "/access") => page("/access?table=catalog.schema.revenue_table".into()),
+        ("POST", "/api/ask_access") => function(path, &who.cookie, vec![("table", "catalog.schema.revenue_table".into())]),
         ("GET", "/uploads/{id}") => page(format!("/uploads/{}", ids.upload)),
         ("GET", "/history/{kind}/{id}") => page(format!("/history/sharepacks/{}?from=1&to=1", ids.pack)),
         ("POST", "/api/get_timeline") => function(path, &who.cookie, vec![("kind", "sharepacks".into()), ("id", ids.pack.clone())]),

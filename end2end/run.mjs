@@ -249,7 +249,11 @@ async function makeToken(page, name, scopes) {
     await page.setChecked(`#new-token input[name=${scope}]`, scopes.includes(scope));
   }
   await page.click('#new-token button[type=submit]');
-  await page.waitForSelector('#created-token [data-token]', { timeout: 20_000 });
+  // The box still shows the previous token until this one comes back: wait for a new one.
+  await page.waitForFunction((known) => {
+    const shown = document.querySelector('#created-token [data-token]');
+    return shown && !known.includes(shown.dataset.token);
+  }, secrets.tokens, { timeout: 20_000 });
   const token = await page.getAttribute('#created-token [data-token]', 'data-token');
   secrets.tokens.push(token);
   await page.waitForSelector(`tr[data-token-name="${name}"]`, { timeout: 20_000 });

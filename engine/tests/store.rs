@@ -150,6 +150,36 @@ on_both!(as_of_finds_the_version_in_effect, |store| {
     assert_eq!(store.as_of(Entity::Tenant, key, sharepack_engine::store::now()).await.unwrap().unwrap().version, 2);
 });
 
+on_both!(all_as_of_takes_each_key_at_the_exact_instants, |store| {
+    let (a, b) = (Uuid::new_v4(), Uuid::new_v4());
+    let one = store.write(Entity::Share, a, "as_of_a", &json!({"n": 1}), &ALICE).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    let other = store.write(Entity::Share, b, "as_of_b", &json!({"n": 1}), &ALICE).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    let two = store.write(Entity::Share, a, "as_of_a", &json!({"n": 2}), &BOB).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    let gone = store.delete(Entity::Share, b, &BOB).await.unwrap();
+    let at = |time| async move {
+        let mut found: Vec<(String, i64)> = store
+            .all_as_of(Entity::Share, time)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|version| version.name.starts_with("as_of_"))
+            .map(|version| (version.name, version.version))
+            .collect();
+        found.sort();
+        found
+    };
+    let just_before = one.effective_from - chrono::TimeDelta::microseconds(1);
+    assert_eq!(at(just_before).await, [], "nothing before the first version starts");
+    assert_eq!(at(one.effective_from).await, [("as_of_a".to_string(), 1)], "a version is in effect from its first instant");
+    assert_eq!(at(other.effective_from).await, [("as_of_a".to_string(), 1), ("as_of_b".to_string(), 1)]);
+    // The instant a version ends is the instant its successor starts: exactly one holds then.
+    assert_eq!(at(two.effective_from).await, [("as_of_a".to_string(), 2), ("as_of_b".to_string(), 1)]);
+    assert_eq!(at(gone.effective_from).await, [("as_of_a".to_string(), 2)], "deleted keys are left out");
+});
+
 on_both!(diff_lists_changed_fields, |store| {
     let key = Uuid::new_v4();
     store.write(Entity::Recipient, key, "acme", &json!({"email": "a@acme.com", "ips": ["1.1.1.1"], "comment": "x"}), &ALICE).await.unwrap();

@@ -7,7 +7,7 @@ use sharepack_engine::templates::{excel_template, YAML_TEMPLATE};
 use std::sync::OnceLock;
 
 pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-const YAML: &str = "application/yaml; charset=utf-8";
+pub const YAML: &str = "application/yaml; charset=utf-8";
 
 /// Samples served under `/samples/...`, embedded in the binary.
 const SAMPLES: &[(&str, &[u8])] = &[

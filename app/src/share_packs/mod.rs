@@ -31,6 +31,7 @@ pub fn SharePackPage() -> impl IntoView {
 
 #[component]
 fn SharePackBody(pack: SharePackView) -> impl IntoView {
+    let pack_id = pack.id.clone();
     view! {
         <section class="card" id="share-pack" data-status=pack.status.as_str()>
             <div class="section-head">
@@ -74,10 +75,11 @@ fn SharePackBody(pack: SharePackView) -> impl IntoView {
                 <table class="grid">
                     <thead><tr><th>"Version"</th><th>"File"</th><th>"Format"</th><th>"Uploaded"</th></tr></thead>
                     <tbody>
-                        {pack.uploads.into_iter().map(|upload| view! {
+                        {pack.uploads.into_iter().map(move |upload| view! {
                             <tr data-version=upload.version data-draft=upload.draft.to_string()>
                                 <td>{upload.version} {upload.draft.then(|| view! { <span class="badge draft">"draft"</span> })}</td>
-                                <td class="wrap">{upload.file_name}</td><td>{upload.format}</td><td>{when(&upload.uploaded_at)}</td>
+                                <td class="wrap"><a href=format!("/workflow/sharepacks/{}/uploads/{}", pack_id, upload.version) download="">{upload.file_name}</a></td>
+                                <td>{upload.format}</td><td>{when(&upload.uploaded_at)}</td>
                             </tr>
                         }).collect_view()}
                     </tbody>

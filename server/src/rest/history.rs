@@ -151,3 +151,23 @@ pub async fn access(
     };
     Ok(Json(access(&state.portal.store, &by, &question, at).await?))
 }
+
+/// `GET /workflow/sharepacks/{id}/uploads/{version}`: the file of one upload (a draft too), as
+/// it was uploaded, for whoever may see the share pack.
+pub async fn upload_file(
+    State(state): State<AppState>,
+    Caller(by): Caller,
+    Path((id, version)): Path<(String, String)>,
+) -> Result<axum::response::Response, ApiError> {
+    let id = super::parse_id(&id, "share pack")?;
+    let missing = || ApiError(Problem::not_found("upload", &format!("{id}/{version}")));
+    let number: i64 =
+        version.trim().parse().map_err(|_| located(Problem::invalid("version_invalid", "The upload's version is a number"), "version"))?;
+    let store = &state.portal.store;
+    let owner = store.share_pack_owner(id).await?.ok_or_else(missing)?;
+    by.reveal(&owner.as_owner(), "share pack", &id.to_string())?;
+    let (name, bytes) = store.pack_file_content(id, number).await?.ok_or_else(missing)?;
+    let content_type = if name.to_ascii_lowercase().ends_with(".xlsx") { crate::downloads::XLSX } else { crate::downloads::YAML };
+    let safe: String = name.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '_' }).collect();
+    Ok(crate::downloads::attachment(bytes, content_type, &safe))
+}

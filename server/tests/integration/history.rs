@@ -58,6 +58,12 @@ async fn a_refused_upload_is_a_draft_beside_the_applied_pack(stack: Stack) {
     assert_eq!((view.status, view.name.as_str()), (PackStatus::Completed, name.as_str()));
     let drafts: Vec<(i64, bool)> = view.uploads.iter().map(|upload| (upload.version, upload.draft)).collect();
     assert_eq!(drafts, [(2, true), (1, false)], "version 2 is a draft beside version 1");
+    // The draft opens as it was uploaded.
+    let file = portal.client_as(TESTERS[0]).get(format!("{}/workflow/sharepacks/{pack}/uploads/2", portal.url)).send().await.unwrap();
+    assert_eq!(file.status(), 200);
+    assert!(file.text().await.unwrap().contains("type: NOPE"));
+    let missing = portal.client_as(TESTERS[0]).get(format!("{}/workflow/sharepacks/{pack}/uploads/9", portal.url)).send().await.unwrap();
+    assert_eq!(missing.status(), 404);
 
     // A later version that is submitted keeps the pack's name.
     let changed = String::from_utf8(sample("valid/finance.yaml")).unwrap().replace("Q1 financial data\"", "Q1 and Q2 financial data\"");

@@ -48,7 +48,7 @@ pub use audit::{AuditEntry, AuditLine, AuditRecord, AuditSearch};
 pub use diff::{diff_json, FieldChange};
 pub use docs::Doc;
 pub use links::{LinkPurpose, SignInState, StoredLink};
-pub use owners::{normal_line, StoredOwner};
+pub use owners::{normal_line, PackListing, StoredOwner};
 pub use pack_files::PackFile;
 pub use runs::{AskAgain, NewRun, Run};
 pub use scd2::{Change, Entity, Version, MAX_ATTEMPTS};
@@ -311,6 +311,15 @@ where
             let text: String = row.try_get(index)?;
             serde_json::from_str(&text).map_err(|error| sqlx::Error::Decode(Box::new(error)))
         }
+    }
+}
+
+/// A JSON field of a JSON column as text, in SQL: the one place the two databases spell a JSON
+/// read differently (`field` is a constant of the caller, never input).
+pub(crate) fn json_text(store: &Store, column: &str, field: &str) -> String {
+    match store {
+        Store::Postgres(_) => format!("({column}->>'{field}')"),
+        Store::Sqlite(_) => format!("json_extract({column}, '$.{field}')"),
     }
 }
 

@@ -171,3 +171,14 @@ pub async fn upload_file(
     let safe: String = name.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '_' }).collect();
     Ok(crate::downloads::attachment(bytes, content_type, &safe))
 }
+
+/// `GET /workflow/sharepacks`: share packs the caller sees, by name, filtered (`q`,
+/// `business_line`, `status`, `created_by`, `changed_since`), now or `?as_of=` a moment, a page
+/// at a time (`cursor` from `NextCursor`, `limit` up to 1000).
+pub async fn share_packs(
+    State(state): State<AppState>,
+    Caller(by): Caller,
+    Query(filter): Query<sharepack_engine::history::PackFilter>,
+) -> Result<Json<sharepack_engine::history::PackPage>, ApiError> {
+    Ok(Json(history::share_packs(&state.portal.store, &by, &filter).await?))
+}

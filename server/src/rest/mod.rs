@@ -40,6 +40,7 @@ pub fn endpoints() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::GET, "/audit", get(audit::list)),
         (Method::GET, "/sharepacks/{id}/export", get(history::export)),
         (Method::GET, "/access", get(history::access)),
+        (Method::GET, "/sharepacks", get(history::share_packs)),
         (Method::GET, "/sharepacks/{id}/uploads/{version}", get(history::upload_file)),
         (Method::POST, "/runs/{id}/approve", post(approvals::approve)),
         (Method::POST, "/runs/{id}/reject", post(approvals::reject)),

@@ -378,7 +378,71 @@ async fn who_could_read_a_table_and_what_a_recipient_could_read_then(stack: Stac
     }
 }
 
+async fn share_packs_are_listed_filtered_paged_and_as_of_a_moment(stack: Stack) {
+    let vars = [("SHAREPACK_IDLE_POLL_MS", "50")];
+    let Some(portal) = Portal::start(stack, &vars, 1).await else { return };
+    let stamp = || chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let mut ids = Vec::new();
+    let mut moments = Vec::new();
+    for project in ["Alpha", "Beta", "Gamma"] {
+        let pack = String::from_utf8(sample("valid/finance.yaml"))
+            .unwrap()
+            .replace("Corporate Finance Q1 Data Share", &format!("Listing {project}"))
+            .replace("finance_q1_share", &format!("listing_{}", project.to_lowercase()))
+            .replace("audit_log_share", &format!("listing_audit_{}", project.to_lowercase()));
+        let (code, body) = upload(&portal, &format!("{project}.yaml"), pack.into_bytes()).await;
+        assert_eq!(code, 202, "{body}");
+        ids.push(body["SharePackId"].as_str().unwrap().to_string());
+        completed(&portal, ids.last().unwrap()).await;
+        moments.push(stamp());
+    }
+    let john = portal.client_as(TESTERS[0]);
+    let projects = |page: &Value| {
+        page["SharePacks"].as_array().unwrap().iter().map(|row| row["Project"].as_str().unwrap().to_string()).collect::<Vec<_>>()
+    };
+    let (code, all) = get(&john, &portal, "/sharepacks?q=listing").await;
+    assert_eq!(code, 200, "{all}");
+    assert_eq!(projects(&all).len(), 3);
+    assert!(all["SharePacks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|row| row["Status"] == "COMPLETED" && row["BusinessLine"] == "Corporate Finance"));
+    // Pages of one follow each other by name.
+    let (_, first) = get(&john, &portal, "/sharepacks?q=listing&limit=2").await;
+    let cursor = first["NextCursor"].as_str().expect("a next page").to_string();
+    let (_, second) = get(&john, &portal, &format!("/sharepacks?q=listing&limit=2&cursor={cursor}")).await;
+    assert_eq!([projects(&first), projects(&second)].concat(), projects(&all));
+    assert!(second["NextCursor"].is_null());
+    // As of a moment: what was there then, as it was then.
+    let (_, then) = get(&john, &portal, &format!("/sharepacks?q=listing&as_of={}", moments[0])).await;
+    assert_eq!(projects(&then), ["Listing Alpha"]);
+    let (_, before) = get(&john, &portal, "/sharepacks?q=listing&as_of=2000-01-01").await;
+    assert_eq!(projects(&before).len(), 0);
+    // Filters.
+    assert_eq!(projects(&get(&john, &portal, "/sharepacks?q=gamma").await.1), ["Listing Gamma"], "search by project");
+    assert_eq!(projects(&get(&john, &portal, "/sharepacks?q=listing&status=failed").await.1).len(), 0);
+    assert_eq!(projects(&get(&john, &portal, "/sharepacks?q=listing&status=completed&business_line=corporate%20finance").await.1).len(), 3);
+    assert_eq!(projects(&get(&john, &portal, &format!("/sharepacks?q=listing&created_by={}", TESTERS[1])).await.1).len(), 0);
+    assert_eq!(projects(&get(&john, &portal, &format!("/sharepacks?q=listing&changed_since={}", moments[1])).await.1), ["Listing Gamma"]);
+    let (code, body) = get(&john, &portal, "/sharepacks?status=DONE").await;
+    assert_eq!((code, body["Location"].as_str()), (400, Some("status")), "{body}");
+    let (code, body) = get(&john, &portal, "/sharepacks?cursor=nonsense").await;
+    assert_eq!((code, body["Location"].as_str()), (400, Some("cursor")), "{body}");
+    // Another business line sees none of them.
+    let legal = crate::support::bearer_client(
+        &crate::support::make_token(
+            &portal.store,
+            "lee@example.com",
+            &[sharepack_engine::access::Grant::new(sharepack_engine::access::Role::Requester, Some("Legal"))],
+        )
+        .await,
+    );
+    assert_eq!(projects(&get(&legal, &portal, "/sharepacks?q=listing").await.1).len(), 0);
+}
+
 sharepack_engine::on_both_stacks!(
+    share_packs_are_listed_filtered_paged_and_as_of_a_moment,
     who_could_read_a_table_and_what_a_recipient_could_read_then,
     an_exported_workbook_uploaded_unchanged_plans_no_change,
     a_refused_upload_is_a_draft_beside_the_applied_pack,

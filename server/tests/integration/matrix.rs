@@ -84,6 +84,7 @@ const TABLE: &[(&str, &str)] = &[
     ("GET /workflow/audit", "401 200 200 200 200 200"),
     ("GET /workflow/sharepacks/{id}/export", "401 200 H 200 200 200"),
     ("GET /workflow/access", "401 200 200 200 200 200"),
+    ("GET /workflow/sharepacks", "401 200 200 200 200 200"),
     ("GET /workflow/sharepacks/{id}/uploads/{version}", "401 200 H 200 200 200"),
     ("POST /workflow/runs/{id}/approve", "401 403 H 409 403 409"),
     ("POST /workflow/runs/{id}/reject", "401 403 H 409 403 409"),
@@ -309,6 +310,7 @@ async fn ask(portal: &Portal, route: &str, who: &Person, ids: &Fixture, index: u
         ("POST", "/workflow/runs/{id}/activation-links") => rest("POST", format!("/workflow/runs/{}/activation-links", ids.queued)),
         ("GET", "/workflow/approvals") | ("GET", "/workflow/audit") => rest("GET", path.to_string()),
         ("GET", "/workflow/sharepacks/{id}/uploads/{version}") => rest("GET", format!("/workflow/sharepacks/{}/uploads/1", ids.pack)),
+        ("GET", "/workflow/sharepacks") => rest("GET", "/workflow/sharepacks".into()),
         ("GET", "/workflow/access") => rest("GET", "/workflow/access?table=catalog.schema.revenue_table".into()),
         ("GET", "/workflow/sharepacks/{id}/export") => rest("GET", format!("/workflow/sharepacks/{}/export", ids.pack)),
         ("POST", "/workflow/runs/{id}/approve") => {

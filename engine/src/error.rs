@@ -78,6 +78,12 @@ impl Problem {
         self
     }
 
+    /// Where in the request the problem is (a field, a query parameter).
+    pub fn at(mut self, location: impl Into<String>) -> Self {
+        self.location = Some(location.into());
+        self
+    }
+
     pub fn invalid(code: &str, message: impl Into<String>) -> Self {
         Problem::new(Class::Invalid, code, message)
     }

@@ -53,6 +53,8 @@ fn main() {
             ("SHAREPACK_IDLE_POLL_MS", "100".to_string()),
             // One person submits all 100 packs at once: the per-person limit is not what is measured.
             ("SHAREPACK_RATE_PER_MINUTE", "100000".to_string()),
+            // Approval is a person's step, not the machine's: submission and apply are what is measured.
+            ("SHAREPACK_APPROVALS", r#"{"approvals": 0, "risky_needs_one": false}"#.to_string()),
         ];
         let settings = Settings::from_vars(vars.iter().map(|(name, value)| (name.to_string(), value.clone()))).unwrap();
         let store = server::open_store(&settings).await.unwrap();

@@ -126,10 +126,9 @@ pub async fn decide(store: &Store, queue: &Queue, by: &Principal, id: Uuid, verd
             .hint("Reload the run and review the plan as it is now"));
     }
     if verdict.decision == Decision::Rejected && comment.is_empty() {
-        let mut problem = Problem::invalid("comment_required", "A rejection needs a comment saying why, for the requester")
-            .hint("Say what must change before the pack is submitted again");
-        problem.location = Some("Comment".into());
-        return Err(problem);
+        return Err(Problem::invalid("comment_required", "A rejection needs a comment saying why, for the requester")
+            .hint("Say what must change before the pack is submitted again")
+            .at("Comment"));
     }
     let decision = StoredDecision {
         run_id: id,

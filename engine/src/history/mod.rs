@@ -205,11 +205,7 @@ pub async fn share_packs(
 ) -> Result<PackPage, crate::error::Problem> {
     use crate::error::Problem;
     by.require(crate::access::Act::Read, None)?;
-    let located = |code: &str, message: String, field: &str| {
-        let mut problem = Problem::invalid(code, message);
-        problem.location = Some(field.to_string());
-        problem
-    };
+    let located = |code: &str, message: String, field: &str| Problem::invalid(code, message).at(field);
     let text = |value: &Option<String>| value.as_deref().map(str::trim).filter(|value| !value.is_empty()).map(str::to_string);
     let time = |value: &Option<String>, field: &str| -> Result<Option<chrono::DateTime<chrono::Utc>>, Problem> {
         text(value)

@@ -25,10 +25,8 @@ pub async fn compare(store: &Store, by: &Principal, kind: Kind, name_or_id: &str
     let (key, history) = find(store, by, kind, name_or_id).await?;
     let pick = |number: i64, field: &str| {
         history.iter().find(|version| version.version == number).ok_or_else(|| {
-            let mut problem =
-                Problem::invalid("no_such_version", format!("This {} has versions 1 to {}, not {number}", kind.words(), history.len()));
-            problem.location = Some(field.to_string());
-            problem
+            Problem::invalid("no_such_version", format!("This {} has versions 1 to {}, not {number}", kind.words(), history.len()))
+                .at(field)
         })
     };
     let (old, new) = (pick(from, "from")?, pick(to, "to")?);

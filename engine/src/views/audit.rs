@@ -146,9 +146,7 @@ mod reads {
     }
 
     fn located(code: &str, message: String, field: &str) -> Problem {
-        let mut problem = Problem::invalid(code, message);
-        problem.location = Some(field.to_string());
-        problem
+        Problem::invalid(code, message).at(field)
     }
 
     fn short(text: &str) -> String {

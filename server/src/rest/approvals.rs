@@ -2,6 +2,7 @@
 //! `POST /workflow/runs/{id}/approve|reject` with `{"Comment": ...}`: the engine's approval,
 //! as the page uses it.
 
+use super::extract::JsonBody;
 use super::{parse_id, ApiError};
 use crate::auth::Caller;
 use crate::AppState;
@@ -50,7 +51,7 @@ pub async fn approve(
     state: State<AppState>,
     caller: Caller,
     id: Path<String>,
-    body: Option<Json<DecisionRequest>>,
+    body: JsonBody<DecisionRequest>,
 ) -> Result<Json<DecisionResponse>, ApiError> {
     decide_as(state, caller, id, body, Decision::Approved).await
 }
@@ -59,7 +60,7 @@ pub async fn reject(
     state: State<AppState>,
     caller: Caller,
     id: Path<String>,
-    body: Option<Json<DecisionRequest>>,
+    body: JsonBody<DecisionRequest>,
 ) -> Result<Json<DecisionResponse>, ApiError> {
     decide_as(state, caller, id, body, Decision::Rejected).await
 }
@@ -68,11 +69,11 @@ async fn decide_as(
     State(state): State<AppState>,
     Caller(by): Caller,
     Path(id): Path<String>,
-    body: Option<Json<DecisionRequest>>,
+    body: JsonBody<DecisionRequest>,
     decision: Decision,
 ) -> Result<Json<DecisionResponse>, ApiError> {
     let id = parse_id(&id, "run")?;
-    let request = body.map(|Json(body)| body).unwrap_or_default();
+    let JsonBody(request) = body;
     let portal = &state.portal;
     let verdict = Verdict { decision, comment: request.comment.as_deref().unwrap_or(""), seen: request.plan_digest.as_deref() };
     let decided = decide::decide(&portal.store, &portal.queue, &by, id, verdict).await?;

@@ -4,10 +4,11 @@
 //! answers CSV for the filter in view, up to 10,000 rows a request, the next page's cursor in
 //! `X-Next-Cursor`.
 
+use super::extract::Params;
 use super::ApiError;
 use crate::auth::Caller;
 use crate::AppState;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -26,7 +27,7 @@ pub async fn list(
     State(state): State<AppState>,
     Caller(by): Caller,
     headers: HeaderMap,
-    Query(query): Query<AuditQuery>,
+    Params(query): Params<AuditQuery>,
 ) -> Result<Response, ApiError> {
     let accept = headers.get(header::ACCEPT).and_then(|value| value.to_str().ok()).unwrap_or_default();
     let csv = query.format.as_deref().map(str::trim) == Some("csv") || accept.contains("text/csv");

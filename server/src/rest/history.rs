@@ -3,10 +3,11 @@
 //! `sharepacks`, `recipients`, `shares`, `tenants` and `projects`, as the engine's history reads
 //! them for the caller.
 
+use super::extract::Params;
 use super::ApiError;
 use crate::auth::Caller;
 use crate::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::Json;
 use sharepack_engine::error::Problem;
 use sharepack_engine::history::{self, Comparison, Kind, Timeline};
@@ -39,9 +40,8 @@ pub async fn diff(kind: Kind, state: AppState, by: Caller, name: String, query: 
     Ok(Json(history::compare(&state.portal.store, &by, kind, &name, from, to).await?))
 }
 
-fn located(mut problem: Problem, field: &str) -> ApiError {
-    problem.location = Some(field.to_string());
-    ApiError(problem)
+fn located(problem: Problem, field: &str) -> ApiError {
+    ApiError(problem.at(field))
 }
 
 /// The two routes of one kind.
@@ -58,7 +58,7 @@ pub fn routes(kind: Kind) -> [(&'static str, axum::routing::MethodRouter<AppStat
         (versions_path, get(move |State(state): State<AppState>, by: Caller, Path(name): Path<String>| versions(kind, state, by, name))),
         (
             diff_path,
-            get(move |State(state): State<AppState>, by: Caller, Path(name): Path<String>, Query(query): Query<DiffQuery>| {
+            get(move |State(state): State<AppState>, by: Caller, Path(name): Path<String>, Params(query): Params<DiffQuery>| {
                 diff(kind, state, by, name, query)
             }),
         ),
@@ -77,7 +77,7 @@ pub async fn export(
     State(state): State<AppState>,
     Caller(by): Caller,
     Path(id): Path<String>,
-    Query(query): Query<ExportQuery>,
+    Params(query): Params<ExportQuery>,
 ) -> Result<axum::response::Response, ApiError> {
     let id = super::parse_id(&id, "share pack")?;
     let as_of = match query.as_of.as_deref().map(str::trim).filter(|text| !text.is_empty()) {
@@ -120,7 +120,7 @@ pub struct AccessQuery {
 pub async fn access(
     State(state): State<AppState>,
     Caller(by): Caller,
-    Query(query): Query<AccessQuery>,
+    Params(query): Params<AccessQuery>,
 ) -> Result<Json<sharepack_engine::history::access::AccessAnswer>, ApiError> {
     use sharepack_engine::history::access::{access, Question};
     let text = |value: Option<String>| value.map(|value| value.trim().to_string()).filter(|value| !value.is_empty());
@@ -178,7 +178,7 @@ pub async fn upload_file(
 pub async fn share_packs(
     State(state): State<AppState>,
     Caller(by): Caller,
-    Query(filter): Query<sharepack_engine::history::PackFilter>,
+    Params(filter): Params<sharepack_engine::history::PackFilter>,
 ) -> Result<Json<sharepack_engine::history::PackPage>, ApiError> {
     Ok(Json(history::share_packs(&state.portal.store, &by, &filter).await?))
 }

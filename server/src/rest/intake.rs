@@ -1,12 +1,13 @@
 //! `POST /workflow/sharepack/validate` (parse and validate, nothing stored) and
 //! `POST /workflow/sharepack/plan` (a dry run against the workspace, nothing changed).
 
+use super::extract::Params;
 use super::multipart::read_upload;
 use super::{chosen_workspace, ApiError, WorkspaceInfo};
 use crate::auth::Caller;
 use crate::AppState;
 use axum::body::Body;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::Json;
 use serde::Serialize;
@@ -97,7 +98,7 @@ pub async fn plan(
     State(state): State<AppState>,
     Caller(by): Caller,
     headers: HeaderMap,
-    Query(query): Query<PlanQuery>,
+    Params(query): Params<PlanQuery>,
     body: Body,
 ) -> Result<Json<PlanResponse>, ApiError> {
     let workspace = chosen_workspace(&state, &headers)?;

@@ -5,6 +5,7 @@
 mod approvals;
 mod audit;
 mod error;
+mod extract;
 mod health;
 mod history;
 mod intake;

@@ -1,6 +1,7 @@
 //! `POST /workflow/runs/{id}/cancel|retry` (recorded with who and why) and
 //! `POST /workflow/runs/{id}/activation-links` (the submitter takes the links, once).
 
+use super::extract::JsonBody;
 use super::{parse_id, ApiError};
 use crate::auth::Caller;
 use crate::AppState;
@@ -33,7 +34,7 @@ pub async fn cancel(
     state: State<AppState>,
     caller: Caller,
     id: Path<String>,
-    body: Option<Json<ActionRequest>>,
+    body: JsonBody<ActionRequest>,
 ) -> Result<Json<RunActionResponse>, ApiError> {
     act(state, caller, id, body, Control::Cancel).await
 }
@@ -42,7 +43,7 @@ pub async fn retry(
     state: State<AppState>,
     caller: Caller,
     id: Path<String>,
-    body: Option<Json<ActionRequest>>,
+    body: JsonBody<ActionRequest>,
 ) -> Result<Json<RunActionResponse>, ApiError> {
     act(state, caller, id, body, Control::Retry).await
 }
@@ -52,11 +53,11 @@ async fn act(
     State(state): State<AppState>,
     Caller(by): Caller,
     Path(id): Path<String>,
-    body: Option<Json<ActionRequest>>,
+    body: JsonBody<ActionRequest>,
     what: Control,
 ) -> Result<Json<RunActionResponse>, ApiError> {
     let id = parse_id(&id, "run")?;
-    let request = body.map(|Json(body)| body).unwrap_or_default();
+    let JsonBody(request) = body;
     let portal = &state.portal;
     let answer = control::control(&portal.store, &portal.queue, what, id, &by, request.reason.as_deref().unwrap_or("")).await?;
     Ok(Json(RunActionResponse { run_id: id, run_status: answer.status, message: answer.message }))

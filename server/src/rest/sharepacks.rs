@@ -1,13 +1,14 @@
 //! `POST /workflow/sharepack/upload` (validate, plan, store and queue; 202 while it runs) and
 //! `GET /workflow/sharepack/{id}` (the seed's status), in the seed's shapes.
 
+use super::extract::Params;
 use super::intake::seed_strings;
 use super::multipart::read_upload;
 use super::{chosen_workspace, parse_id, ApiError};
 use crate::auth::Caller;
 use crate::AppState;
 use axum::body::Body;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use serde::Serialize;
@@ -64,7 +65,7 @@ pub async fn upload(
     State(state): State<AppState>,
     Caller(by): Caller,
     headers: HeaderMap,
-    Query(query): Query<UploadQuery>,
+    Params(query): Params<UploadQuery>,
     body: Body,
 ) -> Result<(StatusCode, Json<UploadResponse>), ApiError> {
     let workspace = chosen_workspace(&state, &headers)?;

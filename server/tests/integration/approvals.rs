@@ -139,6 +139,26 @@ async fn approved_plans_run_and_nobody_approves_their_own(stack: Stack) {
         (Some(1), Some(0), Some(10)),
         "{row}"
     );
+    // Bodies that cannot be read are located 400s in the same shape as every error.
+    for (action, body, location) in [
+        ("approve", "not json", "body"),
+        ("approve", r#"{"Comment": 5}"#, "Comment"),
+        ("reject", "[1, 2]", "body"),
+        ("cancel", r#"{"Reason": ["why"]}"#, "Reason"),
+        ("retry", "{", "body"),
+    ] {
+        {
+            let response =
+                portal.client_as(ANN).post(format!("{}/workflow/runs/{run}/{action}", portal.url)).body(body).send().await.unwrap();
+            assert_eq!(response.status(), 400, "{action} {body}");
+            let problem: Value = response.json().await.unwrap();
+            assert_eq!(
+                (problem["Code"].as_str(), problem["Location"].as_str()),
+                (Some("body_invalid"), Some(location)),
+                "{action} {body}: {problem}"
+            );
+        }
+    }
     // A digest she did not see is refused, so nobody approves a plan they did not look at.
     let (code, body) = decide(&portal.client_as(ANN), &portal, run, "approve", json!({"PlanDigest": "0".repeat(64)})).await;
     assert_eq!((code, body["Code"].as_str()), (409, Some("plan_changed")), "{body}");

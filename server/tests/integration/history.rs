@@ -427,6 +427,8 @@ async fn share_packs_are_listed_filtered_paged_and_as_of_a_moment(stack: Stack) 
     assert_eq!(projects(&get(&john, &portal, &format!("/sharepacks?q=listing&changed_since={}", moments[1])).await.1), ["Listing Gamma"]);
     let (code, body) = get(&john, &portal, "/sharepacks?status=DONE").await;
     assert_eq!((code, body["Location"].as_str()), (400, Some("status")), "{body}");
+    let (code, body) = get(&john, &portal, "/sharepacks?limit=1&limit=2").await;
+    assert_eq!((code, body["Code"].as_str(), body["Location"].as_str()), (400, Some("query_invalid"), Some("query")), "{body}");
     let (code, body) = get(&john, &portal, "/sharepacks?cursor=nonsense").await;
     assert_eq!((code, body["Location"].as_str()), (400, Some("cursor")), "{body}");
     // Another business line sees none of them.

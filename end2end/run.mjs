@@ -728,7 +728,7 @@ test('the page fits a phone screen', async ({ browser }) => {
   assert(name.lines <= 2, `an object name stays readable (${name.lines} lines for ${name.text})`);
   await page.screenshot({ path: join(results, 'phone-plan.png'), fullPage: true });
   // The run pages fit too: the share-pack list, a share pack, one of its runs.
-  for (const step of [() => page.goto(`${base}/sharepacks`), () => page.click('#share-packs tbody tr:first-child a'), () => page.click('#runs tbody tr:first-child a')]) {
+  for (const step of [() => page.goto(`${base}/sharepacks`), () => page.click('#share-packs tbody tr[data-status="COMPLETED"] a'), () => page.click('#runs tbody tr:first-child a')]) {
     await step();
     await page.waitForLoadState('networkidle');
     const wider = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);

@@ -9,6 +9,7 @@ pub mod account;
 pub mod admin;
 pub mod approvals;
 pub mod audit;
+pub mod browse;
 pub mod components;
 pub mod error;
 pub mod history;
@@ -62,7 +63,8 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/") view=intake::IntakePage ssr=SsrMode::Async/>
                         <Route path=path!("/uploads/:id") view=intake::IntakePage ssr=SsrMode::Async/>
                         <Route path=path!("/runs/:id") view=runs::RunPage ssr=SsrMode::Async/>
-                        <Route path=path!("/sharepacks") view=share_packs::SharePacksPage ssr=SsrMode::Async/>
+                        <Route path=path!("/sharepacks") view=browse::SharePacksPage ssr=SsrMode::Async/>
+                        <Route path=path!("/browse/:kind") view=browse::BrowsePage ssr=SsrMode::Async/>
                         <Route path=path!("/sharepacks/:id") view=share_packs::SharePackPage ssr=SsrMode::Async/>
                         <Route path=path!("/signin") view=account::SignInPage ssr=SsrMode::Async/>
                         <Route path=path!("/setup/:secret") view=account::LinkPage ssr=SsrMode::Async/>

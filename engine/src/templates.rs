@@ -261,3 +261,86 @@ fn instructions(sheet: &mut Worksheet) -> Result<(), XlsxError> {
     }
     Ok(())
 }
+
+/// A pack written as YAML in the template's layout (`metadata`, `recipient`, `share`,
+/// `pipelines`), which reads back to the same model. The layout is written here, but every
+/// scalar is a JSON string (serde_json's escaping), which YAML reads as a double-quoted
+/// scalar: no value, however odd, can change the document's structure.
+pub fn write_yaml(pack: &SharePack) -> String {
+    fn scalar(text: &str) -> String {
+        serde_json::to_string(text).unwrap_or_else(|_| "\"\"".into())
+    }
+    fn field(out: &mut String, indent: &str, key: &str, value: Option<&str>) {
+        if let Some(value) = value {
+            out.push_str(&format!("{indent}{key}: {}\n", scalar(value)));
+        }
+    }
+    fn flag(out: &mut String, indent: &str, key: &str, value: Option<bool>) {
+        if let Some(value) = value {
+            out.push_str(&format!("{indent}{key}: {value}\n"));
+        }
+    }
+    fn list(out: &mut String, indent: &str, key: &str, values: &[String]) {
+        if !values.is_empty() {
+            out.push_str(&format!("{indent}{key}:\n"));
+            for value in values {
+                out.push_str(&format!("{indent}  - {}\n", scalar(value)));
+            }
+        }
+    }
+    let meta = &pack.metadata;
+    let mut out = String::from("# Exported by Sharepack: edit and upload it again; unchanged, it plans no change.\nmetadata:\n");
+    field(&mut out, "  ", "requestor", Some(&meta.requestor));
+    field(&mut out, "  ", "project_name", Some(&meta.project_name));
+    field(&mut out, "  ", "business_line", Some(&meta.business_line));
+    field(&mut out, "  ", "strategy", meta.strategy.map(|strategy| strategy.as_str()));
+    field(&mut out, "  ", "description", meta.description.as_deref());
+    field(&mut out, "  ", "workspace_url", meta.workspace_url.as_deref());
+    out.push_str("\nrecipient:\n");
+    for recipient in &pack.recipients {
+        out.push_str(&format!("  - name: {}\n", scalar(&recipient.name)));
+        field(&mut out, "    ", "type", Some(recipient.kind.as_str()));
+        field(&mut out, "    ", "email", recipient.email.as_deref());
+        field(&mut out, "    ", "metastore_id", recipient.metastore_id.as_deref());
+        list(&mut out, "    ", "allowed_ips", &recipient.allowed_ips);
+        field(&mut out, "    ", "comment", recipient.comment.as_deref());
+        field(&mut out, "    ", "token_expiry", recipient.token_expiry.map(format_date).as_deref());
+        if !recipient.properties.is_empty() {
+            out.push_str("    properties:\n");
+            for (key, value) in &recipient.properties {
+                out.push_str(&format!("      {}: {}\n", scalar(key), scalar(value)));
+            }
+        }
+    }
+    out.push_str("\nshare:\n");
+    for share in &pack.shares {
+        out.push_str(&format!("  - name: {}\n", scalar(&share.name)));
+        field(&mut out, "    ", "comment", share.comment.as_deref());
+        list(&mut out, "    ", "recipients", &share.recipients);
+        if !share.data_objects.is_empty() {
+            out.push_str("    data_objects:\n");
+        }
+        for object in &share.data_objects {
+            out.push_str(&format!("      - name: {}\n", scalar(&object.name)));
+            field(&mut out, "        ", "type", Some(object.kind.as_str()));
+            field(&mut out, "        ", "shared_as", object.shared_as.as_deref());
+            flag(&mut out, "        ", "history_sharing", object.history_sharing);
+            flag(&mut out, "        ", "cdf_enabled", object.cdf_enabled);
+            let partitions: Vec<String> = object.partitions.iter().map(ToString::to_string).collect();
+            list(&mut out, "        ", "partitions", &partitions);
+            field(&mut out, "        ", "comment", object.comment.as_deref());
+        }
+    }
+    if !pack.pipelines.is_empty() {
+        out.push_str("\npipelines:\n");
+        for pipeline in &pack.pipelines {
+            out.push_str(&format!("  - name: {}\n", scalar(&pipeline.name)));
+            field(&mut out, "    ", "type", pipeline.kind.as_deref());
+            field(&mut out, "    ", "schedule", pipeline.schedule.as_deref());
+            field(&mut out, "    ", "source", pipeline.source.as_deref());
+            field(&mut out, "    ", "destination", pipeline.destination.as_deref());
+            field(&mut out, "    ", "comment", pipeline.comment.as_deref());
+        }
+    }
+    out
+}

@@ -273,3 +273,137 @@ fn real_plans_meet_the_approval_policy_and_digest() {
     assert_eq!(plan_digest(&first, "https://w", "s"), plan_digest(&plan(&pack, &empty(), PlanOptions::default()), "https://w", "s"));
     assert_ne!(plan_digest(&first, "https://w", "s"), plan_digest(&again, "https://w", "s"));
 }
+
+/// What a pack's applied versions made, as Sharepack's history would say (nobody else uses it).
+fn made_by(packs: &[&SharePack]) -> sharepack_engine::plan::snapshot::Provisioned {
+    use sharepack_engine::model::name_key;
+    let mut made = sharepack_engine::plan::snapshot::Provisioned::default();
+    for pack in packs {
+        made.recipients.extend(pack.recipients.iter().map(|recipient| (name_key(&recipient.name), Vec::new())));
+        made.shares.extend(pack.shares.iter().map(|share| (name_key(&share.name), Vec::new())));
+    }
+    made
+}
+
+fn finance() -> String {
+    std::fs::read_to_string(format!("{}/../samples/valid/finance.yaml", env!("CARGO_MANIFEST_DIR"))).unwrap()
+}
+
+/// The finance pack without its internal analyst.
+fn without_analyst() -> SharePack {
+    let text = finance();
+    let start = text.find("  - name: internal-analyst").unwrap();
+    let end = text.find("share:").unwrap();
+    pack_from(&format!("{}{}", &text[..start], &text[end..]).replace("      - internal-analyst\n", ""))
+}
+
+#[test]
+fn a_recipient_the_pack_no_longer_lists_is_deleted_once_confirmed() {
+    let first = sample("valid/finance.yaml");
+    let mut workspace = apply(&empty(), &first, &plan(&first, &empty(), PlanOptions::default()), true);
+    workspace.provisioned = made_by(&[&first]);
+    let second = without_analyst();
+    let planned = plan(&second, &workspace, PlanOptions::default());
+    let changes: Vec<String> = render(&planned).into_iter().filter(|line| !line.starts_with("Unchanged")).collect();
+    assert_eq!(
+        changes,
+        [
+            "Revoke Grant internal-analyst in finance_q1_share @ line 24, column 7: granted in the workspace, but not listed in the pack",
+            "Delete Recipient internal-analyst @ file: an earlier version of this pack made it and this one no longer lists it",
+        ]
+    );
+    assert!(planned.actions.iter().filter(|action| action.action.is_removal()).all(|action| action.needs_confirmation));
+    assert!(
+        planned.story.contains(&"Recipient internal-analyst is deleted, no longer listed (once you confirm)".to_string()),
+        "{:?}",
+        planned.story
+    );
+    assert_eq!(planned.summary.remove, 2);
+    // Unconfirmed, it stays; confirmed, it goes and planning again changes nothing.
+    assert!(apply(&workspace, &second, &planned, false).recipients.contains_key("internal-analyst"));
+    let mut after = apply(&workspace, &second, &planned, true);
+    assert!(!after.recipients.contains_key("internal-analyst"));
+    after.provisioned = made_by(&[&second]);
+    assert_eq!(plan(&second, &after, PlanOptions::default()).changes().count(), 0);
+}
+
+#[test]
+fn a_recipient_another_pack_uses_is_kept_and_the_plan_names_the_pack() {
+    let first = sample("valid/finance.yaml");
+    let mut workspace = apply(&empty(), &first, &plan(&first, &empty(), PlanOptions::default()), true);
+    workspace.provisioned = made_by(&[&first]);
+    workspace.provisioned.recipients.insert("internal-analyst".into(), vec!["SharePack_ann_20261201_120000".into()]);
+    let planned = plan(&without_analyst(), &workspace, PlanOptions::default());
+    assert!(!planned.actions.iter().any(|action| action.action == ActionKind::Delete), "{:?}", render(&planned));
+    let kept = planned.findings.iter().find(|finding| finding.code == "kept_in_use").expect("the plan says why it stays");
+    assert!(kept.message.contains("internal-analyst") && kept.message.contains("SharePack_ann_20261201_120000"), "{}", kept.message);
+}
+
+#[test]
+fn a_token_recipient_deleted_says_its_credentials_cannot_be_restored() {
+    let first = sample("valid/finance.yaml");
+    let mut workspace = apply(&empty(), &first, &plan(&first, &empty(), PlanOptions::default()), true);
+    workspace.provisioned = made_by(&[&first]);
+    // Only the D2D recipient stays listed: the token (D2O) one goes.
+    let text = finance();
+    let start = text.find("  - name: external-auditor").unwrap();
+    let end = text.find("  - name: internal-analyst").unwrap();
+    let share = text.find("share:").unwrap();
+    let only_analyst = format!("{}{}share:\n  - name: finance_q1_share\n    recipients: [internal-analyst]\n    data_objects: [catalog.schema.revenue_table, catalog.schema.expense_table]\n    comment: \"Q1 financial data\"\n", &text[..start], &text[end..share]);
+    let planned = plan(&pack_from(&only_analyst), &workspace, PlanOptions::default());
+    let deleted: Vec<&str> = planned.actions.iter().filter(|a| a.action == ActionKind::Delete).map(|a| a.name.as_str()).collect();
+    assert_eq!(deleted, ["audit_log_share", "external-auditor"]);
+    assert!(
+        planned.story.iter().any(|line| line.contains("external-auditor") && line.contains("credentials cannot be restored")),
+        "{:?}",
+        planned.story
+    );
+    assert!(planned.story.iter().any(|line| line.starts_with("Share audit_log_share is deleted")), "{:?}", planned.story);
+}
+
+/// Rolling back is planning the earlier version against the later state: applying that plan
+/// (removals confirmed) gives the earlier state back, whatever the later version changed.
+#[test]
+fn rollback_plans_converge_to_the_earlier_state() {
+    let v1 = sample("valid/finance.yaml");
+    let v3 = pack_from(
+        &finance()
+            .replace("comment: \"Q1 financial data\"", "comment: \"Q1 and Q2 financial data\"")
+            .replace("      - catalog.schema.expense_table\n", "      - catalog.schema.expense_table\n      - catalog.schema.extra_table\n")
+            .replace("      - internal-analyst\n    data_objects", "    data_objects")
+            .replace(
+                "share:\n",
+                "  - name: new-partner\n    type: D2O\n    email: partner@example.com\n\nshare:\n  - name: partner_share\n    recipients: [new-partner]\n    data_objects: [catalog.schema.revenue_table]\n",
+            ),
+    );
+    let mut base = empty();
+    base.catalog.insert("catalog.schema.extra_table".into(), "MANAGED".into());
+    let mut s1 = apply(&base, &v1, &plan(&v1, &base, PlanOptions::default()), true);
+    s1.provisioned = made_by(&[&v1]);
+    let to_v3 = plan(&v3, &s1, PlanOptions::default());
+    assert!(!to_v3.has_errors(), "{:?}", to_v3.findings);
+    let mut s3 = apply(&s1, &v3, &to_v3, true);
+    s3.provisioned = made_by(&[&v1, &v3]);
+    assert_ne!((&s3.recipients, &s3.shares), (&s1.recipients, &s1.shares));
+    let rollback = plan(&v1, &s3, PlanOptions::default());
+    assert!(!rollback.has_errors(), "{:?}", rollback.findings);
+    let back = apply(&s3, &v1, &rollback, true);
+    assert_eq!(back.recipients, s1.recipients, "the recipients are as they were");
+    let objects = |snapshot: &Snapshot| {
+        snapshot
+            .shares
+            .iter()
+            .map(|(name, state)| {
+                let mut objects: Vec<String> = state.info.objects.iter().map(|object| object.name.to_lowercase()).collect();
+                objects.sort();
+                (name.clone(), state.info.comment.clone(), objects, state.grants.clone())
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(objects(&back), objects(&s1), "the shares, their comments, objects and grants are as they were");
+    assert!(
+        rollback.story.iter().any(|line| line.contains("new-partner") && line.contains("credentials cannot be restored")),
+        "{:?}",
+        rollback.story
+    );
+}

@@ -4,7 +4,7 @@
 
 use sharepack_engine::intake::{read_pack, Intake, IntakeError, Limits};
 use sharepack_engine::model::*;
-use sharepack_engine::templates::{example_pack, excel_template, write_workbook};
+use sharepack_engine::templates::{example_pack, excel_template, write_workbook, write_yaml};
 use sharepack_engine::Severity;
 use std::path::{Path, PathBuf};
 
@@ -151,6 +151,22 @@ fn a_pack_written_to_excel_reads_back_the_same() {
         let again = read_pack(&bytes, None, &Limits::default()).expect("reads").pack.expect("pack");
         assert_eq!(content(pack), content(again), "{sample} round trip");
     }
+}
+
+#[test]
+fn a_pack_written_to_yaml_reads_back_the_same() {
+    let odd = "metadata:\n  requestor: a@example.com\n  project_name: \"p: #1 'quoted' \\\"x\\\"\"\n  business_line: b\n  description: \"line one\\nline two: - [x]\"\nrecipient:\n  - {name: r, type: D2O, email: r@example.com, comment: \"&anchor *alias !tag %\"}\nshare:\n  - {name: s, recipients: [r], data_objects: [c.s.t]}\n";
+    for sample in ["valid/finance.yaml", "template.yaml"] {
+        let pack = valid(sample);
+        let text = write_yaml(&pack);
+        let again = read_pack(text.as_bytes(), Some("export.yaml"), &Limits::default()).expect("reads");
+        assert!(again.is_valid(), "{sample}: {:?}\n{text}", again.findings);
+        assert_eq!(content(pack), content(again.pack.expect("pack")), "{sample} round trip:\n{text}");
+    }
+    let pack = read_pack(odd.as_bytes(), None, &Limits::default()).expect("reads").pack.expect("pack");
+    let text = write_yaml(&pack);
+    let again = read_pack(text.as_bytes(), Some("export.yaml"), &Limits::default()).expect("reads").pack.expect("pack");
+    assert_eq!(content(pack), content(again), "values that look like YAML stay values:\n{text}");
 }
 
 fn pack_with(recipients: &str, shares: &str) -> String {

@@ -71,7 +71,7 @@ fn main() {
         let client = WorkspaceClient::new(&format!("http://{address}/sandbox"), Credentials::Pat("dapi-sandbox".to_string().into()), RetryPolicy::default()).unwrap();
 
         let started = Instant::now();
-        let snapshot = plan::read::read(&client, &pack).await.unwrap();
+        let snapshot = plan::read::read(&client, &pack, Default::default()).await.unwrap();
         let read = started.elapsed();
         let started = Instant::now();
         let plan = plan::plan(&pack, &snapshot, PlanOptions::default());

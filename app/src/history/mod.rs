@@ -26,6 +26,7 @@ pub fn HistoryPage() -> impl IntoView {
             number("from").zip(number("to"))
         })
     });
+    let as_of = Memo::new(move |_| query.with(|query| query.get("as_of").filter(|at| !at.trim().is_empty())));
     let timeline = Resource::new_blocking(move || key.get(), |(kind, id)| get_timeline(kind, id));
     let comparison = Resource::new_blocking(
         move || (key.get(), versions.get()),
@@ -41,7 +42,7 @@ pub fn HistoryPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 let compared = comparison.await;
                 match timeline.await {
-                    Ok(Some(timeline)) => view! { <TimelineView timeline compared/> }.into_any(),
+                    Ok(Some(timeline)) => view! { <TimelineView timeline compared as_of=as_of.get_untracked()/> }.into_any(),
                     Ok(None) => {
                         not_found();
                         view! { <section class="card empty" id="history"><h1>"No such history"</h1><p>"Nothing you can see has this name or id. " <A href="/sharepacks">"See all share packs"</A></p></section> }.into_any()
@@ -54,8 +55,31 @@ pub fn HistoryPage() -> impl IntoView {
 }
 
 #[component]
-fn TimelineView(timeline: Timeline, compared: Result<Option<(i64, i64, Comparison)>, crate::error::PortalError>) -> impl IntoView {
+fn TimelineView(
+    timeline: Timeline,
+    compared: Result<Option<(i64, i64, Comparison)>, crate::error::PortalError>,
+    as_of: Option<String>,
+) -> impl IntoView {
     let what = timeline.kind.words();
+    // "As of": the version in effect at that moment, found from the versions' validity.
+    let moment = as_of.as_deref().and_then(sharepack_engine::history::moment);
+    let in_effect = moment.and_then(|at| {
+        let parse = |text: &str| chrono::DateTime::parse_from_rfc3339(text).ok().map(|time| time.with_timezone(&chrono::Utc));
+        timeline.versions.iter().find(|version| {
+            parse(&version.effective_from).is_some_and(|from| from <= at)
+                && version.effective_to.as_deref().and_then(parse).is_none_or(|to| to > at)
+        })
+    });
+    let as_of_note = as_of.clone().map(|at| {
+        let said = match (moment, in_effect) {
+            (None, _) => format!("`{at}` is not a time like 2026-12-01 or 2026-12-01T14:30:00Z."),
+            (Some(_), None) => format!("As of {at} this {what} did not exist yet."),
+            (Some(_), Some(version)) if version.is_deleted => format!("As of {at} this {what} was deleted (version {}).", version.version),
+            (Some(_), Some(version)) => format!("As of {at} version {} was in effect; it is marked below.", version.version),
+        };
+        view! { <p class="as-of-note" id="as-of" data-version=in_effect.map(|version| version.version)>{said}</p> }
+    });
+    let marked = in_effect.map(|version| version.version);
     let numbers: Vec<i64> = timeline.versions.iter().map(|version| version.version).collect();
     let newest = numbers.first().copied().unwrap_or(1);
     let action = format!("/history/{}/{}", timeline.kind.segment(), timeline.id);
@@ -73,6 +97,7 @@ fn TimelineView(timeline: Timeline, compared: Result<Option<(i64, i64, Compariso
         <section class="card" id="history" data-versions=timeline.versions.len()>
             <h1>{format!("History of {what} ")} <code>{timeline.name.clone()}</code></h1>
             <p class="hint">{format!("{} version{}, newest first. Each says who changed what, when and why.", timeline.versions.len(), if timeline.versions.len() == 1 { "" } else { "s" })}</p>
+            {as_of_note}
             <form method="get" action=action class="compare-form" id="compare">
                 <label>"Compare " <select name="from">{options.clone()(from)}</select></label>
                 <label>" with " <select name="to">{options(to)}</select></label>
@@ -92,9 +117,10 @@ fn TimelineView(timeline: Timeline, compared: Result<Option<(i64, i64, Compariso
         <section class="card" id="timeline">
             <ol class="timeline">
                 {timeline.versions.into_iter().map(|version| view! {
-                    <li data-version=version.version data-current=version.effective_to.is_none().to_string()>
+                    <li data-version=version.version data-current=version.effective_to.is_none().to_string() class:in-effect=marked == Some(version.version)>
                         <div class="timeline-head">
                             <strong>{format!("Version {}", version.version)}</strong>
+                            {(marked == Some(version.version)).then(|| view! { <span class="badge info">"in effect then"</span> })}
                             {version.effective_to.is_none().then(|| view! { <span class="badge ok">"current"</span> })}
                             {version.is_deleted.then(|| view! { <span class="badge failed">"deleted"</span> })}
                             <span class="muted">" " {when(&version.effective_from)} " · " {version.created_by.clone()}</span>

@@ -26,6 +26,9 @@ pub struct UploadView {
     /// What the pack would change in the workspace (valid packs only).
     #[serde(default)]
     pub preview: Option<Preview>,
+    /// Why this upload exists besides someone dropping it (`rollback to version 1`).
+    #[serde(default)]
+    pub note: Option<String>,
 }
 
 /// The plan of a valid pack against the workspace it was checked against.
@@ -80,7 +83,7 @@ pub async fn upload_pack(data: MultipartData) -> Answer<String> {
         let upload = crate::portal::multipart::read_file_field(&mut multipart, portal.limits.max_file_bytes).await?;
         let workspace = portal.workspaces.select(upload.workspace.as_deref(), None).map_err(|unknown| unknown.problem())?;
         let uploads = super::ssr::Uploads::new(portal.store.clone());
-        let id = uploads.ingest(upload, &request.by, &portal.limits, workspace, portal.strict_strategy).await?;
+        let id = uploads.ingest(upload, &request.by, &portal.limits, workspace, portal.strict_strategy, None).await?;
         leptos_axum::redirect(&format!("/uploads/{id}"));
         Ok(id)
     })

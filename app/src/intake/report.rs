@@ -19,6 +19,7 @@ pub fn Report(upload: UploadView, only_errors: Memo<bool>, #[prop(optional)] pla
         <div class="report-file">
             <span class="file-name">{upload.file_name.clone()}</span>
             <span class="muted">{sharepack_engine::error::size(upload.size)} " · uploaded " {upload.uploaded_at.replace('T', " ").replace('Z', " UTC")}</span>
+            {upload.note.clone().map(|note| view! { <p class="as-of-note" id="upload-note">{format!("This is a {note}: the plan below brings the workspace back to that version's state from what it is now. Submit it to have it approved and run like any upload.")}</p> })}
         </div>
     };
     match upload.outcome.clone() {
@@ -413,7 +414,7 @@ fn in_filter(action: ActionKind, filter: Option<&str>) -> bool {
     match filter {
         Some("create") => matches!(action, ActionKind::Create | ActionKind::AddObject | ActionKind::Grant),
         Some("update") => matches!(action, ActionKind::Update | ActionKind::UpdateObject),
-        Some("remove") => matches!(action, ActionKind::RemoveObject | ActionKind::Revoke),
+        Some("remove") => action.is_removal(),
         Some("unchanged") => action == ActionKind::Unchanged,
         _ => true,
     }
@@ -428,6 +429,7 @@ fn action_label(action: ActionKind) -> (&'static str, &'static str) {
         ActionKind::RemoveObject => ("remove", "remove"),
         ActionKind::Grant => ("grant", "create"),
         ActionKind::Revoke => ("revoke", "remove"),
+        ActionKind::Delete => ("delete", "remove"),
         ActionKind::Unchanged => ("unchanged", "unchanged"),
     }
 }

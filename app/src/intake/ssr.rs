@@ -34,6 +34,7 @@ impl Uploads {
         limits: &Limits,
         workspace: &Workspace,
         strict: bool,
+        note: Option<String>,
     ) -> Result<String, Problem> {
         let id = uuid::Uuid::now_v7();
         let size = file.bytes.as_ref().map(|bytes| bytes.len() as u64).unwrap_or(0);
@@ -64,10 +65,11 @@ impl Uploads {
             sharepack_engine::access::resources::check_owners(&self.store, by, &workspace.url, intake).await?;
         }
         let preview = match &outcome {
-            Outcome::Read(intake) if intake.is_valid() => Some(preview(intake, workspace, strict).await),
+            Outcome::Read(intake) if intake.is_valid() => Some(preview(&self.store, intake, workspace, strict).await?),
             _ => None,
         };
         let view = UploadView {
+            note,
             preview,
             id: id.to_string(),
             file_name: file.file_name,
@@ -108,14 +110,20 @@ impl Uploads {
 }
 
 /// Plans a valid pack against the workspace: what the page shows before anything happens.
-async fn preview(intake: &sharepack_engine::intake::Intake, workspace: &Workspace, strict: bool) -> Preview {
+async fn preview(
+    store: &sharepack_engine::store::Store,
+    intake: &sharepack_engine::intake::Intake,
+    workspace: &Workspace,
+    strict: bool,
+) -> Result<Preview, StoreError> {
     let known = intake.findings.len();
-    let run = sharepack_engine::plan::dry_run(intake.clone(), &workspace.client, PlanOptions { strict }).await;
+    let provisioned = sharepack_engine::apply::provisioned::of_intake(store, &workspace.url, intake).await?;
+    let run = sharepack_engine::plan::dry_run(intake.clone(), &workspace.client, PlanOptions { strict }, provisioned).await;
     let findings = match &run.plan {
         Some(plan) => plan.findings.clone(),
         None => run.findings.iter().skip(known).cloned().collect(),
     };
-    Preview {
+    Ok(Preview {
         workspace_name: workspace.name.clone(),
         workspace_url: workspace.url.clone(),
         sandbox: workspace.is_sandbox,
@@ -126,7 +134,7 @@ async fn preview(intake: &sharepack_engine::intake::Intake, workspace: &Workspac
         story: run.plan.as_ref().map(|plan| plan.story.clone()).unwrap_or_default(),
         actions: run.plan.map(|plan| plan.actions).unwrap_or_default(),
         findings,
-    }
+    })
 }
 
 /// The YAML lines that findings point at, so the page can show them in place.
@@ -172,6 +180,7 @@ pub async fn submit_upload(id: String, confirm_removals: bool) -> Result<String,
         options: PlanOptions { strict: portal.strict_strategy },
         compensate_new: portal.apply.compensate_new,
         policy: &portal.approvals,
+        note: view.note.clone(),
     };
     match apply::submit(&portal.store, &portal.queue, submission).await {
         Ok(submitted) => match (submitted.run_id, submitted.claim) {

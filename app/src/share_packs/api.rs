@@ -2,7 +2,7 @@
 
 use crate::error::Answer;
 use leptos::prelude::*;
-pub use sharepack_engine::views::{RunSummary, SharePackRow, SharePackView, UploadSummary};
+pub use sharepack_engine::views::{RunSummary, SharePackView, UploadSummary};
 
 #[server(name = GetSharePack, prefix = "/api", endpoint = "get_share_pack")]
 pub async fn get_share_pack(id: String) -> Answer<Option<SharePackView>> {
@@ -14,11 +14,30 @@ pub async fn get_share_pack(id: String) -> Answer<Option<SharePackView>> {
     .await
 }
 
-#[server(name = ListSharePacks, prefix = "/api", endpoint = "list_share_packs")]
-pub async fn list_share_packs() -> Answer<Vec<SharePackRow>> {
+/// Rolls the pack back to `version`: that version's file becomes an upload planned afresh
+/// against the workspace as it is now, shown on the intake page like any upload (with why),
+/// then submitted, approved and run like any other.
+#[server(name = RollbackPack, prefix = "/api", endpoint = "rollback_pack")]
+pub async fn rollback_pack(id: String, version: i64) -> Answer<String> {
     crate::portal::answer(async move {
-        let request = crate::portal::request()?;
-        sharepack_engine::views::share_pack_rows(&request.portal.store, &request.by).await
+        use crate::portal::{parse_id, request};
+        use sharepack_engine::error::Problem;
+        let request = request()?;
+        let portal = &request.portal;
+        portal.throttle.admit(&request.by)?;
+        let share_pack_id = parse_id(&id).ok_or_else(|| Problem::not_found("share pack", &id))?;
+        let source = sharepack_engine::apply::rollback::source(&portal.store, &request.by, share_pack_id, version).await?;
+        let workspace = portal.workspaces.select(Some(&source.workspace_url), None).map_err(|unknown| unknown.problem())?;
+        let file = crate::portal::multipart::ReceivedFile {
+            file_name: source.file_name,
+            named: true,
+            bytes: Ok(source.bytes),
+            workspace: Some(source.workspace_url.clone()),
+        };
+        let uploads = crate::intake::ssr::Uploads::new(portal.store.clone());
+        let upload = uploads.ingest(file, &request.by, &portal.limits, workspace, false, Some(source.note)).await?;
+        leptos_axum::redirect(&format!("/uploads/{upload}"));
+        Ok(upload)
     })
     .await
 }

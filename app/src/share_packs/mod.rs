@@ -5,6 +5,7 @@ pub mod api;
 use crate::components::{not_found, when, StatusBadge};
 use api::*;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
@@ -32,6 +33,7 @@ pub fn SharePackPage() -> impl IntoView {
 #[component]
 fn SharePackBody(pack: SharePackView) -> impl IntoView {
     let pack_id = pack.id.clone();
+    let (may_submit, applied) = (pack.may_submit, pack.applied);
     view! {
         <section class="card" id="share-pack" data-status=pack.status.as_str()>
             <div class="section-head">
@@ -45,7 +47,8 @@ fn SharePackBody(pack: SharePackView) -> impl IntoView {
                 <dt>"Workspace"</dt><dd><code>{pack.workspace_url.clone()}</code></dd>
                 <dt>"Requested by"</dt><dd>{pack.requested_by.clone()}</dd>
                 <dt>"Last change"</dt><dd>{when(&pack.updated_at)} " · " <A href=format!("/history/sharepacks/{}", pack.id) attr:id="pack-history">"history"</A>
-                    " · " <a href=format!("/workflow/sharepacks/{}/export", pack.id) id="pack-export" download="">"export as Excel"</a></dd>
+                    " · " <a href=format!("/workflow/sharepacks/{}/export", pack.id) id="pack-export" download="">"export as Excel"</a>
+                    " · " <a href=format!("/workflow/sharepacks/{}/export?format=yaml", pack.id) id="pack-export-yaml" download="">"as YAML"</a></dd>
             </dl>
         </section>
         <section class="card" id="runs">
@@ -73,55 +76,30 @@ fn SharePackBody(pack: SharePackView) -> impl IntoView {
             <p class="hint">"Each upload of this project's pack is a version; runs apply one version. Drafts did not pass validation: they are kept beside the pack and never replace what was applied."</p>
             <div class="table-wrap">
                 <table class="grid">
-                    <thead><tr><th>"Version"</th><th>"File"</th><th>"Format"</th><th>"Uploaded"</th></tr></thead>
+                    <thead><tr><th>"Version"</th><th>"File"</th><th>"Format"</th><th>"Uploaded"</th><th>""</th></tr></thead>
                     <tbody>
-                        {pack.uploads.into_iter().map(move |upload| view! {
-                            <tr data-version=upload.version data-draft=upload.draft.to_string()>
-                                <td>{upload.version} {upload.draft.then(|| view! { <span class="badge draft">"draft"</span> })}</td>
-                                <td class="wrap"><a href=format!("/workflow/sharepacks/{}/uploads/{}", pack_id, upload.version) download="">{upload.file_name}</a></td>
-                                <td>{upload.format}</td><td>{when(&upload.uploaded_at)}</td>
-                            </tr>
+                        {pack.uploads.into_iter().map(move |upload| {
+                            // Any version a run applied, other than the one in effect, can be gone back to.
+                            let rollback = (may_submit && upload.applied && applied != Some(upload.version)).then(|| view! {
+                                <form method="post" action=RollbackPack::url() class="inline-form rollback-form">
+                                    <input type="hidden" name="id" value=pack_id.clone()/>
+                                    <input type="hidden" name="version" value=upload.version/>
+                                    <button type="submit" class="button rollback" title="See the plan that brings the workspace back to this version, then submit it">{format!("Roll back to version {}", upload.version)}</button>
+                                </form>
+                            });
+                            view! {
+                                <tr data-version=upload.version data-draft=upload.draft.to_string() data-applied=upload.applied.to_string()>
+                                    <td data-label="Version">{upload.version} {upload.draft.then(|| view! { <span class="badge draft">"draft"</span> })}
+                                        {(applied == Some(upload.version)).then(|| view! { " " <span class="badge ok">"in effect"</span> })}</td>
+                                    <td data-label="File" class="wrap"><a href=format!("/workflow/sharepacks/{}/uploads/{}", pack_id, upload.version) download="">{upload.file_name}</a></td>
+                                    <td data-label="Format">{upload.format}</td><td data-label="Uploaded">{when(&upload.uploaded_at)}</td>
+                                    <td>{rollback}</td>
+                                </tr>
+                            }
                         }).collect_view()}
                     </tbody>
                 </table>
             </div>
         </section>
-    }
-}
-
-#[component]
-pub fn SharePacksPage() -> impl IntoView {
-    let rows = Resource::new_blocking(|| (), |_| list_share_packs());
-    view! {
-        <section class="intro"><h1>"Share packs"</h1><p class="lead">"Every share pack submitted on this portal, the most recently changed first."</p></section>
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match rows.await {
-                    Ok(rows) if rows.is_empty() => view! { <section class="card empty" id="share-packs"><p>"No share pack has been submitted yet. " <A href="/">"Validate one"</A></p></section> }.into_any(),
-                    Ok(rows) => view! {
-                        <section class="card" id="share-packs">
-                            <div class="table-wrap">
-                                <table class="grid">
-                                    <thead><tr><th>"Share pack"</th><th>"Project"</th><th>"Status"</th><th>"Strategy"</th><th>"Requested by"</th><th>"Last change"</th></tr></thead>
-                                    <tbody>
-                                        {rows.into_iter().map(|row| view! {
-                                            <tr>
-                                                <td class="name"><A href=format!("/sharepacks/{}", row.id)>{row.name}</A></td>
-                                                <td class="wrap">{row.project}</td>
-                                                <td><StatusBadge status=row.status.as_str() tone=row.status.tone()/></td>
-                                                <td>{row.strategy.map(|s| s.as_str()).unwrap_or("")}</td>
-                                                <td class="wrap">{row.requested_by}</td>
-                                                <td>{when(&row.updated_at)}</td>
-                                            </tr>
-                                        }).collect_view()}
-                                    </tbody>
-                                </table>
-                            </div>
-                        </section>
-                    }.into_any(),
-                    Err(error) => view! { <section class="card alert"><p>{error.to_string()}</p></section> }.into_any(),
-                }
-            })}
-        </Suspense>
     }
 }

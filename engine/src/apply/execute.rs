@@ -79,6 +79,17 @@ pub async fn execute(work: &Work, client: &WorkspaceClient, resumed: bool) -> Re
             }));
             client.update_share_permissions(share, &changes).await.map(|_| Effect::default())
         }
+        // Already gone is done: a resumed delete, or someone removed it by hand.
+        Work::DeleteShare { name } => gone(client.delete_share(name).await),
+        Work::DeleteRecipient { name } => gone(client.delete_recipient(name).await),
+    }
+}
+
+fn gone(result: Result<(), ApiError>) -> Result<Effect, ApiError> {
+    match result {
+        Ok(()) => Ok(Effect::default()),
+        Err(error) if error.kind == ErrorKind::NotFound => Ok(Effect::default()),
+        Err(error) => Err(error),
     }
 }
 

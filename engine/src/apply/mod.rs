@@ -12,6 +12,8 @@ pub mod control;
 pub mod execute;
 pub mod keys;
 pub mod orchestrator;
+pub mod provisioned;
+pub mod rollback;
 pub mod steps;
 pub mod submit;
 

@@ -14,7 +14,7 @@ use crate::databricks::workspaces::{Workspace, Workspaces};
 use crate::identity::Actor;
 use crate::intake::{read_pack, Limits};
 use crate::model::{name_key, SharePack};
-use crate::plan::{self, Plan, PlanOptions};
+use crate::plan::{self, ActionKind, Plan, PlanOptions, ResourceType};
 use crate::queue::JobError;
 use crate::records::{AuditAction, PackStatus, RunStatus, SharePackRecord, StepStatus};
 use crate::store::{AskAgain, AuditEntry, Change, Entity, Run, StepRecord, Store, StoreError};
@@ -193,7 +193,8 @@ impl Orchestrator {
     /// saying what changed.
     async fn prepare(&self, run: &Run, pack: &SharePack, workspace: &Workspace) -> Result<Prepared, JobError> {
         self.store.set_progress(run.id, "Re-reading the workspace").await?;
-        let snapshot = match plan::read::read(&workspace.client, pack).await {
+        let provisioned = super::provisioned::provisioned(&self.store, &run.workspace_url, pack).await?;
+        let snapshot = match plan::read::read(&workspace.client, pack, provisioned).await {
             Ok(snapshot) => snapshot,
             Err(error) if error.kind.is_transient() => {
                 return Err(JobError::Retryable(format!("The workspace could not be read: {error}")));
@@ -350,13 +351,26 @@ impl Orchestrator {
             self.write_if_changed(Entity::Share, keys::share(&run.workspace_url, &share.name), &name_key(&share.name), data, &change)
                 .await?;
         }
+        let plan: Option<Plan> =
+            self.store.load_run(run.id).await?.and_then(|now| now.plan).and_then(|plan| serde_json::from_value(plan).ok());
+        // What the run deleted is deleted in history too (its versions stay; a retried record
+        // step finds nothing current and writes nothing).
+        let deleted =
+            plan.iter().flat_map(|plan| &plan.actions).filter(|action| action.action == ActionKind::Delete && run.confirm_removals);
+        for action in deleted {
+            let (entity, key) = match action.resource_type {
+                ResourceType::Share => (Entity::Share, keys::share(&run.workspace_url, &action.name)),
+                _ => (Entity::Recipient, keys::recipient(&run.workspace_url, &action.name)),
+            };
+            if self.store.current(entity, key).await?.is_some() {
+                self.store.delete(entity, key, &change).await?;
+            }
+        }
         // The actions go to the audit trail once, in one transaction with a marker, so a
         // retried record step does not write them again.
         if self.store.audit_has(run.correlation_id, AuditAction::ActionsRecorded).await? {
             return Ok(());
         }
-        let plan: Option<Plan> =
-            self.store.load_run(run.id).await?.and_then(|now| now.plan).and_then(|plan| serde_json::from_value(plan).ok());
         let actions: Vec<_> =
             plan.iter().flat_map(|plan| plan.changes()).filter(|action| !action.needs_confirmation || run.confirm_removals).collect();
         let entities: Vec<String> = actions.iter().map(|action| format!("{:?}", action.resource_type).to_lowercase()).collect();

@@ -40,6 +40,14 @@ pub enum Work {
         grant: Vec<String>,
         revoke: Vec<String>,
     },
+    /// A share the pack no longer lists, with its objects and grants.
+    DeleteShare {
+        name: String,
+    },
+    /// A recipient the pack no longer lists.
+    DeleteRecipient {
+        name: String,
+    },
     Record,
 }
 
@@ -53,6 +61,8 @@ impl Work {
             Work::UpdateShare { .. } => "update_share",
             Work::ShareObjects { .. } => "share_objects",
             Work::Grants { .. } => "grants",
+            Work::DeleteShare { .. } => "delete_share",
+            Work::DeleteRecipient { .. } => "delete_recipient",
             Work::Record => "record",
         }
     }
@@ -65,7 +75,9 @@ impl Work {
             Work::CreateShare { .. } | Work::UpdateShare { .. } => 2,
             Work::ShareObjects { .. } => 3,
             Work::Grants { .. } => 4,
-            Work::Record => 5,
+            // After the grants: what goes is no longer granted by anything that stays.
+            Work::DeleteShare { .. } | Work::DeleteRecipient { .. } => 5,
+            Work::Record => 6,
         }
     }
 
@@ -96,6 +108,8 @@ impl Work {
                 }
                 format!("Share {share}: {}", parts.join("; "))
             }
+            Work::DeleteShare { name } => format!("Delete share {name}"),
+            Work::DeleteRecipient { name } => format!("Delete recipient {name}"),
             Work::Record => "Record the result".into(),
         }
     }
@@ -105,7 +119,11 @@ impl Work {
         match self {
             Work::Resolve | Work::Record => String::new(),
             Work::CreateRecipient { recipient } => recipient["name"].as_str().unwrap_or_default().to_string(),
-            Work::UpdateRecipient { name, .. } | Work::CreateShare { name, .. } | Work::UpdateShare { name, .. } => name.clone(),
+            Work::UpdateRecipient { name, .. }
+            | Work::CreateShare { name, .. }
+            | Work::UpdateShare { name, .. }
+            | Work::DeleteShare { name }
+            | Work::DeleteRecipient { name } => name.clone(),
             Work::ShareObjects { share, .. } | Work::Grants { share, .. } => share.clone(),
         }
     }
@@ -175,6 +193,10 @@ pub fn steps(plan: &Plan, confirm_removals: bool) -> Vec<WorkStep> {
             }
             (ResourceType::Grant, ActionKind::Grant) => grants.entry(share).or_default().0.push(action.name.clone()),
             (ResourceType::Grant, ActionKind::Revoke) if confirm_removals => grants.entry(share).or_default().1.push(action.name.clone()),
+            (ResourceType::Share, ActionKind::Delete) if confirm_removals => works.push(Work::DeleteShare { name: action.name.clone() }),
+            (ResourceType::Recipient, ActionKind::Delete) if confirm_removals => {
+                works.push(Work::DeleteRecipient { name: action.name.clone() })
+            }
             _ => {}
         }
     }
@@ -213,7 +235,7 @@ mod tests {
             reason: String::new(),
             location: String::new(),
             at: Location::file(),
-            needs_confirmation: matches!(action, ActionKind::RemoveObject | ActionKind::Revoke),
+            needs_confirmation: action.is_removal(),
             payload,
         }
     }

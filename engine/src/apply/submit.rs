@@ -36,6 +36,8 @@ pub struct Submission<'a> {
     pub compensate_new: bool,
     /// Which plans wait for approval before they are queued.
     pub policy: &'a Policy,
+    /// Why, besides the upload itself (`rollback to version 1`), for the history and the trail.
+    pub note: Option<String>,
 }
 
 /// What became of a submission.
@@ -149,7 +151,8 @@ pub async fn submit(store: &Store, queue: &Queue, submission: Submission<'_>) ->
     let current = store.share_pack(share_pack_id).await?;
     let name = current.as_ref().map(|current| current.name.clone()).unwrap_or_else(|| share_pack_name(named_by, now));
     let parsed = serde_json::to_value(&intake.pack).unwrap_or_default();
-    let outcome = dry_run(intake, &workspace.client, submission.options).await;
+    let provisioned = super::provisioned::of_intake(store, &workspace.url, &intake).await?;
+    let outcome = dry_run(intake, &workspace.client, submission.options, provisioned).await;
     let mut submitted = Submitted {
         share_pack_id,
         share_pack_name: name.clone(),
@@ -186,7 +189,10 @@ pub async fn submit(store: &Store, queue: &Queue, submission: Submission<'_>) ->
         business_line: meta.as_ref().map(|m| m.business_line.clone()),
         project_name: meta.as_ref().map(|m| m.project_name.clone()),
     };
-    let reason = format!("upload {upload} ({})", submission.file_name);
+    let reason = match &submission.note {
+        Some(note) => format!("upload {upload} ({}): {note}", submission.file_name),
+        None => format!("upload {upload} ({})", submission.file_name),
+    };
     // A refused upload is kept as a file version (a draft beside the pack), but it never
     // replaces a version that was submitted, nor its status: the pack stays what was last
     // applied (or is being applied), and those polling it must not see a run vanish.

@@ -113,7 +113,7 @@ impl Policy {
     /// What `plan` needs, for a pack of `business_line` going to `workspace_url`.
     pub fn requirement(&self, plan: &Plan, business_line: &str, workspace_url: &str) -> Requirement {
         let rule = self.rule(business_line, workspace_url);
-        let removals = plan.actions.iter().filter(|action| matches!(action.action, ActionKind::RemoveObject | ActionKind::Revoke)).count();
+        let removals = plan.actions.iter().filter(|action| action.action.is_removal()).count();
         let external: Vec<&str> = plan
             .actions
             .iter()

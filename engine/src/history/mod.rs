@@ -104,6 +104,10 @@ pub struct Comparison {
 }
 
 pub mod access;
+mod lists;
+#[cfg(feature = "queue")]
+pub use lists::{list, share_packs};
+pub use lists::{Filter, ListPage, ListRow, PackFilter, PackPage, PackRow};
 #[cfg(feature = "queue")]
 pub mod export;
 #[cfg(feature = "queue")]
@@ -150,148 +154,4 @@ mod tests {
             assert_eq!(Kind::parse(kind.segment()), Some(kind));
         }
     }
-}
-
-/// A share pack in a list (`GET /workflow/sharepacks`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct PackRow {
-    pub id: String,
-    pub name: String,
-    pub project: String,
-    pub business_line: String,
-    pub status: String,
-    pub strategy: Option<String>,
-    pub requested_by: String,
-    pub version: i64,
-    /// When this version took effect (RFC 3339).
-    pub effective_from: String,
-}
-
-/// A page of share packs; `next_cursor` asks for the next.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct PackPage {
-    pub share_packs: Vec<PackRow>,
-    pub next_cursor: Option<String>,
-}
-
-/// The page's filters as text, as a query string has them.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct PackFilter {
-    #[serde(default)]
-    pub q: Option<String>,
-    #[serde(default)]
-    pub business_line: Option<String>,
-    #[serde(default)]
-    pub status: Option<String>,
-    #[serde(default)]
-    pub created_by: Option<String>,
-    #[serde(default)]
-    pub changed_since: Option<String>,
-    #[serde(default)]
-    pub as_of: Option<String>,
-    #[serde(default)]
-    pub cursor: Option<String>,
-    #[serde(default)]
-    pub limit: Option<String>,
-}
-
-#[cfg(feature = "queue")]
-pub async fn share_packs(
-    store: &crate::store::Store,
-    by: &crate::access::Principal,
-    filter: &PackFilter,
-) -> Result<PackPage, crate::error::Problem> {
-    use crate::error::Problem;
-    by.require(crate::access::Act::Read, None)?;
-    let located = |code: &str, message: String, field: &str| Problem::invalid(code, message).at(field);
-    let text = |value: &Option<String>| value.as_deref().map(str::trim).filter(|value| !value.is_empty()).map(str::to_string);
-    let time = |value: &Option<String>, field: &str| -> Result<Option<chrono::DateTime<chrono::Utc>>, Problem> {
-        text(value)
-            .map(|value| {
-                moment(&value).ok_or_else(|| {
-                    located(
-                        "time_invalid",
-                        format!("`{}` is not a time like 2026-12-01 or 2026-12-01T14:30:00Z", value.chars().take(40).collect::<String>()),
-                        field,
-                    )
-                })
-            })
-            .transpose()
-    };
-    let status = match text(&filter.status) {
-        Some(status) => Some(status.to_uppercase().parse::<crate::records::PackStatus>().map_err(|_| {
-            located(
-                "status_invalid",
-                format!(
-                    "`{}` is not a share-pack status (IN_PROGRESS, COMPLETED, FAILED, CANCELLED, VALIDATION_FAILED)",
-                    status.chars().take(30).collect::<String>()
-                ),
-                "status",
-            )
-        })?),
-        None => None,
-    };
-    let limit = match text(&filter.limit) {
-        Some(limit) => limit.parse::<u32>().map_err(|_| located("limit_invalid", format!("`{limit}` is not a number of rows"), "limit"))?,
-        None => 50,
-    }
-    .clamp(1, 1000);
-    // The cursor is the last row's id and name, as the previous page gave it.
-    let after = match text(&filter.cursor) {
-        Some(cursor) => {
-            let (id, name) =
-                cursor.split_once('.').ok_or_else(|| located("cursor_invalid", "The cursor is not one this API gave".into(), "cursor"))?;
-            let id =
-                uuid::Uuid::parse_str(id).map_err(|_| located("cursor_invalid", "The cursor is not one this API gave".into(), "cursor"))?;
-            let name = percent_decode(name);
-            Some((name, id))
-        }
-        None => None,
-    };
-    let listing = crate::store::PackListing {
-        search: text(&filter.q),
-        business_line: text(&filter.business_line),
-        status: status.map(|status| status.as_str().to_string()),
-        created_by: text(&filter.created_by),
-        changed_since: time(&filter.changed_since, "changed_since")?,
-        as_of: time(&filter.as_of, "as_of")?,
-        after,
-        limit: limit + 1,
-    };
-    let mut versions = store.share_pack_page(&by.visibility(), &listing).await?;
-    let more = versions.len() > limit as usize;
-    versions.truncate(limit as usize);
-    let next_cursor = if more { versions.last().map(|last| format!("{}.{}", last.key, percent_encode(&last.name))) } else { None };
-    let share_packs = versions
-        .into_iter()
-        .map(|version| {
-            let field = |name: &str| version.data[name].as_str().unwrap_or_default().to_string();
-            PackRow {
-                id: version.key.to_string(),
-                name: version.name.clone(),
-                project: field("project_name"),
-                business_line: field("business_line"),
-                status: field("status"),
-                strategy: version.data["strategy"].as_str().filter(|strategy| !strategy.is_empty()).map(str::to_string),
-                requested_by: field("requested_by"),
-                version: version.version,
-                effective_from: version.effective_from.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-            }
-        })
-        .collect();
-    Ok(PackPage { share_packs, next_cursor })
-}
-
-/// Names in cursors: only what a URL keeps as is stays as is.
-#[cfg(feature = "queue")]
-fn percent_encode(text: &str) -> String {
-    const KEEP: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'~');
-    percent_encoding::utf8_percent_encode(text, KEEP).to_string()
-}
-
-#[cfg(feature = "queue")]
-fn percent_decode(text: &str) -> String {
-    percent_encoding::percent_decode_str(text).decode_utf8_lossy().into_owned()
 }

@@ -29,6 +29,7 @@ pub fn plan(pack: &SharePack, snapshot: &Snapshot, options: PlanOptions) -> Plan
     for share in &pack.shares {
         planner.share(share);
     }
+    planner.retire(pack);
     planner.limits(pack);
     let summary = summarize(&planner.actions);
     let story = story(pack, &planner.actions);
@@ -120,7 +121,7 @@ impl Planner<'_> {
         payload: Value,
     ) {
         let Target { resource_type, name, share } = target;
-        let needs_confirmation = matches!(action, ActionKind::RemoveObject | ActionKind::Revoke);
+        let needs_confirmation = action.is_removal();
         self.actions.push(Action {
             action,
             resource_type,
@@ -374,6 +375,64 @@ impl Planner<'_> {
         }
     }
 
+    /// What an earlier version of the pack made and this one no longer lists is deleted, like any
+    /// removal once confirmed, unless another share pack still uses it (then it is kept, and the
+    /// plan names who uses it). A share goes with its objects and grants; a token recipient's
+    /// credentials cannot be brought back, which the plan says.
+    fn retire(&mut self, pack: &SharePack) {
+        let listed: BTreeSet<String> = pack.shares.iter().map(|share| name_key(&share.name)).collect();
+        for (name, users) in &self.snapshot.provisioned.shares {
+            let Some(state) = self.snapshot.shares.get(name).filter(|_| !listed.contains(name)) else { continue };
+            if !users.is_empty() {
+                self.findings.push(Finding::info(
+                    "kept_in_use",
+                    Location::file(),
+                    format!("Share {name} is no longer listed, but {} still list it, so it is kept", users.join(", ")),
+                ));
+                continue;
+            }
+            let (objects, grants) = (state.info.objects.len(), state.grants.len());
+            self.push(
+                ActionKind::Delete,
+                Target { resource_type: ResourceType::Share, name, share: None },
+                format!(
+                    "an earlier version of this pack made it and this one no longer lists it: the share goes with its {} and {}",
+                    count(objects, "object"),
+                    count(grants, "grant")
+                ),
+                Location::file(),
+                Vec::new(),
+                Value::Null,
+            );
+        }
+        let listed: BTreeSet<String> = pack.recipients.iter().map(|recipient| name_key(&recipient.name)).collect();
+        for (name, users) in &self.snapshot.provisioned.recipients {
+            let Some(existing) = self.snapshot.recipients.get(name).filter(|_| !listed.contains(name)) else { continue };
+            if !users.is_empty() {
+                self.findings.push(Finding::info(
+                    "kept_in_use",
+                    Location::file(),
+                    format!("Recipient {name} is no longer listed, but {} still use it, so it is kept", users.join(", ")),
+                ));
+                continue;
+            }
+            let token = existing.authentication_type.as_deref().is_some_and(|kind| kind.eq_ignore_ascii_case("TOKEN"));
+            let reason = if token {
+                "an earlier version of this pack made it and this one no longer lists it; its activation link and credentials cannot be restored (making it again issues new ones)"
+            } else {
+                "an earlier version of this pack made it and this one no longer lists it"
+            };
+            self.push(
+                ActionKind::Delete,
+                Target { resource_type: ResourceType::Recipient, name, share: None },
+                reason,
+                Location::file(),
+                Vec::new(),
+                json!({"authentication_type": existing.authentication_type}),
+            );
+        }
+    }
+
     /// The object exists in the catalog with the declared type.
     fn preflight_object(&mut self, object: &DataObject, desired: &SharedObject) {
         let found = self.snapshot.catalog.get(&desired.name);
@@ -599,7 +658,7 @@ fn summarize(actions: &[Action]) -> Summary {
         match action.action {
             ActionKind::Create | ActionKind::AddObject | ActionKind::Grant => summary.create += 1,
             ActionKind::Update | ActionKind::UpdateObject => summary.update += 1,
-            ActionKind::RemoveObject | ActionKind::Revoke => summary.remove += 1,
+            ActionKind::RemoveObject | ActionKind::Revoke | ActionKind::Delete => summary.remove += 1,
             ActionKind::Unchanged => summary.unchanged += 1,
         }
         summary
@@ -635,6 +694,15 @@ fn story(pack: &SharePack, actions: &[Action]) -> Vec<String> {
     }
     for action in actions.iter().filter(|a| a.resource_type == ResourceType::Recipient && a.action == ActionKind::Create) {
         lines.push(format!("New recipient {} is created", action.name));
+    }
+    for action in actions.iter().filter(|a| a.action == ActionKind::Delete) {
+        lines.push(match action.resource_type {
+            ResourceType::Share => format!("Share {} is deleted, no longer listed (once you confirm)", action.name),
+            _ if action.payload["authentication_type"].as_str().is_some_and(|kind| kind.eq_ignore_ascii_case("TOKEN")) => {
+                format!("Recipient {} is deleted, no longer listed (once you confirm); its credentials cannot be restored", action.name)
+            }
+            _ => format!("Recipient {} is deleted, no longer listed (once you confirm)", action.name),
+        });
     }
     if lines.is_empty() {
         lines.push("Nothing changes: the workspace already matches the pack".into());
@@ -703,6 +771,15 @@ pub fn apply(snapshot: &Snapshot, pack: &SharePack, plan: &Plan, confirmed: bool
             }
             (ResourceType::Grant, ActionKind::Revoke) if confirmed => {
                 if let Some(state) = next.shares.get_mut(&share) {
+                    state.grants.remove(&action.name);
+                }
+            }
+            (ResourceType::Share, ActionKind::Delete) if confirmed => {
+                next.shares.remove(&action.name);
+            }
+            (ResourceType::Recipient, ActionKind::Delete) if confirmed => {
+                next.recipients.remove(&action.name);
+                for state in next.shares.values_mut() {
                     state.grants.remove(&action.name);
                 }
             }

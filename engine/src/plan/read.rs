@@ -2,14 +2,14 @@
 //! needs. Tables are listed per schema (one call per page), not looked up one by one, so a pack
 //! of thousands of objects costs a handful of calls.
 
-use super::snapshot::{Metastore, ShareState, Snapshot};
+use super::snapshot::{Metastore, Provisioned, ShareState, Snapshot};
 use crate::databricks::client::WorkspaceClient;
 use crate::databricks::error::{ApiError, ErrorKind};
 use crate::model::{name_key, DataObjectType, SharePack};
 use std::collections::BTreeSet;
 
-/// Reads what `pack` names from the workspace.
-pub async fn read(client: &WorkspaceClient, pack: &SharePack) -> Result<Snapshot, ApiError> {
+/// Reads what `pack` names from the workspace, and what earlier versions of it made.
+pub async fn read(client: &WorkspaceClient, pack: &SharePack, provisioned: Provisioned) -> Result<Snapshot, ApiError> {
     let mut snapshot = Snapshot::default();
     let summary = client.metastore_summary().await?;
     let all_recipients = client.list_recipients().await?;
@@ -20,14 +20,16 @@ pub async fn read(client: &WorkspaceClient, pack: &SharePack) -> Result<Snapshot
         recipient_count: all_recipients.len(),
         share_count: all_shares.len(),
     };
-    let named: BTreeSet<String> = pack.recipients.iter().map(|r| name_key(&r.name)).collect();
+    let mut named: BTreeSet<String> = pack.recipients.iter().map(|r| name_key(&r.name)).collect();
+    named.extend(provisioned.recipients.keys().cloned());
     for recipient in all_recipients.into_iter().filter(|r| named.contains(&name_key(&r.name))) {
         snapshot.recipients.insert(name_key(&recipient.name), recipient);
     }
     let existing: BTreeSet<String> = all_shares.iter().map(|share| name_key(&share.name)).collect();
-    for share in &pack.shares {
-        let key = name_key(&share.name);
-        if share.name.is_empty() || !existing.contains(&key) {
+    let mut shares: BTreeSet<String> = pack.shares.iter().map(|share| name_key(&share.name)).filter(|name| !name.is_empty()).collect();
+    shares.extend(provisioned.shares.keys().cloned());
+    for key in shares {
+        if !existing.contains(&key) {
             continue;
         }
         let info = client.get_share(&key, true).await?;
@@ -74,6 +76,7 @@ pub async fn read(client: &WorkspaceClient, pack: &SharePack) -> Result<Snapshot
             Err(error) => return Err(error),
         }
     }
+    snapshot.provisioned = provisioned;
     Ok(snapshot)
 }
 
@@ -91,13 +94,18 @@ pub struct DryRun {
 
 /// Intake, then the workspace, then the plan. A pack with errors is not planned; a workspace
 /// that cannot be read keeps the declared strategy and blocks the plan, saying why.
-pub async fn dry_run(intake: crate::intake::Intake, client: &WorkspaceClient, options: super::PlanOptions) -> DryRun {
+pub async fn dry_run(
+    intake: crate::intake::Intake,
+    client: &WorkspaceClient,
+    options: super::PlanOptions,
+    provisioned: Provisioned,
+) -> DryRun {
     let mut findings = intake.findings.clone();
     let Some(pack) = intake.pack.filter(|_| !findings.iter().any(crate::finding::Finding::is_error)) else {
         return DryRun { declared: None, strategy: None, plan: None, findings, snapshot: None };
     };
     let declared = pack.metadata.strategy;
-    match read(client, &pack).await {
+    match read(client, &pack, provisioned).await {
         Ok(snapshot) => {
             let plan = super::plan(&pack, &snapshot, options);
             findings.extend(plan.findings.iter().cloned());

@@ -26,6 +26,15 @@ pub struct Metastore {
     pub share_count: usize,
 }
 
+/// What the share pack's earlier versions made in this workspace (lowercase names), each with
+/// the other share packs that still use it: a version that no longer lists one retires it,
+/// unless another pack uses it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Provisioned {
+    pub recipients: BTreeMap<String, Vec<String>>,
+    pub shares: BTreeMap<String, Vec<String>>,
+}
+
 /// The workspace as the planner sees it. Keys are lowercase names, as Databricks compares them.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Snapshot {
@@ -35,6 +44,8 @@ pub struct Snapshot {
     /// (`MANAGED`, `VIEW`, ... for tables; `SCHEMA` for schemas).
     pub catalog: BTreeMap<String, String>,
     pub metastore: Metastore,
+    /// What earlier versions of the pack made (read from Sharepack's history, not the workspace).
+    pub provisioned: Provisioned,
 }
 
 impl Snapshot {

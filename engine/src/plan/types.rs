@@ -16,7 +16,17 @@ pub enum ActionKind {
     RemoveObject,
     Grant,
     Revoke,
+    /// A recipient or share an earlier version of the pack made and this one no longer lists.
+    Delete,
     Unchanged,
+}
+
+impl ActionKind {
+    /// Removals take something away from someone: they need the submitter's confirmation and,
+    /// by default, an approval.
+    pub fn is_removal(self) -> bool {
+        matches!(self, ActionKind::RemoveObject | ActionKind::Revoke | ActionKind::Delete)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

@@ -49,7 +49,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action, for reading column values back.
-    pub const ALL: [AuditAction; 30] = [
+    pub const ALL: [AuditAction; 31] = [
         AuditAction::RunSubmitted,
         AuditAction::RunCancelRequested,
         AuditAction::RunRetried,
@@ -79,6 +79,7 @@ impl AuditAction {
         AuditAction::Applied(ActionKind::RemoveObject),
         AuditAction::Applied(ActionKind::Grant),
         AuditAction::Applied(ActionKind::Revoke),
+        AuditAction::Applied(ActionKind::Delete),
         AuditAction::Applied(ActionKind::Unchanged),
     ];
 
@@ -115,6 +116,7 @@ impl AuditAction {
                 ActionKind::RemoveObject => "remove_object",
                 ActionKind::Grant => "grant",
                 ActionKind::Revoke => "revoke",
+                ActionKind::Delete => "delete",
                 ActionKind::Unchanged => "unchanged",
             },
         }

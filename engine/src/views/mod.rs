@@ -15,12 +15,12 @@ pub use approval::{ApprovalRow, ApprovalView, Approvals, DecisionView, PlanChang
 pub use audit::audit;
 pub use audit::{AuditEntryView, AuditFilter, AuditPage};
 pub use run::{EventView, RunView, StepView};
-pub use share_pack::{PackProgress, RunSummary, SharePackRow, SharePackView, UploadSummary};
+pub use share_pack::{PackProgress, RunSummary, SharePackView, UploadSummary};
 
 #[cfg(feature = "queue")]
 pub use run::run_view;
 #[cfg(feature = "queue")]
-pub use share_pack::{share_pack_progress, share_pack_rows, share_pack_view};
+pub use share_pack::{share_pack_progress, share_pack_view};
 
 /// RFC 3339 to the second, as pages show times.
 #[cfg(feature = "store")]

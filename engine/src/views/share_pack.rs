@@ -19,6 +19,12 @@ pub struct SharePackView {
     pub updated_at: String,
     pub uploads: Vec<UploadSummary>,
     pub runs: Vec<RunSummary>,
+    /// The viewer may submit this pack's versions (and so roll it back).
+    #[serde(default)]
+    pub may_submit: bool,
+    /// The version last applied, which a rollback would leave.
+    #[serde(default)]
+    pub applied: Option<i64>,
 }
 
 /// One uploaded version of a share pack.
@@ -31,6 +37,9 @@ pub struct UploadSummary {
     /// Never submitted (it did not pass validation): kept beside the pack, not part of it.
     #[serde(default)]
     pub draft: bool,
+    /// A run applied it: the pack can be rolled back to it.
+    #[serde(default)]
+    pub applied: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -41,18 +50,6 @@ pub struct RunSummary {
     pub strategy: Strategy,
     pub created_at: String,
     pub progress: String,
-}
-
-/// A row of the share-pack list.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SharePackRow {
-    pub id: String,
-    pub name: String,
-    pub project: String,
-    pub status: PackStatus,
-    pub strategy: Option<Strategy>,
-    pub requested_by: String,
-    pub updated_at: String,
 }
 
 /// A share pack's progress in the seed's terms and shape (`GET /workflow/sharepack/{id}`): the
@@ -85,9 +82,9 @@ pub use reads::*;
 mod reads {
     use super::super::time;
     use super::*;
-    use crate::access::{Act, Principal};
+    use crate::access::Principal;
     use crate::error::Problem;
-    use crate::store::{SharePackVersion, Store};
+    use crate::store::Store;
     use uuid::Uuid;
 
     /// A share pack; `None` when it does not exist or `by` may not see it.
@@ -99,6 +96,18 @@ mod reads {
         let uploads = store.pack_files(id).await?;
         let runs = store.runs_of_pack(id).await?;
         let submitted: std::collections::BTreeSet<i64> = runs.iter().map(|run| run.upload).collect();
+        let applied: std::collections::BTreeSet<i64> =
+            runs.iter().filter(|run| run.status == crate::records::RunStatus::Completed).map(|run| run.upload).collect();
+        let last_applied = runs
+            .iter()
+            .filter(|run| run.status == crate::records::RunStatus::Completed)
+            .map(|run| (run.created_at, run.upload))
+            .max()
+            .map(|(_, upload)| upload);
+        let may_submit = match store.share_pack_owner(id).await? {
+            Some(owner) => by.require(crate::access::Act::Request, Some(&owner.as_owner())).is_ok(),
+            None => false,
+        };
         let record = &pack.record;
         Ok(Some(SharePackView {
             id: id.to_string(),
@@ -119,6 +128,7 @@ mod reads {
                     format: file.format,
                     uploaded_at: time(file.uploaded_at),
                     draft: !submitted.contains(&file.version),
+                    applied: applied.contains(&file.version),
                 })
                 .collect(),
             runs: runs
@@ -132,29 +142,9 @@ mod reads {
                     progress: run.progress,
                 })
                 .collect(),
+            may_submit,
+            applied: last_applied,
         }))
-    }
-
-    /// The 200 most recently changed share packs `by` may see.
-    pub async fn share_pack_rows(store: &Store, by: &Principal) -> Result<Vec<SharePackRow>, Problem> {
-        by.require(Act::Read, None)?;
-        let versions = store.visible_share_packs(&by.visibility(), 200).await?;
-        // A version that cannot be read is logged and left out: one bad row must not hide
-        // every other pack.
-        let packs = versions.into_iter().filter_map(|version| {
-            SharePackVersion::try_from(version).map_err(|error| tracing::error!(%error, "a share pack is left out of the list")).ok()
-        });
-        Ok(packs
-            .map(|pack| SharePackRow {
-                id: pack.id.to_string(),
-                name: pack.name.clone(),
-                project: pack.record.project_name.clone().unwrap_or_default(),
-                status: pack.record.status,
-                strategy: pack.record.strategy,
-                requested_by: pack.record.requested_by.clone(),
-                updated_at: time(pack.effective_from),
-            })
-            .collect())
     }
 
     /// The seed's status read; `None` when the share pack does not exist or `by` may not see it.

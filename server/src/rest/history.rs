@@ -44,17 +44,33 @@ fn located(problem: Problem, field: &str) -> ApiError {
     ApiError(problem.at(field))
 }
 
-/// The two routes of one kind.
-pub fn routes(kind: Kind) -> [(&'static str, axum::routing::MethodRouter<AppState>); 2] {
-    use axum::routing::get;
-    let (versions_path, diff_path) = match kind {
-        Kind::SharePacks => ("/sharepacks/{id}/versions", "/sharepacks/{id}/diff"),
-        Kind::Recipients => ("/recipients/{id}/versions", "/recipients/{id}/diff"),
-        Kind::Shares => ("/shares/{id}/versions", "/shares/{id}/diff"),
-        Kind::Tenants => ("/tenants/{id}/versions", "/tenants/{id}/diff"),
-        Kind::Projects => ("/projects/{id}/versions", "/projects/{id}/diff"),
+/// `GET /workflow/{entity}` for recipients, shares, tenants and projects: what the caller sees,
+/// by name, filtered like the share-pack list, now or `?as_of=`, a page at a time. The rows are
+/// under the entity's name (`{"Recipients": [...], "NextCursor": ...}`).
+pub async fn list(kind: Kind, state: AppState, by: Caller, filter: history::Filter) -> Result<Json<serde_json::Value>, ApiError> {
+    let Caller(by) = by;
+    let page = history::list(&state.portal.store, &by, kind, &filter).await?;
+    let key = match kind {
+        Kind::SharePacks => "SharePacks",
+        Kind::Recipients => "Recipients",
+        Kind::Shares => "Shares",
+        Kind::Tenants => "Tenants",
+        Kind::Projects => "Projects",
     };
-    [
+    Ok(Json(serde_json::json!({ key: page.rows, "NextCursor": page.next_cursor })))
+}
+
+/// The routes of one kind: its list (share packs have their own), timeline and comparison.
+pub fn routes(kind: Kind) -> Vec<(&'static str, axum::routing::MethodRouter<AppState>)> {
+    use axum::routing::get;
+    let (list_path, versions_path, diff_path) = match kind {
+        Kind::SharePacks => (None, "/sharepacks/{id}/versions", "/sharepacks/{id}/diff"),
+        Kind::Recipients => (Some("/recipients"), "/recipients/{id}/versions", "/recipients/{id}/diff"),
+        Kind::Shares => (Some("/shares"), "/shares/{id}/versions", "/shares/{id}/diff"),
+        Kind::Tenants => (Some("/tenants"), "/tenants/{id}/versions", "/tenants/{id}/diff"),
+        Kind::Projects => (Some("/projects"), "/projects/{id}/versions", "/projects/{id}/diff"),
+    };
+    let mut routes = vec![
         (versions_path, get(move |State(state): State<AppState>, by: Caller, Path(name): Path<String>| versions(kind, state, by, name))),
         (
             diff_path,
@@ -62,13 +78,22 @@ pub fn routes(kind: Kind) -> [(&'static str, axum::routing::MethodRouter<AppStat
                 diff(kind, state, by, name, query)
             }),
         ),
-    ]
+    ];
+    if let Some(path) = list_path {
+        routes.push((
+            path,
+            get(move |State(state): State<AppState>, by: Caller, Params(filter): Params<history::Filter>| list(kind, state, by, filter)),
+        ));
+    }
+    routes
 }
 
 #[derive(Debug, serde::Deserialize)]
 pub struct ExportQuery {
     /// RFC 3339 or a date: the pack as it was then.
     as_of: Option<String>,
+    /// `xlsx` (the default) or `yaml`.
+    format: Option<String>,
 }
 
 /// `GET /workflow/sharepacks/{id}/export`: the share pack's current (or `?as_of=`) pack as an
@@ -92,17 +117,33 @@ pub async fn export(
             )
         })?),
     };
+    let yaml = match query.format.as_deref().map(str::trim).map(str::to_ascii_lowercase).as_deref() {
+        None | Some("") | Some("xlsx") | Some("excel") => false,
+        Some("yaml") | Some("yml") => true,
+        Some(other) => {
+            return Err(located(
+                Problem::invalid(
+                    "format_invalid",
+                    format!("`{}` is not an export format: xlsx or yaml", other.chars().take(20).collect::<String>()),
+                ),
+                "format",
+            ))
+        }
+    };
     let (pack, upload) = sharepack_engine::history::export::pack_as_of(&state.portal.store, &by, id, as_of).await?;
-    let bytes = tokio::task::spawn_blocking(move || sharepack_engine::templates::write_workbook(&pack, false).map(|bytes| (bytes, pack)))
+    let name: String =
+        pack.metadata.project_name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
+    if yaml {
+        let text = sharepack_engine::templates::write_yaml(&pack);
+        return Ok(crate::downloads::attachment(text.into_bytes(), crate::downloads::YAML, &format!("{name}-v{upload}.yaml")));
+    }
+    let bytes = tokio::task::spawn_blocking(move || sharepack_engine::templates::write_workbook(&pack, false))
         .await
         .map_err(|_| ApiError(Problem::internal("writing the workbook")))?
         .map_err(|error| {
             tracing::error!(%error, "the export workbook could not be written");
             ApiError(Problem::internal("writing the workbook"))
         })?;
-    let (bytes, pack) = bytes;
-    let name: String =
-        pack.metadata.project_name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
     Ok(crate::downloads::attachment(bytes, crate::downloads::XLSX, &format!("{name}-v{upload}.xlsx")))
 }
 

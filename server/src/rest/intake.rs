@@ -104,7 +104,8 @@ pub async fn plan(
     let workspace = chosen_workspace(&state, &headers)?;
     let intake = intake(&state, &by, &workspace.url, &headers, body).await?;
     let options = sharepack_engine::plan::PlanOptions { strict: query.strict.unwrap_or(state.portal.strict_strategy) };
-    let outcome = sharepack_engine::plan::dry_run(intake, &workspace.client, options).await;
+    let provisioned = sharepack_engine::apply::provisioned::of_intake(&state.portal.store, &workspace.url, &intake).await?;
+    let outcome = sharepack_engine::plan::dry_run(intake, &workspace.client, options, provisioned).await;
     let (validation_errors, validation_warnings) = seed_strings(&outcome.findings);
     Ok(Json(PlanResponse {
         strategy: outcome.strategy,

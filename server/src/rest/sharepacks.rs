@@ -1,7 +1,8 @@
 //! `POST /workflow/sharepack/upload` (validate, plan, store and queue; 202 while it runs) and
-//! `GET /workflow/sharepack/{id}` (the seed's status), in the seed's shapes.
+//! `GET /workflow/sharepack/{id}` (the seed's status), in the seed's shapes, and
+//! `POST /workflow/sharepacks/{id}/rollback`.
 
-use super::extract::Params;
+use super::extract::{JsonBody, Params};
 use super::intake::seed_strings;
 use super::multipart::read_upload;
 use super::{chosen_workspace, parse_id, ApiError};
@@ -11,7 +12,7 @@ use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sharepack_engine::apply::SubmitError;
 use sharepack_engine::error::Problem;
 use sharepack_engine::records::{PackStatus, RunStatus};
@@ -85,13 +86,62 @@ pub async fn upload(
         options: sharepack_engine::plan::PlanOptions { strict: query.strict.unwrap_or(portal.strict_strategy) },
         compensate_new: portal.apply.compensate_new,
         policy: &portal.approvals,
+        note: None,
     };
-    let submitted = sharepack_engine::apply::submit(&portal.store, &portal.queue, submission).await.map_err(|error| match error {
+    let submitted = sharepack_engine::apply::submit(&portal.store, &portal.queue, submission).await.map_err(submit_error)?;
+    Ok(answer(submitted))
+}
+
+fn submit_error(error: SubmitError) -> ApiError {
+    match error {
         busy @ SubmitError::Busy { .. } => {
             ApiError(Problem::from(busy).hint("Follow the current run with GET /workflow/sharepack/{id}, or cancel it first"))
         }
         other => ApiError::from(other),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct RollbackBody {
+    /// The version (upload) to go back to.
+    version: Option<i64>,
+    /// Delete what later versions added (listed in the plan); without it they are kept.
+    #[serde(default)]
+    confirm_removals: bool,
+}
+
+/// `POST /workflow/sharepacks/{id}/rollback` with `{"Version": 1, "ConfirmRemovals": true}`:
+/// that version's file as the pack's next version, planned from the workspace as it is now,
+/// approved and run like any upload (the answer is the upload's).
+pub async fn rollback(
+    State(state): State<AppState>,
+    Caller(by): Caller,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<RollbackBody>,
+) -> Result<(StatusCode, Json<UploadResponse>), ApiError> {
+    let id = parse_id(&id, "share pack")?;
+    let to = body.version.ok_or_else(|| {
+        ApiError(Problem::invalid("version_missing", "Say which version to roll back to, e.g. {\"Version\": 1}").at("Version"))
     })?;
+    let portal = &state.portal;
+    portal.throttle.admit(&by)?;
+    let rollback = sharepack_engine::apply::rollback::Rollback {
+        by: &by,
+        share_pack_id: id,
+        to,
+        confirm_removals: body.confirm_removals,
+        workspaces: &portal.workspaces,
+        limits: portal.limits,
+        options: sharepack_engine::plan::PlanOptions { strict: false },
+        policy: &portal.approvals,
+    };
+    let submitted = sharepack_engine::apply::rollback::rollback(&portal.store, &portal.queue, rollback).await.map_err(submit_error)?;
+    Ok(answer(submitted))
+}
+
+/// The seed's upload answer, for uploads and rollbacks alike.
+fn answer(submitted: sharepack_engine::apply::Submitted) -> (StatusCode, Json<UploadResponse>) {
     let (validation_errors, validation_warnings) = seed_strings(&submitted.findings);
     let accepted = submitted.accepted();
     let waits = submitted.awaiting.is_some();
@@ -119,7 +169,7 @@ pub async fn upload(
         approval: submitted.awaiting.map(|needed| ApprovalNeeded { approvals: needed.approvals, admin: needed.admin, why: needed.why }),
         findings: submitted.findings,
     };
-    Ok((if accepted { StatusCode::ACCEPTED } else { StatusCode::BAD_REQUEST }, Json(body)))
+    (if accepted { StatusCode::ACCEPTED } else { StatusCode::BAD_REQUEST }, Json(body))
 }
 
 pub async fn status(State(state): State<AppState>, Caller(by): Caller, Path(id): Path<String>) -> Result<Json<PackProgress>, ApiError> {

@@ -297,11 +297,17 @@ async fn the_requestor_is_whoever_submits_and_business_lines_are_kept_apart() {
 
     // Lists show only what one may see.
     let list = |token: String| {
-        let url = format!("{}/api/list_share_packs", portal.url);
+        let url = format!("{}/api/list_entities", portal.url);
         async move {
-            let response = bearer_client(&token).post(url).header(header::ACCEPT, "application/json").send().await.unwrap();
-            let rows: Vec<Value> = response.json().await.unwrap();
-            rows.into_iter().map(|row| row["project"].as_str().unwrap().to_string()).collect::<Vec<_>>()
+            let response = bearer_client(&token)
+                .post(url)
+                .header(header::ACCEPT, "application/json")
+                .form(&[("kind", "sharepacks")])
+                .send()
+                .await
+                .unwrap();
+            let page: Value = response.json().await.unwrap();
+            page["Rows"].as_array().unwrap().iter().map(|row| row["Data"]["project_name"].as_str().unwrap().to_string()).collect::<Vec<_>>()
         }
     };
     assert_eq!(list(legal.clone()).await, vec!["Minimal".to_string()], "Lee sees the Legal pack only");

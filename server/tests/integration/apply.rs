@@ -61,7 +61,7 @@ fn sandbox_client(stack: &Stack) -> WorkspaceClient {
 async fn converged(stack: &Stack, file: &str) {
     let intake = sharepack_engine::intake::read_pack(&sample(file), Some(file), &Default::default()).unwrap();
     let pack = intake.pack.unwrap();
-    let snapshot = read(&sandbox_client(stack), &pack).await.unwrap();
+    let snapshot = read(&sandbox_client(stack), &pack, Default::default()).await.unwrap();
     let again = plan(&pack, &snapshot, PlanOptions::default());
     let changes: Vec<_> = again.changes().map(|action| format!("{:?} {}", action.action, action.name)).collect();
     assert!(changes.is_empty(), "{file}: the workspace differs from the pack: {changes:?}");

@@ -102,7 +102,7 @@ async fn a_run_survives_its_worker_being_killed(stack: sharepack_engine::store::
         assert_eq!(unique.len(), objects.len(), "{share}: {objects:?}");
     }
     let pack = sharepack_engine::intake::read_pack(&file, Some("finance.yaml"), &Default::default()).unwrap().pack.unwrap();
-    let snapshot = sharepack_engine::plan::read::read(&client, &pack).await.unwrap();
+    let snapshot = sharepack_engine::plan::read::read(&client, &pack, Default::default()).await.unwrap();
     let again = sharepack_engine::plan::plan(&pack, &snapshot, Default::default());
     assert_eq!(again.changes().count(), 0, "{:?}", again.actions);
     let completed = store

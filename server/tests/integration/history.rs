@@ -272,6 +272,19 @@ async fn an_exported_workbook_uploaded_unchanged_plans_no_change(stack: Stack) {
     assert_eq!((summary["Create"].as_u64(), summary["Update"].as_u64(), summary["Remove"].as_u64()), (Some(0), Some(0), Some(0)), "{plan}");
     assert!(summary["Unchanged"].as_u64().unwrap() > 0);
 
+    // The same as YAML, which plans no change either.
+    let response = john.get(format!("{}/workflow/sharepacks/{pack}/export?format=yaml", portal.url)).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-disposition"].to_str().unwrap().contains("-v2.yaml"));
+    let yaml = response.bytes().await.unwrap().to_vec();
+    let form = reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(yaml).file_name("export.yaml"));
+    let plan: Value =
+        john.post(format!("{}/workflow/sharepack/plan", portal.url)).multipart(form).send().await.unwrap().json().await.unwrap();
+    let summary = &plan["Summary"];
+    assert_eq!((summary["Create"].as_u64(), summary["Update"].as_u64(), summary["Remove"].as_u64()), (Some(0), Some(0), Some(0)), "{plan}");
+    let response = john.get(format!("{}/workflow/sharepacks/{pack}/export?format=pdf", portal.url)).send().await.unwrap();
+    assert_eq!(response.status(), 400);
+
     // As of a moment before the second version: the first.
     let at = before_second.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let response = john.get(format!("{}/workflow/sharepacks/{pack}/export?as_of={at}", portal.url)).send().await.unwrap();
@@ -441,9 +454,145 @@ async fn share_packs_are_listed_filtered_paged_and_as_of_a_moment(stack: Stack) 
         .await,
     );
     assert_eq!(projects(&get(&legal, &portal, "/sharepacks?q=listing").await.1).len(), 0);
+
+    // The other kinds list the same way, each under its own name.
+    let names = |page: &Value, key: &str| {
+        page[key]
+            .as_array()
+            .unwrap_or_else(|| panic!("{page}"))
+            .iter()
+            .map(|row| row["Name"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    let (code, shares) = get(&john, &portal, "/shares?q=listing").await;
+    assert_eq!(code, 200, "{shares}");
+    assert_eq!(
+        names(&shares, "Shares"),
+        ["listing_alpha", "listing_audit_alpha", "listing_audit_beta", "listing_audit_gamma", "listing_beta", "listing_gamma"]
+    );
+    assert!(shares["Shares"].as_array().unwrap().iter().all(|row| row["BusinessLine"] == "Corporate Finance" && row["Version"] == 1));
+    let (_, then) = get(&john, &portal, &format!("/shares?q=listing&as_of={}", moments[0])).await;
+    assert_eq!(names(&then, "Shares"), ["listing_alpha", "listing_audit_alpha"]);
+    let (_, first) = get(&john, &portal, "/shares?q=listing&limit=4").await;
+    let (_, rest) = get(&john, &portal, &format!("/shares?q=listing&limit=4&cursor={}", first["NextCursor"].as_str().unwrap())).await;
+    assert_eq!([names(&first, "Shares"), names(&rest, "Shares")].concat(), names(&shares, "Shares"));
+    assert_eq!(names(&get(&john, &portal, "/shares?q=listing&status=deleted").await.1, "Shares").len(), 0);
+    let (code, body) = get(&john, &portal, "/shares?status=COMPLETED").await;
+    assert_eq!((code, body["Location"].as_str()), (400, Some("status")), "{body}");
+    let (_, recipients) = get(&john, &portal, "/recipients?business_line=Corporate%20Finance").await;
+    assert!(names(&recipients, "Recipients").contains(&"external-auditor".to_string()), "{recipients}");
+    assert_eq!(names(&get(&john, &portal, "/projects?q=listing").await.1, "Projects"), ["Listing Alpha", "Listing Beta", "Listing Gamma"]);
+    assert!(names(&get(&john, &portal, "/tenants").await.1, "Tenants").contains(&"Corporate Finance".to_string()));
+    for (path, key) in [("/shares?q=listing", "Shares"), ("/projects?q=listing", "Projects"), ("/recipients?q=external", "Recipients")] {
+        assert_eq!(names(&get(&legal, &portal, path).await.1, key).len(), 0, "{path} is Corporate Finance's");
+    }
+    assert!(!names(&get(&legal, &portal, "/tenants").await.1, "Tenants").contains(&"Corporate Finance".to_string()));
+}
+
+/// Version 2 drops a recipient, adds a token recipient with its own share, changes a comment and
+/// adds a table; rolling back to version 1 plans from today's workspace back to version 1's
+/// state, runs like any upload, and leaves the sandbox as version 1 left it.
+async fn a_pack_rolls_back_to_an_earlier_version_through_a_run(stack: Stack) {
+    let vars = [("SHAREPACK_IDLE_POLL_MS", "50"), ("SHAREPACK_SANDBOX_TABLES", "catalog.schema.extra_table")];
+    let Some(portal) = Portal::start(stack, &vars, 1).await else { return };
+    let v1 = String::from_utf8(sample("valid/finance.yaml")).unwrap().replace("Corporate Finance Q1 Data Share", "Rollback Story");
+    let analyst = v1.find("  - name: internal-analyst").unwrap();
+    let shares = v1.find("share:").unwrap();
+    let v2 = format!(
+        "{}  - name: new-partner\n    type: D2O\n    email: partner@example.com\n\n{}",
+        &v1[..analyst],
+        &v1[shares..].replace("      - internal-analyst\n", "").replace("Q1 financial data\"", "Q1 and Q2 financial data\"").replace(
+            "      - catalog.schema.expense_table\n",
+            "      - catalog.schema.expense_table\n      - catalog.schema.extra_table\n"
+        )
+    ) + "\n  - name: partner_share\n    recipients: [new-partner]\n    data_objects: [catalog.schema.revenue_table]\n";
+    let (code, body) = upload(&portal, "finance.yaml", v1.clone().into_bytes()).await;
+    assert_eq!(code, 202, "{body}");
+    let pack = body["SharePackId"].as_str().unwrap().to_string();
+    completed(&portal, &pack).await;
+    let john = portal.client_as(TESTERS[0]);
+    let client = &portal.workspaces.select(None, None).unwrap().client;
+
+    // A plan for version 2 says the analyst goes, and a run with removals confirmed deletes it.
+    let form = reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(v2.clone().into_bytes()).file_name("v2.yaml"));
+    let plan: Value =
+        john.post(format!("{}/workflow/sharepack/plan", portal.url)).multipart(form).send().await.unwrap().json().await.unwrap();
+    let deleted: Vec<&Value> = plan["Plan"].as_array().unwrap().iter().filter(|action| action["Action"] == "DELETE").collect();
+    assert_eq!(deleted.len(), 1, "{plan}");
+    assert_eq!((deleted[0]["Name"].as_str(), deleted[0]["NeedsConfirmation"].as_bool()), (Some("internal-analyst"), Some(true)));
+    assert!(
+        plan["Story"].as_array().unwrap().iter().any(|line| line.as_str().unwrap().starts_with("Recipient internal-analyst is deleted")),
+        "{plan}"
+    );
+    let form = reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(v2.into_bytes()).file_name("v2.yaml"));
+    let response =
+        john.post(format!("{}/workflow/sharepack/upload?confirm_removals=true", portal.url)).multipart(form).send().await.unwrap();
+    assert_eq!(response.status(), 202, "{}", response.text().await.unwrap());
+    completed(&portal, &pack).await;
+    let names =
+        |recipients: Vec<sharepack_engine::databricks::client::RecipientInfo>| recipients.into_iter().map(|r| r.name).collect::<Vec<_>>();
+    let now = names(client.list_recipients().await.unwrap());
+    assert!(now.contains(&"new-partner".to_string()) && !now.contains(&"internal-analyst".to_string()), "{now:?}");
+    let (_, gone) = get(&john, &portal, "/recipients?q=internal-analyst&status=deleted").await;
+    assert_eq!(gone["Recipients"].as_array().map(Vec::len), Some(1), "the deleted recipient is listed as deleted: {gone}");
+
+    // Rolling back: errors first, then version 1.
+    let rollback = |body: Value| {
+        let request = john.post(format!("{}/workflow/sharepacks/{pack}/rollback", portal.url)).json(&body);
+        async move {
+            let response = request.send().await.unwrap();
+            (response.status().as_u16(), response.json::<Value>().await.unwrap())
+        }
+    };
+    let (code, body) = rollback(serde_json::json!({})).await;
+    assert_eq!((code, body["Location"].as_str()), (400, Some("Version")), "{body}");
+    let (code, body) = rollback(serde_json::json!({"Version": 7})).await;
+    assert_eq!((code, body["Code"].as_str(), body["Location"].as_str()), (409, Some("never_applied"), Some("version")), "{body}");
+    let (code, body) = rollback(serde_json::json!({"Version": 1, "ConfirmRemovals": true})).await;
+    assert_eq!(code, 202, "{body}");
+    completed(&portal, &pack).await;
+
+    // The sandbox is as version 1 left it.
+    let now = names(client.list_recipients().await.unwrap());
+    assert!(now.contains(&"internal-analyst".to_string()) && !now.contains(&"new-partner".to_string()), "{now:?}");
+    let share = client.get_share("finance_q1_share", true).await.unwrap();
+    assert_eq!(share.comment.as_deref(), Some("Q1 financial data"));
+    let mut objects: Vec<String> = share.objects.iter().map(|object| object.name.clone()).collect();
+    objects.sort();
+    assert_eq!(objects, ["catalog.schema.expense_table", "catalog.schema.revenue_table"]);
+    let shares: Vec<String> = client.list_shares().await.unwrap().into_iter().map(|share| share.name).collect();
+    assert!(!shares.contains(&"partner_share".to_string()), "{shares:?}");
+    // Version 1 again plans nothing; the pack's history says what happened.
+    let form = reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(v1.into_bytes()).file_name("v1.yaml"));
+    let plan: Value =
+        john.post(format!("{}/workflow/sharepack/plan", portal.url)).multipart(form).send().await.unwrap().json().await.unwrap();
+    let summary = &plan["Summary"];
+    assert_eq!((summary["Create"].as_u64(), summary["Update"].as_u64(), summary["Remove"].as_u64()), (Some(0), Some(0), Some(0)), "{plan}");
+    let (_, timeline) = get(&john, &portal, &format!("/sharepacks/{pack}/versions")).await;
+    let reasons: Vec<&str> =
+        timeline["Versions"].as_array().unwrap().iter().map(|version| version["ChangeReason"].as_str().unwrap()).collect();
+    assert!(reasons.iter().any(|reason| reason.ends_with("rollback to version 1")), "{reasons:?}");
+    assert_eq!(timeline["Versions"][0]["Data"]["upload"], 3, "the rollback is the pack's third version");
+    // Another business line cannot roll it back, nor learn that it exists.
+    let legal = crate::support::bearer_client(
+        &crate::support::make_token(
+            &portal.store,
+            "lee@example.com",
+            &[sharepack_engine::access::Grant::new(sharepack_engine::access::Role::Requester, Some("Legal"))],
+        )
+        .await,
+    );
+    let response = legal
+        .post(format!("{}/workflow/sharepacks/{pack}/rollback", portal.url))
+        .json(&serde_json::json!({"Version": 1}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404);
 }
 
 sharepack_engine::on_both_stacks!(
+    a_pack_rolls_back_to_an_earlier_version_through_a_run,
     share_packs_are_listed_filtered_paged_and_as_of_a_moment,
     who_could_read_a_table_and_what_a_recipient_could_read_then,
     an_exported_workbook_uploaded_unchanged_plans_no_change,

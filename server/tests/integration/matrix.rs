@@ -28,6 +28,7 @@ const TABLE: &[(&str, &str)] = &[
     ("GET /uploads/{id}", "303 200 H 200 200 200"),
     ("GET /runs/{id}", "303 200 H 200 200 200"),
     ("GET /sharepacks", "303 200 200 200 200 200"),
+    ("GET /browse/{kind}", "303 200 200 200 200 200"),
     ("GET /sharepacks/{id}", "303 200 H 200 200 200"),
     ("GET /signin", "200 200 200 200 200 200"),
     ("GET /setup/{secret}", "404 404 404 404 404 404"),
@@ -61,7 +62,9 @@ const TABLE: &[(&str, &str)] = &[
     ("POST /api/retry_run", "401 200 404 403 403 200"),
     ("POST /api/claim_links", "401 200 200 200 200 200"),
     ("POST /api/get_share_pack", "401 200 H 200 200 200"),
-    ("POST /api/list_share_packs", "401 200 200 200 200 200"),
+    ("POST /api/list_entities", "401 200 200 200 200 200"),
+    // Lee's pack has no applied version yet: those who may roll it back hear so.
+    ("POST /api/rollback_pack", "401 409 404 403 403 409"),
     // Decisions on Lee's queued run: only approvers of Legal may decide, and only on runs
     // waiting for approval (409), never on their own (the approvals module tests the rest).
     ("POST /api/list_approvals", "401 200 200 200 200 200"),
@@ -85,7 +88,12 @@ const TABLE: &[(&str, &str)] = &[
     ("GET /workflow/sharepacks/{id}/export", "401 200 H 200 200 200"),
     ("GET /workflow/access", "401 200 200 200 200 200"),
     ("GET /workflow/sharepacks", "401 200 200 200 200 200"),
+    ("GET /workflow/recipients", "401 200 200 200 200 200"),
+    ("GET /workflow/shares", "401 200 200 200 200 200"),
+    ("GET /workflow/tenants", "401 200 200 200 200 200"),
+    ("GET /workflow/projects", "401 200 200 200 200 200"),
     ("GET /workflow/sharepacks/{id}/uploads/{version}", "401 200 H 200 200 200"),
+    ("POST /workflow/sharepacks/{id}/rollback", "401 409 H 403 403 409"),
     ("POST /workflow/runs/{id}/approve", "401 403 H 409 403 409"),
     ("POST /workflow/runs/{id}/reject", "401 403 H 409 403 409"),
     // History: Lee's share pack by id; the other kinds by an id nobody used (the history module
@@ -243,6 +251,7 @@ async fn ask(portal: &Portal, route: &str, who: &Person, ids: &Fixture, index: u
         ("GET", "/access") => page("/access?table=catalog.schema.revenue_table".into()),
         ("POST", "/api/ask_access") => function(path, &who.cookie, vec![("table", "catalog.schema.revenue_table".into())]),
         ("GET", "/uploads/{id}") => page(format!("/uploads/{}", ids.upload)),
+        ("GET", "/browse/{kind}") => page("/browse/shares?q=contracts".into()),
         ("GET", "/history/{kind}/{id}") => page(format!("/history/sharepacks/{}?from=1&to=1", ids.pack)),
         ("POST", "/api/get_timeline") => function(path, &who.cookie, vec![("kind", "sharepacks".into()), ("id", ids.pack.clone())]),
         ("POST", "/api/get_comparison") => function(
@@ -297,6 +306,8 @@ async fn ask(portal: &Portal, route: &str, who: &Person, ids: &Fixture, index: u
         ("POST", "/api/approve_run") | ("POST", "/api/reject_run") => {
             function(path, &who.cookie, vec![("id", ids.queued.clone()), ("digest", String::new()), ("comment", "matrix".into())])
         }
+        ("POST", "/api/rollback_pack") => function(path, &who.cookie, vec![("id", ids.pack.clone()), ("version", "1".into())]),
+        ("POST", "/api/list_entities") => function(path, &who.cookie, vec![("kind", "sharepacks".into())]),
         ("POST", "/api/get_share_pack") => function(path, &who.cookie, vec![("id", ids.pack.clone())]),
         ("POST", _) if path.starts_with("/api/") => function(path, &who.cookie, vec![]),
         ("GET", "/workflow/health") => rest("GET", path.to_string()),
@@ -310,8 +321,13 @@ async fn ask(portal: &Portal, route: &str, who: &Person, ids: &Fixture, index: u
         ("POST", "/workflow/runs/{id}/activation-links") => rest("POST", format!("/workflow/runs/{}/activation-links", ids.queued)),
         ("GET", "/workflow/approvals") | ("GET", "/workflow/audit") => rest("GET", path.to_string()),
         ("GET", "/workflow/sharepacks/{id}/uploads/{version}") => rest("GET", format!("/workflow/sharepacks/{}/uploads/1", ids.pack)),
-        ("GET", "/workflow/sharepacks") => rest("GET", "/workflow/sharepacks".into()),
+        ("GET", "/workflow/sharepacks" | "/workflow/recipients" | "/workflow/shares" | "/workflow/tenants" | "/workflow/projects") => {
+            rest("GET", path.to_string())
+        }
         ("GET", "/workflow/access") => rest("GET", "/workflow/access?table=catalog.schema.revenue_table".into()),
+        ("POST", "/workflow/sharepacks/{id}/rollback") => {
+            rest("POST", format!("/workflow/sharepacks/{}/rollback", ids.pack)).json(&serde_json::json!({"Version": 1}))
+        }
         ("GET", "/workflow/sharepacks/{id}/export") => rest("GET", format!("/workflow/sharepacks/{}/export", ids.pack)),
         ("POST", "/workflow/runs/{id}/approve") => {
             rest("POST", format!("/workflow/runs/{}/approve", ids.queued)).json(&serde_json::json!({}))
@@ -369,7 +385,7 @@ async fn every_route_answers_every_role_as_the_table_says(stack: Stack) {
                 wrong.push(format!("{route} as {who}: {got}, not {wanted}: {}", body.chars().take(200).collect::<String>()));
             }
             // What a list shows is filtered too: Lee's projects are nowhere in Fin's lists.
-            if matches!(*route, "GET /sharepacks" | "POST /api/list_share_packs") && got == "200" {
+            if matches!(*route, "GET /sharepacks" | "POST /api/list_entities") && got == "200" {
                 let shows = body.contains("Contracts");
                 if shows != (*who != "other") {
                     wrong.push(format!("{route} as {who}: shows Lee's pack: {shows}"));

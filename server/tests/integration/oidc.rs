@@ -104,7 +104,13 @@ async fn people_sign_in_at_the_provider_and_their_groups_become_roles() {
         (Some("omar@example.com"), Some(0)),
         "unmapped groups give nothing"
     );
-    let list = client.post(format!("{}/api/list_share_packs", portal.url)).header(header::ACCEPT, "application/json").send().await.unwrap();
+    let list = client
+        .post(format!("{}/api/list_entities", portal.url))
+        .header(header::ACCEPT, "application/json")
+        .form(&[("kind", "sharepacks")])
+        .send()
+        .await
+        .unwrap();
     let (status, body): (u16, Value) = (list.status().as_u16(), list.json().await.unwrap());
     assert_eq!((status, body["code"].as_str()), (403, Some("role_missing")), "{body}");
 

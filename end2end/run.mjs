@@ -107,6 +107,7 @@ const password = 'correct horse battery staple';
 const states = {};
 const tokens = {};
 const runs = {};
+const moments = {};
 // Every secret the tests see, for the test command to look for in logs and the database.
 const secrets = { password, tokens: [], sessions: [], invitations: [], setup: [] };
 const requesters = ['john.doe@jll.com', 'ann@example.com', 'e2e@example.com'];
@@ -853,6 +854,7 @@ ${comment ? `    comment: ${comment}\n` : ''}    recipients: [e2e-history-${tag}
     await page.waitForSelector('#submit button:not([disabled])', { timeout: 20_000 });
     await Promise.all([page.waitForURL(/\/runs\//, { timeout: 20_000 }), page.click('#submit button')]);
     await page.waitForSelector('#run[data-status="COMPLETED"]', { timeout: 30_000 });
+    moments.history ??= { at: new Date().toISOString(), share, project: `E2E history ${tag}` };
   }
   await page.click('#run h1 a');
   await page.waitForSelector('#pack-history');
@@ -886,6 +888,98 @@ ${comment ? `    comment: ${comment}\n` : ''}    recipients: [e2e-history-${tag}
   await admin.close();
 });
 
+test('an administrator views the share pack list as of yesterday and as of a moment, and a share as it was then', async ({ browser }) => {
+  assert(moments.history, 'the timeline test ran first');
+  const context = await signedIn(browser, 'admin@example.com');
+  const page = await context.newPage();
+  const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+  await page.goto(`${base}/sharepacks`);
+  await page.waitForSelector('#share-packs tbody tr');
+  assert((await text(page, '#share-packs')).includes(moments.history.project), 'now: the history pack is listed');
+  // The plain form: As of yesterday, before this portal held anything.
+  await page.fill('#browse-filter input[name=as_of]', yesterday);
+  await Promise.all([page.waitForURL(new RegExp(`as_of=${yesterday}`)), page.click('#browse-filter button[type=submit]')]);
+  await page.waitForSelector(`#share-packs h2`);
+  assert((await text(page, '#share-packs h2')) === `As of ${yesterday}`, 'the list says which moment it shows');
+  assert(await page.locator('#share-packs tbody tr').count() === 0, 'nothing existed yesterday');
+  // As of the moment the history pack's first version completed: it was there, at its first share version.
+  await page.goto(`${base}/browse/shares?q=${moments.history.share}&as_of=${encodeURIComponent(moments.history.at)}`);
+  await page.waitForSelector(`#browse tr[data-id]`);
+  const row = await text(page, '#browse tbody tr');
+  assert(row.includes(moments.history.share) && row.includes('1 object'), `the share as it was then: ${row}`);
+  await page.screenshot({ path: join(results, 'browse-as-of.png'), fullPage: true });
+  await Promise.all([page.waitForURL(/\/history\/shares\/.*as_of=/), page.click('#browse tbody tr a')]);
+  await page.waitForSelector('#as-of[data-version="1"]');
+  assert(await page.locator('#timeline li.in-effect[data-version="1"]').count() === 1, 'the version in effect then is marked');
+  await context.close();
+});
+
+test('a requester rolls a pack back through approval, and the sandbox ends as the old version left it', async ({ browser }) => {
+  const tag = Math.random().toString(36).slice(2, 8);
+  const share = `e2e_rollback_${tag}`;
+  const sandbox = `${base}/sandbox/api/2.1/unity-catalog`;
+  const headers = { Authorization: 'Bearer dapi-sandbox' };
+  const version = (comment, tables) => Buffer.from(`metadata:
+  requestor: e2e@example.com
+  project_name: E2E rollback ${tag}
+  business_line: Examples
+recipient:
+  - name: e2e-rollback-${tag}
+    type: D2O
+    email: partner@example.org
+share:
+  - name: ${share}
+    comment: ${comment}
+    recipients: [e2e-rollback-${tag}]
+    data_objects: [${tables.join(', ')}]
+`);
+  const requester = await signedIn(browser, 'e2e@example.com');
+  const page = await requester.newPage();
+  const second = await signedIn(browser, 'approver@example.com');
+  const approver = await second.newPage();
+  const approve = async () => {
+    await page.waitForSelector('#run[data-status="AWAITING_APPROVAL"]', { timeout: 20_000 });
+    const runUrl = page.url().replace(/\?.*$/, '');
+    await approver.goto(runUrl);
+    await approver.waitForSelector('#decide');
+    await Promise.all([approver.waitForURL(runUrl), approver.click('#decide button.approve')]);
+    await page.waitForSelector('#run[data-status="COMPLETED"]', { timeout: 30_000 });
+  };
+  for (const bytes of [version('First', ['catalog.schema.revenue_table']), version('Second', ['catalog.schema.revenue_table', 'catalog.schema.expense_table'])]) {
+    await hydratedHome(page);
+    await dropBytes(page, `${share}.yaml`, bytes);
+    await waitForReport(page);
+    await page.waitForSelector('#submit button:not([disabled])', { timeout: 20_000 });
+    await Promise.all([page.waitForURL(/\/runs\//, { timeout: 20_000 }), page.click('#submit button')]);
+    await approve();
+  }
+  const state = async () => {
+    const response = await fetch(`${sandbox}/shares/${share}?include_shared_data=true`, { headers });
+    const body = await response.json();
+    return { comment: body.comment, objects: body.objects.map((object) => object.name).sort() };
+  };
+  assert(JSON.stringify((await state()).objects) === '["catalog.schema.expense_table","catalog.schema.revenue_table"]', 'version 2 is applied');
+  // The share pack's page offers to go back to version 1 (not to 2, which is in effect).
+  await page.click('#run h1 a');
+  await page.waitForSelector('#uploads tr[data-version="1"] form.rollback-form');
+  assert(await page.locator('#uploads tr[data-version="2"] form.rollback-form').count() === 0, 'no rollback to the version in effect');
+  await Promise.all([page.waitForURL(/\/uploads\//, { timeout: 20_000 }), page.click('#uploads tr[data-version="1"] form.rollback-form button')]);
+  await page.waitForSelector('#upload-note');
+  assert((await text(page, '#upload-note')).includes('rollback to version 1'), 'the preview says it is a rollback');
+  const plan = await text(page, '#plan');
+  assert(plan.includes('catalog.schema.expense_table') && await page.locator('#plan tr[data-action="remove"]').count() === 1, `the plan takes the table back out: ${plan}`);
+  await page.screenshot({ path: join(results, 'rollback-plan.png'), fullPage: true });
+  await page.locator('#submit input[name=confirm_removals]').check();
+  await Promise.all([page.waitForURL(/\/runs\//, { timeout: 20_000 }), page.click('#submit button')]);
+  await approve();
+  const now = await state();
+  assert(now.comment === 'First' && JSON.stringify(now.objects) === '["catalog.schema.revenue_table"]', `the sandbox is as version 1 left it: ${JSON.stringify(now)}`);
+  await page.click('#run h1 a');
+  await page.waitForSelector('#uploads tr[data-version="3"]');
+  await second.close();
+  await requester.close();
+});
+
 test('a requester of another business line sees none of it', async ({ browser }) => {
   assert(runs.ok, 'an earlier test submitted a run');
   const context = await signedIn(browser, 'legal@example.com');
@@ -913,12 +1007,12 @@ const browser = await chromium.launch({
 });
 let passed = 0;
 let failed = 0;
-// SHAREPACK_E2E_ONLY=text runs the tests whose names contain it, after the sign-in tests every
+// SHAREPACK_E2E_ONLY=text|other runs the tests whose names contain one of them, after the sign-in tests every
 // other test builds on (for working on one test locally; the test command runs them all).
 const only = process.env.SHAREPACK_E2E_ONLY;
 const setup = ['without a session', 'the first administrator', 'the administrator adds', 'API tokens are made'];
 for (const { name, fn } of tests) {
-  if (only && !name.includes(only) && !setup.some((start) => name.startsWith(start))) continue;
+  if (only && !only.split('|').some((part) => name.includes(part)) && !setup.some((start) => name.startsWith(start))) continue;
   const started = Date.now();
   try {
     await fn({ browser });

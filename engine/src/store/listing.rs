@@ -47,6 +47,11 @@ pub struct Listed {
     pub business_line: String,
 }
 
+/// `text` as a LIKE pattern that matches itself (with `ESCAPE '\'`).
+fn like_escaped(text: &str) -> String {
+    text.replace('\\', r"\\").replace('%', r"\%").replace('_', r"\_")
+}
+
 enum Param {
     Text(String),
     Id(Uuid),
@@ -120,15 +125,14 @@ impl Store {
             conditions.push(if either.is_empty() { "FALSE".into() } else { format!("({})", either.join(" OR ")) });
         }
         if let Some(search) = &listing.search {
-            let like = next(Param::Text(format!("%{}%", search.trim().to_lowercase().replace(['%', '_'], ""))));
+            // Underscores and percent signs are common in names: they match themselves.
+            let like = next(Param::Text(format!("%{}%", like_escaped(&search.trim().to_lowercase()))));
             conditions.push(match entity {
-                Entity::SharePack => {
-                    format!(
-                        "(lower(s.name) LIKE {like} OR lower({project}) LIKE {like})",
-                        project = json_text(self, "s.data", "project_name")
-                    )
-                }
-                _ => format!("lower(s.name) LIKE {like}"),
+                Entity::SharePack => format!(
+                    r"(lower(s.name) LIKE {like} ESCAPE '\' OR lower({project}) LIKE {like} ESCAPE '\')",
+                    project = json_text(self, "s.data", "project_name")
+                ),
+                _ => format!(r"lower(s.name) LIKE {like} ESCAPE '\'"),
             });
         }
         if let Some(wanted) = &listing.business_line {
@@ -198,9 +202,8 @@ impl Store {
             "SELECT {} FROM {table} WHERE is_current AND NOT is_deleted AND {data} LIKE $1 ESCAPE '\\' ORDER BY name",
             columns(key)
         );
-        let escaped = needle.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
         on_pool!(self, pool => {
-            let rows = sqlx::query(AssertSqlSafe(sql)).bind(format!("%{escaped}%")).fetch_all(pool).await?;
+            let rows = sqlx::query(AssertSqlSafe(sql)).bind(format!("%{}%", like_escaped(needle))).fetch_all(pool).await?;
             rows.iter().map(version_from).collect()
         })
     }

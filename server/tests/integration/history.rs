@@ -477,6 +477,10 @@ async fn share_packs_are_listed_filtered_paged_and_as_of_a_moment(stack: Stack) 
     let (_, rest) = get(&john, &portal, &format!("/shares?q=listing&limit=4&cursor={}", first["NextCursor"].as_str().unwrap())).await;
     assert_eq!([names(&first, "Shares"), names(&rest, "Shares")].concat(), names(&shares, "Shares"));
     assert_eq!(names(&get(&john, &portal, "/shares?q=listing&status=deleted").await.1, "Shares").len(), 0);
+    // Underscores and percent signs in a search are themselves, not wildcards.
+    assert_eq!(names(&get(&john, &portal, "/shares?q=audit_g").await.1, "Shares"), ["listing_audit_gamma"]);
+    assert_eq!(names(&get(&john, &portal, "/shares?q=listing%25").await.1, "Shares").len(), 0);
+    assert_eq!(names(&get(&john, &portal, "/shares?q=listing_").await.1, "Shares").len(), 6);
     let (code, body) = get(&john, &portal, "/shares?status=COMPLETED").await;
     assert_eq!((code, body["Location"].as_str()), (400, Some("status")), "{body}");
     let (_, recipients) = get(&john, &portal, "/recipients?business_line=Corporate%20Finance").await;

@@ -66,6 +66,8 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/sharepacks") view=browse::SharePacksPage ssr=SsrMode::Async/>
                         <Route path=path!("/browse/:kind") view=browse::BrowsePage ssr=SsrMode::Async/>
                         <Route path=path!("/sharepacks/:id") view=share_packs::SharePackPage ssr=SsrMode::Async/>
+                        <Route path=path!("/sharepacks/:id/compare") view=share_packs::ComparePage ssr=SsrMode::Async/>
+                        <Route path=path!("/sharepacks/:id/files/:version") view=share_packs::SourcePage ssr=SsrMode::Async/>
                         <Route path=path!("/signin") view=account::SignInPage ssr=SsrMode::Async/>
                         <Route path=path!("/setup/:secret") view=account::LinkPage ssr=SsrMode::Async/>
                         <Route path=path!("/invite/:secret") view=account::LinkPage ssr=SsrMode::Async/>

@@ -55,7 +55,7 @@ pub async fn ask_access(table: Option<String>, recipient: Option<String>, at: Op
 
 /// "Not found" is an empty answer to a page (it shows its own not-found), anything else a problem.
 #[cfg(feature = "ssr")]
-fn hidden<T>(result: Result<T, sharepack_engine::error::Problem>) -> Result<Option<T>, sharepack_engine::error::Problem> {
+pub fn hidden<T>(result: Result<T, sharepack_engine::error::Problem>) -> Result<Option<T>, sharepack_engine::error::Problem> {
     match result {
         Ok(found) => Ok(Some(found)),
         Err(problem) if problem.class == sharepack_engine::Class::NotFound => Ok(None),

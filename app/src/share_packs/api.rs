@@ -41,3 +41,32 @@ pub async fn rollback_pack(id: String, version: i64) -> Answer<String> {
     })
     .await
 }
+
+pub use sharepack_engine::history::packs::{PackComparison, SourceFile};
+
+/// Two uploads of a pack compared as packs; `None` for what the viewer may not see.
+#[server(name = GetPackComparison, prefix = "/api", endpoint = "get_pack_comparison")]
+pub async fn get_pack_comparison(id: String, from: i64, to: i64) -> Answer<Option<PackComparison>> {
+    crate::portal::answer(async move {
+        let request = crate::portal::request()?;
+        let Some(id) = crate::portal::parse_id(&id) else { return Ok(None) };
+        crate::history::api::hidden(
+            sharepack_engine::history::packs::compare_uploads(&request.portal.store, &request.by, id, from, to).await,
+        )
+    })
+    .await
+}
+
+/// One upload as it was written; `None` for what the viewer may not see.
+#[server(name = GetSourceFile, prefix = "/api", endpoint = "get_source_file")]
+pub async fn get_source_file(id: String, version: i64) -> Answer<Option<SourceFile>> {
+    crate::portal::answer(async move {
+        let request = crate::portal::request()?;
+        let Some(id) = crate::portal::parse_id(&id) else { return Ok(None) };
+        let portal = &request.portal;
+        crate::history::api::hidden(
+            sharepack_engine::history::packs::source_file(&portal.store, &request.by, id, version, &portal.limits).await,
+        )
+    })
+    .await
+}

@@ -1,6 +1,9 @@
 //! A share pack's page (its uploads and runs) and the list of share packs.
 
 pub mod api;
+mod compare;
+
+pub use compare::{ComparePage, SourcePage};
 
 use crate::components::{not_found, when, StatusBadge};
 use api::*;
@@ -34,6 +37,7 @@ pub fn SharePackPage() -> impl IntoView {
 fn SharePackBody(pack: SharePackView) -> impl IntoView {
     let pack_id = pack.id.clone();
     let (may_submit, applied) = (pack.may_submit, pack.applied);
+    let numbers: Vec<i64> = pack.uploads.iter().map(|upload| upload.version).collect();
     view! {
         <section class="card" id="share-pack" data-status=pack.status.as_str()>
             <div class="section-head">
@@ -74,6 +78,17 @@ fn SharePackBody(pack: SharePackView) -> impl IntoView {
         <section class="card" id="uploads">
             <h2>"Versions"</h2>
             <p class="hint">"Each upload of this project's pack is a version; runs apply one version. Drafts did not pass validation: they are kept beside the pack and never replace what was applied."</p>
+            {(numbers.len() > 1).then(|| {
+                let newest = numbers.first().copied().unwrap_or(1);
+                let options = move |selected: i64| numbers.iter().map(|number| view! { <option value=number.to_string() selected=*number == selected>{format!("version {number}")}</option> }).collect_view();
+                view! {
+                    <form method="get" action=format!("/sharepacks/{}/compare", pack_id) class="compare-form" id="compare-uploads">
+                        <label>"Compare " <select name="from">{options.clone()((newest - 1).max(1))}</select></label>
+                        <label>" with " <select name="to">{options(newest)}</select></label>
+                        <button type="submit" class="button">"Compare as packs"</button>
+                    </form>
+                }
+            })}
             <div class="table-wrap">
                 <table class="grid">
                     <thead><tr><th>"Version"</th><th>"File"</th><th>"Format"</th><th>"Uploaded"</th><th>""</th></tr></thead>
@@ -91,7 +106,8 @@ fn SharePackBody(pack: SharePackView) -> impl IntoView {
                                 <tr data-version=upload.version data-draft=upload.draft.to_string() data-applied=upload.applied.to_string()>
                                     <td data-label="Version">{upload.version} {upload.draft.then(|| view! { <span class="badge draft">"draft"</span> })}
                                         {(applied == Some(upload.version)).then(|| view! { " " <span class="badge ok">"in effect"</span> })}</td>
-                                    <td data-label="File" class="wrap"><a href=format!("/workflow/sharepacks/{}/uploads/{}", pack_id, upload.version) download="">{upload.file_name}</a></td>
+                                    <td data-label="File" class="wrap"><A href=format!("/sharepacks/{}/files/{}", pack_id, upload.version)>{upload.file_name}</A>
+                                        " " <a href=format!("/workflow/sharepacks/{}/uploads/{}", pack_id, upload.version) download="" class="muted">"download"</a></td>
                                     <td data-label="Format">{upload.format}</td><td data-label="Uploaded">{when(&upload.uploaded_at)}</td>
                                     <td>{rollback}</td>
                                 </tr>

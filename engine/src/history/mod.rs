@@ -105,6 +105,7 @@ pub struct Comparison {
 
 pub mod access;
 mod lists;
+pub mod packs;
 #[cfg(feature = "queue")]
 pub use lists::{list, share_packs};
 pub use lists::{Filter, ListPage, ListRow, PackFilter, PackPage, PackRow};

@@ -68,6 +68,33 @@ pub fn read(bytes: &[u8], limits: &Limits) -> Result<(Node, Vec<Finding>), Intak
     Ok((Node::new(Value::Map(top), file), reader.findings))
 }
 
+pub use crate::history::packs::SheetCells;
+
+/// A workbook's sheets as their non-empty cells (name like `B3`, text), in sheet order, with the
+/// same archive checks and cell limit as reading a pack: for showing a file as it was uploaded.
+pub fn sheets(bytes: &[u8], limits: &Limits) -> Result<Vec<SheetCells>, IntakeError> {
+    check_archive(bytes, limits)?;
+    let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|error| IntakeError::Unreadable { detail: error.to_string() })?;
+    let mut reader = WorkbookReader { findings: Vec::new(), cells: 0, max_cells: limits.max_cells };
+    let mut out = Vec::new();
+    for sheet in workbook.sheet_names() {
+        let grid = reader.grid(&mut workbook, &sheet)?;
+        let cells = grid
+            .cells
+            .into_iter()
+            .map(|((row, col), cell)| {
+                let text = match cell.value.value {
+                    Value::Text(text) => text.text,
+                    _ => cell.formula.map(|formula| format!("={formula}")).unwrap_or_default(),
+                };
+                (cell_name(row, col), text)
+            })
+            .collect();
+        out.push((sheet, cells));
+    }
+    Ok(out)
+}
+
 fn entry(key: &str, value: Node) -> Entry {
     Entry { key: key.into(), key_at: value.at.clone(), value }
 }

@@ -25,6 +25,12 @@ pub struct DiffQuery {
 
 pub async fn diff(kind: Kind, state: AppState, by: Caller, name: String, query: DiffQuery) -> Result<Json<Comparison>, ApiError> {
     let Caller(by) = by;
+    let (from, to) = version_pair(query)?;
+    Ok(Json(history::compare(&state.portal.store, &by, kind, &name, from, to).await?))
+}
+
+/// `?from=V&to=W` as two version numbers, each missing or unreadable one located.
+fn version_pair(query: DiffQuery) -> Result<(i64, i64), ApiError> {
     let number = |value: Option<String>, field: &str| -> Result<i64, ApiError> {
         let text = value.ok_or_else(|| {
             located(Problem::invalid("version_missing", format!("Say which versions to compare: ?from=V&to=W ({field} is missing)")), field)
@@ -36,8 +42,7 @@ pub async fn diff(kind: Kind, state: AppState, by: Caller, name: String, query: 
             )
         })
     };
-    let (from, to) = (number(query.from, "from")?, number(query.to, "to")?);
-    Ok(Json(history::compare(&state.portal.store, &by, kind, &name, from, to).await?))
+    Ok((number(query.from, "from")?, number(query.to, "to")?))
 }
 
 fn located(problem: Problem, field: &str) -> ApiError {
@@ -222,4 +227,17 @@ pub async fn share_packs(
     Params(filter): Params<sharepack_engine::history::PackFilter>,
 ) -> Result<Json<sharepack_engine::history::PackPage>, ApiError> {
     Ok(Json(history::share_packs(&state.portal.store, &by, &filter).await?))
+}
+
+/// `GET /workflow/sharepacks/{id}/compare?from=V&to=W`: two uploads compared as packs (what the
+/// later adds, removes or changes), each change with where it is written in both files.
+pub async fn compare_uploads(
+    State(state): State<AppState>,
+    Caller(by): Caller,
+    Path(id): Path<String>,
+    Params(query): Params<DiffQuery>,
+) -> Result<Json<sharepack_engine::history::packs::PackComparison>, ApiError> {
+    let id = super::parse_id(&id, "share pack")?;
+    let (from, to) = version_pair(query)?;
+    Ok(Json(sharepack_engine::history::packs::compare_uploads(&state.portal.store, &by, id, from, to).await?))
 }

@@ -124,6 +124,32 @@ async fn timelines_and_diffs_of_what_runs_made(stack: Stack) {
     let removed = reversed["Changes"].as_array().unwrap().iter().find(|change| change["Field"] == "objects").unwrap();
     assert_eq!(removed["Before"], "catalog.schema.extra_table", "the other way round it is a removal");
 
+    // The uploads compared as packs: the share's comment changed, a table joined, each change
+    // with its line in both files.
+    let (code, packs) = get(&john, &portal, &format!("/sharepacks/{pack}/compare?from=1&to=3")).await;
+    assert_eq!(code, 200, "{packs}");
+    let said: Vec<String> = packs["Changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|change| {
+            format!(
+                "{} {} {}",
+                change["Change"].as_str().unwrap(),
+                change["ResourceType"].as_str().unwrap(),
+                change["Name"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(said, ["CHANGED SHARE finance_q1_share", "ADDED DATA_OBJECT catalog.schema.extra_table"], "{packs}");
+    assert_eq!(packs["Changes"][0]["Before"]["Line"], 26, "the share's line in version 1: {packs}");
+    assert_eq!(packs["Changes"][1]["After"]["Line"], 33, "the new table's line in version 3: {packs}");
+    assert!(packs["Changes"][1]["Before"].is_null());
+    let (code, same) = get(&john, &portal, &format!("/sharepacks/{pack}/compare?from=2&to=2")).await;
+    assert_eq!((code, same["Changes"].as_array().map(Vec::len)), (200, Some(0)));
+    let (code, body) = get(&john, &portal, &format!("/sharepacks/{pack}/compare?from=1&to=4")).await;
+    assert_eq!((code, body["Location"].as_str()), (400, Some("to")), "{body}");
+
     // The share pack's own timeline, the business line and the project.
     let (code, packs) = get(&john, &portal, &format!("/sharepacks/{pack}/versions")).await;
     assert_eq!(code, 200, "{packs}");

@@ -30,6 +30,8 @@ const TABLE: &[(&str, &str)] = &[
     ("GET /sharepacks", "303 200 200 200 200 200"),
     ("GET /browse/{kind}", "303 200 200 200 200 200"),
     ("GET /sharepacks/{id}", "303 200 H 200 200 200"),
+    ("GET /sharepacks/{id}/compare", "303 200 H 200 200 200"),
+    ("GET /sharepacks/{id}/files/{version}", "303 200 H 200 200 200"),
     ("GET /signin", "200 200 200 200 200 200"),
     ("GET /setup/{secret}", "404 404 404 404 404 404"),
     ("GET /invite/{secret}", "404 404 404 404 404 404"),
@@ -62,6 +64,8 @@ const TABLE: &[(&str, &str)] = &[
     ("POST /api/retry_run", "401 200 404 403 403 200"),
     ("POST /api/claim_links", "401 200 200 200 200 200"),
     ("POST /api/get_share_pack", "401 200 H 200 200 200"),
+    ("POST /api/get_pack_comparison", "401 200 H 200 200 200"),
+    ("POST /api/get_source_file", "401 200 H 200 200 200"),
     ("POST /api/list_entities", "401 200 200 200 200 200"),
     // Lee's pack has no applied version yet: those who may roll it back hear so.
     ("POST /api/rollback_pack", "401 409 404 403 403 409"),
@@ -94,6 +98,7 @@ const TABLE: &[(&str, &str)] = &[
     ("GET /workflow/projects", "401 200 200 200 200 200"),
     ("GET /workflow/sharepacks/{id}/uploads/{version}", "401 200 H 200 200 200"),
     ("POST /workflow/sharepacks/{id}/rollback", "401 409 H 403 403 409"),
+    ("GET /workflow/sharepacks/{id}/compare", "401 200 H 200 200 200"),
     ("POST /workflow/runs/{id}/approve", "401 403 H 409 403 409"),
     ("POST /workflow/runs/{id}/reject", "401 403 H 409 403 409"),
     // History: Lee's share pack by id; the other kinds by an id nobody used (the history module
@@ -261,6 +266,8 @@ async fn ask(portal: &Portal, route: &str, who: &Person, ids: &Fixture, index: u
         ),
         ("GET", "/runs/{id}") => page(format!("/runs/{}", ids.queued)),
         ("GET", "/sharepacks/{id}") => page(format!("/sharepacks/{}", ids.pack)),
+        ("GET", "/sharepacks/{id}/compare") => page(format!("/sharepacks/{}/compare?from=1&to=1", ids.pack)),
+        ("GET", "/sharepacks/{id}/files/{version}") => page(format!("/sharepacks/{}/files/1", ids.pack)),
         ("GET", "/setup/{secret}") => page("/setup/no-such-link".into()),
         ("GET", "/invite/{secret}") => page("/invite/no-such-link".into()),
         ("POST", "/api/sign_out") => function(path, &who.spare, vec![]),
@@ -308,6 +315,10 @@ async fn ask(portal: &Portal, route: &str, who: &Person, ids: &Fixture, index: u
         }
         ("POST", "/api/rollback_pack") => function(path, &who.cookie, vec![("id", ids.pack.clone()), ("version", "1".into())]),
         ("POST", "/api/list_entities") => function(path, &who.cookie, vec![("kind", "sharepacks".into())]),
+        ("POST", "/api/get_pack_comparison") => {
+            function(path, &who.cookie, vec![("id", ids.pack.clone()), ("from", "1".into()), ("to", "1".into())])
+        }
+        ("POST", "/api/get_source_file") => function(path, &who.cookie, vec![("id", ids.pack.clone()), ("version", "1".into())]),
         ("POST", "/api/get_share_pack") => function(path, &who.cookie, vec![("id", ids.pack.clone())]),
         ("POST", _) if path.starts_with("/api/") => function(path, &who.cookie, vec![]),
         ("GET", "/workflow/health") => rest("GET", path.to_string()),
@@ -325,6 +336,7 @@ async fn ask(portal: &Portal, route: &str, who: &Person, ids: &Fixture, index: u
             rest("GET", path.to_string())
         }
         ("GET", "/workflow/access") => rest("GET", "/workflow/access?table=catalog.schema.revenue_table".into()),
+        ("GET", "/workflow/sharepacks/{id}/compare") => rest("GET", format!("/workflow/sharepacks/{}/compare?from=1&to=1", ids.pack)),
         ("POST", "/workflow/sharepacks/{id}/rollback") => {
             rest("POST", format!("/workflow/sharepacks/{}/rollback", ids.pack)).json(&serde_json::json!({"Version": 1}))
         }

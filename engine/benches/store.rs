@@ -1,6 +1,8 @@
 //! Store benchmark: 1,000,000 versions over 10,000 keys (100 versions each), then the time to
 //! read one key's current version, its version as of a past moment, its whole history, and a
-//! page of 50 current rows. Runs on SQLite always and on PostgreSQL when
+//! page of 50 current rows; then what the history pages ask (issue 15): a timeline (every
+//! version with its field diff), a diff of the first and last versions, a page of 50 as of a
+//! past moment, and "who could read table T then". Runs on SQLite always and on PostgreSQL when
 //! `SHAREPACK_TEST_PG_URL` names a server (scripts/bench.sh starts a throwaway one).
 //!
 //! The million rows are loaded in bulk (multi-row inserts that build the same contiguous SCD2
@@ -17,6 +19,8 @@ const KEYS: usize = 10_000;
 const VERSIONS: usize = 100;
 const ROWS_PER_INSERT: usize = 1_000;
 const SAMPLES: usize = 500;
+/// The history reads do more per call: fewer samples.
+const HISTORY_SAMPLES: usize = 100;
 
 fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
@@ -90,6 +94,59 @@ async fn bench(name: &str, store: &Store) {
         ms(history),
         ms(page)
     );
+
+    // The history pages, as an auditor (who sees everything) asks them.
+    use sharepack_engine::history::{self, access, Filter, Kind};
+    let auditor = sharepack_engine::access::Principal::operator();
+    let by = &auditor;
+    let timeline = median(HISTORY_SAMPLES, || {
+        let key = keys[rng.below(KEYS)].to_string();
+        async move { assert!(history::timeline(store, by, Kind::Shares, &key).await.unwrap().versions.len() >= VERSIONS) }
+    })
+    .await;
+    let diff = median(HISTORY_SAMPLES, || {
+        let key = keys[rng.below(KEYS)].to_string();
+        async move { assert!(!history::compare(store, by, Kind::Shares, &key, 1, VERSIONS as i64).await.unwrap().changes.is_empty()) }
+    })
+    .await;
+    let as_of_page = median(HISTORY_SAMPLES, || {
+        let moment = start + TimeDelta::hours(rng.below(VERSIONS - 1) as i64) + TimeDelta::minutes(30);
+        let cursor = format!("{}.share_{:05}", Uuid::nil(), rng.below(KEYS - 100));
+        let filter = Filter { as_of: Some(moment.to_rfc3339()), cursor: Some(cursor), ..Filter::default() };
+        async move { assert_eq!(history::list(store, by, Kind::Shares, &filter).await.unwrap().rows.len(), 50) }
+    })
+    .await;
+    let who = median(HISTORY_SAMPLES, || {
+        let moment = start + TimeDelta::hours(rng.below(VERSIONS - 1) as i64) + TimeDelta::minutes(30);
+        let table = format!("catalog.schema.t{}", rng.below(TABLES));
+        async move {
+            let answer = access::access(store, by, &access::Question::Table(table), moment).await.unwrap();
+            assert!(!answer.access.is_empty(), "every table is in some share");
+        }
+    })
+    .await;
+    println!(
+        "{name:<9} history: timeline of {VERSIONS} {:>8.3}ms   diff v1..v{VERSIONS} {:>8.3}ms   page of 50 as of {:>8.3}ms   who could read {:>8.3}ms",
+        ms(timeline),
+        ms(diff),
+        ms(as_of_page),
+        ms(who)
+    );
+}
+
+/// Tables the shares hold: each in `KEYS / TABLES` shares.
+const TABLES: usize = 1_000;
+
+/// What version `version` of share `index` holds: a table of its own, one that changes with the
+/// version, two recipients of which one changes, as the orchestrator records shares.
+fn share_data(index: usize, version: usize) -> serde_json::Value {
+    json!({
+        "name": format!("share_{index:05}"),
+        "comment": format!("version {version}"),
+        "objects": [format!("catalog.schema.t{}", index % TABLES), format!("catalog.schema.v{}", version % 20)],
+        "recipients": [format!("r{}", index % 500), format!("r{}", (index + version) % 500)],
+        "workspace_url": "https://adb-1.azuredatabricks.net",
+    })
 }
 
 /// Inserts `VERSIONS` contiguous versions for every key, `ROWS_PER_INSERT` rows a statement.
@@ -97,6 +154,7 @@ async fn bulk_load(store: &Store, keys: &[Uuid], start: DateTime<Utc>) {
     let rows: Vec<(Uuid, usize)> = keys.iter().flat_map(|key| (1..=VERSIONS).map(move |version| (*key, version))).collect();
     let names: std::collections::HashMap<Uuid, String> =
         keys.iter().enumerate().map(|(index, key)| (*key, format!("share_{index:05}"))).collect();
+    let indexes: std::collections::HashMap<Uuid, usize> = keys.iter().enumerate().map(|(index, key)| (*key, index)).collect();
     // One transaction per 100 statements: SQLite would otherwise sync the WAL after each.
     for batch in rows.chunks(ROWS_PER_INSERT * 100) {
         let mut transaction = match store {
@@ -135,7 +193,7 @@ async fn bulk_load(store: &Store, keys: &[Uuid], start: DateTime<Utc>) {
                             .bind(Uuid::now_v7())
                             .bind(*key)
                             .bind(&names[key])
-                            .bind(sqlx::types::Json(json!({"version": version})))
+                            .bind(sqlx::types::Json(share_data(indexes[key], *version)))
                             .bind(time(*version))
                             .bind(to)
                             .bind(*version == VERSIONS)
@@ -153,7 +211,7 @@ async fn bulk_load(store: &Store, keys: &[Uuid], start: DateTime<Utc>) {
                             .bind(Uuid::now_v7())
                             .bind(*key)
                             .bind(&names[key])
-                            .bind(json!({"version": version}).to_string())
+                            .bind(share_data(indexes[key], *version).to_string())
                             .bind(text(time(*version)))
                             .bind(text(to))
                             .bind(*version == VERSIONS)

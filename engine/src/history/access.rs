@@ -62,7 +62,9 @@ mod reads {
             Question::Recipient(recipient) => (None, Some(name_key(recipient))),
         };
         let mut found = Vec::new();
-        for share in store.all_as_of(Entity::Share, at).await? {
+        // Only versions that name what is asked about can answer it: the database narrows them.
+        let needle = format!("\"{}\"", wanted_table.as_ref().or(wanted_recipient.as_ref()).cloned().unwrap_or_default());
+        for share in store.all_as_of_mentioning(Entity::Share, at, Some(&needle)).await? {
             let (line, requested_by) = owner_of(store, Kind::Shares, share.key, &share).await?;
             if !by.sees(&Owner { business_line: line.as_deref(), requested_by: &requested_by }) {
                 continue;

@@ -48,7 +48,7 @@ pub struct Listed {
 }
 
 /// `text` as a LIKE pattern that matches itself (with `ESCAPE '\'`).
-fn like_escaped(text: &str) -> String {
+pub(super) fn like_escaped(text: &str) -> String {
     text.replace('\\', r"\\").replace('%', r"\%").replace('_', r"\_")
 }
 
@@ -149,7 +149,8 @@ impl Store {
         }
         if let Some((name, after)) = &listing.after {
             let (name, after) = (next(Param::Text(name.clone())), next(Param::Id(*after)));
-            conditions.push(format!("(s.name > {name} OR (s.name = {name} AND s.{key} > {after}))"));
+            // A row value, so both databases walk the name index from the cursor on.
+            conditions.push(format!("(s.name, s.{key}) > ({name}, {after})"));
         }
         let limit = format!("${}", params.len() + 1);
         let columns: Vec<String> = columns(key).split(", ").map(|column| format!("s.{column}")).collect();

@@ -217,13 +217,28 @@ impl Store {
     /// Every key's version in effect at `time`, deleted ones left out (bounded: a metastore holds
     /// at most a few thousand recipients and shares).
     pub async fn all_as_of(&self, entity: Entity, time: DateTime<Utc>) -> Result<Vec<Version>> {
+        self.all_as_of_mentioning(entity, time, None).await
+    }
+
+    /// The same, narrowed in the query to versions whose data, as JSON text, holds `needle`
+    /// (`"catalog.schema.t"`): a coarse filter the caller then checks field by field.
+    pub async fn all_as_of_mentioning(&self, entity: Entity, time: DateTime<Utc>, needle: Option<&str>) -> Result<Vec<Version>> {
         let (table, key_column) = entity.table();
+        let data = match self {
+            Store::Postgres(_) => "CAST(data AS text)",
+            Store::Sqlite(_) => "data",
+        };
+        let mentioning = if needle.is_some() { format!(r" AND {data} LIKE $2 ESCAPE '\'") } else { String::new() };
         let sql = format!(
-            "SELECT {COLUMNS} FROM {table} WHERE effective_from <= $1 AND effective_to > $1 AND NOT is_deleted ORDER BY name LIMIT 20000",
+            "SELECT {COLUMNS} FROM {table} WHERE effective_from <= $1 AND effective_to > $1 AND NOT is_deleted{mentioning} ORDER BY name",
             COLUMNS = columns(key_column)
         );
         on_pool!(self, pool => {
-            let rows = bind_time(self, sqlx::query(AssertSqlSafe(sql)), time).fetch_all(pool).await?;
+            let mut query = bind_time(self, sqlx::query(AssertSqlSafe(sql)), time);
+            if let Some(needle) = needle {
+                query = query.bind(format!("%{}%", super::listing::like_escaped(needle)));
+            }
+            let rows = query.fetch_all(pool).await?;
             rows.iter().map(version_from).collect()
         })
     }

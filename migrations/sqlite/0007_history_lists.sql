@@ -1,0 +1,7 @@
+-- Lists of kept entities as of a moment (issue 15): pages by name over every version, not only
+-- the current ones, so an as-of page walks names in order and reads only each key's versions.
+CREATE INDEX IF NOT EXISTS share_packs_by_name ON share_packs (name, share_pack_id, effective_from);
+CREATE INDEX IF NOT EXISTS recipients_by_name ON recipients (name, recipient_id, effective_from);
+CREATE INDEX IF NOT EXISTS shares_by_name ON shares (name, share_id, effective_from);
+CREATE INDEX IF NOT EXISTS tenants_by_name ON tenants (name, tenant_id, effective_from);
+CREATE INDEX IF NOT EXISTS projects_by_name ON projects (name, project_id, effective_from);

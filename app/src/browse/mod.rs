@@ -15,12 +15,13 @@ use sharepack_engine::records::PackStatus;
 const FILTERS: [&str; 7] = ["q", "business_line", "status", "created_by", "changed_since", "as_of", "cursor"];
 
 /// The tabs, in the order people look for things.
-const TABS: [(Kind, &str); 5] = [
+const TABS: [(Kind, &str); 6] = [
     (Kind::SharePacks, "Share packs"),
     (Kind::Recipients, "Recipients"),
     (Kind::Shares, "Shares"),
     (Kind::Tenants, "Business lines"),
     (Kind::Projects, "Projects"),
+    (Kind::Requests, "Requests"),
 ];
 
 /// `/sharepacks`: the share-pack list.

@@ -70,3 +70,17 @@ pub async fn get_source_file(id: String, version: i64) -> Answer<Option<SourceFi
     })
     .await
 }
+
+/// Deletes a draft the signed-in person uploaded; back to the pack's page.
+#[server(name = DeleteDraft, prefix = "/api", endpoint = "delete_draft")]
+pub async fn delete_draft(id: String, version: i64) -> Answer<String> {
+    crate::portal::answer(async move {
+        use sharepack_engine::error::Problem;
+        let request = crate::portal::request()?;
+        let share_pack_id = crate::portal::parse_id(&id).ok_or_else(|| Problem::not_found("share pack", &id))?;
+        sharepack_engine::history::packs::delete_draft(&request.portal.store, &request.by, share_pack_id, version).await?;
+        leptos_axum::redirect(&format!("/sharepacks/{share_pack_id}"));
+        Ok(share_pack_id.to_string())
+    })
+    .await
+}

@@ -109,7 +109,13 @@ fn SharePackBody(pack: SharePackView) -> impl IntoView {
                                     <td data-label="File" class="wrap"><A href=format!("/sharepacks/{}/files/{}", pack_id, upload.version)>{upload.file_name}</A>
                                         " " <a href=format!("/workflow/sharepacks/{}/uploads/{}", pack_id, upload.version) download="" class="muted">"download"</a></td>
                                     <td data-label="Format">{upload.format}</td><td data-label="Uploaded">{when(&upload.uploaded_at)}</td>
-                                    <td>{rollback}</td>
+                                    <td>{rollback}{upload.deletable.then(|| view! {
+                                        <form method="post" action=DeleteDraft::url() class="inline-form delete-draft">
+                                            <input type="hidden" name="id" value=pack_id.clone()/>
+                                            <input type="hidden" name="version" value=upload.version/>
+                                            <button type="submit" class="button danger">"Delete draft"</button>
+                                        </form>
+                                    })}</td>
                                 </tr>
                             }
                         }).collect_view()}

@@ -175,7 +175,7 @@ pub async fn submit(store: &Store, queue: &Queue, submission: Submission<'_>) ->
     }
     store.set_share_pack_owner(share_pack_id, meta.as_ref().map(|meta| meta.business_line.as_str()), &requested_by).await?;
     // Every upload is kept as a version of the pack, accepted or not, so its history is complete.
-    let upload = store.save_pack_file(share_pack_id, submission.file_name, &format, &bytes, &parsed).await?;
+    let upload = store.save_pack_file(share_pack_id, submission.file_name, &format, &bytes, &parsed, &requested_by).await?;
     let run_id = Uuid::now_v7();
     let record = SharePackRecord {
         status: if blocked { PackStatus::ValidationFailed } else { PackStatus::InProgress },

@@ -120,6 +120,9 @@ fn summary(kind: Kind, data: &serde_json::Value) -> String {
             [text("authentication_type"), text("email")].into_iter().filter(|part| !part.is_empty()).collect::<Vec<_>>().join(", ")
         }
         Kind::Shares => format!("{}, {}", count("objects", "object"), count("recipients", "recipient")),
+        Kind::Requests => {
+            [text("requested_by"), text("workspace_url")].into_iter().filter(|part| !part.is_empty()).collect::<Vec<_>>().join(", ")
+        }
         Kind::Tenants | Kind::Projects => String::new(),
     }
 }

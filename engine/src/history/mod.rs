@@ -18,10 +18,12 @@ pub enum Kind {
     Shares,
     Tenants,
     Projects,
+    /// What each run was asked to do (the seed's `requests`).
+    Requests,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 5] = [Kind::SharePacks, Kind::Recipients, Kind::Shares, Kind::Tenants, Kind::Projects];
+    pub const ALL: [Kind; 6] = [Kind::SharePacks, Kind::Recipients, Kind::Shares, Kind::Tenants, Kind::Projects, Kind::Requests];
 
     /// The path segment: `/workflow/{segment}/...`.
     pub fn segment(self) -> &'static str {
@@ -31,6 +33,7 @@ impl Kind {
             Kind::Shares => "shares",
             Kind::Tenants => "tenants",
             Kind::Projects => "projects",
+            Kind::Requests => "requests",
         }
     }
 
@@ -42,6 +45,7 @@ impl Kind {
             Kind::Shares => "share",
             Kind::Tenants => "business line",
             Kind::Projects => "project",
+            Kind::Requests => "request",
         }
     }
 
@@ -58,6 +62,7 @@ impl Kind {
             Kind::Shares => Entity::Share,
             Kind::Tenants => Entity::Tenant,
             Kind::Projects => Entity::Project,
+            Kind::Requests => Entity::Request,
         }
     }
 }

@@ -334,3 +334,58 @@ mod tests {
         assert_eq!(anchor(&Location::cell("", "Data Objects", "B3")).as_deref(), Some("Data-Objects-B3"));
     }
 }
+
+#[cfg(feature = "queue")]
+pub use drafts::delete_draft;
+
+#[cfg(feature = "queue")]
+mod drafts {
+    use crate::access::{Act, Principal};
+    use crate::error::{Class, Problem};
+    use crate::records::AuditAction;
+    use crate::store::{AuditEntry, Store};
+    use uuid::Uuid;
+
+    /// Deletes version `version` of share pack `id` if it is a draft (no run ever took it) and
+    /// `by` uploaded it; what was submitted is history and stays.
+    pub async fn delete_draft(store: &Store, by: &Principal, id: Uuid, version: i64) -> Result<(), Problem> {
+        let missing = || Problem::not_found("version", &format!("{id}/{version}"));
+        let owner = store.share_pack_owner(id).await?.ok_or_else(|| Problem::not_found("share pack", &id.to_string()))?;
+        by.reveal(&owner.as_owner(), "share pack", &id.to_string())?;
+        by.require(Act::Request, Some(&owner.as_owner()))?;
+        let file = store.pack_files(id).await?.into_iter().find(|file| file.version == version).ok_or_else(missing)?;
+        if store.runs_of_pack(id).await?.iter().any(|run| run.upload == version) {
+            return Err(Problem::new(
+                Class::Conflict,
+                "not_a_draft",
+                format!("Version {version} was submitted: it is part of the pack's history"),
+            )
+            .hint("Only drafts (uploads that never passed validation) can be deleted"));
+        }
+        if store.share_pack(id).await?.is_some_and(|pack| pack.record.upload == version) {
+            return Err(Problem::new(Class::Conflict, "only_version", format!("Version {version} is what this share pack is so far"))
+                .hint("Upload a version that passes validation first; the draft can be deleted then"));
+        }
+        let me = by.actor();
+        if !file.uploaded_by.eq_ignore_ascii_case(me.name()) {
+            return Err(Problem::new(Class::Forbidden, "not_your_draft", format!("Version {version} was uploaded by someone else"))
+                .hint("Only the person who uploaded a draft can delete it"));
+        }
+        if !store.delete_pack_file(id, version, me.name()).await? {
+            return Err(missing());
+        }
+        store
+            .audit(&AuditEntry {
+                actor: &me,
+                action: AuditAction::DraftDeleted,
+                entity_type: "share_pack",
+                entity_id: Some(id),
+                version: Some(version),
+                correlation_id: None,
+                reason: &format!("draft {version} ({}) deleted", file.file_name),
+                details: serde_json::json!({"file_name": file.file_name}),
+            })
+            .await?;
+        Ok(())
+    }
+}

@@ -42,8 +42,8 @@ pub async fn compare(store: &Store, by: &Principal, kind: Kind, name_or_id: &str
 fn view(kind: Kind, version: &Version, changes: Vec<crate::plan::FieldChange>) -> VersionView {
     let time = |at: chrono::DateTime<chrono::Utc>| at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let (run_id, upload) = match kind {
-        // A share pack's version says which run and upload it is about.
-        Kind::SharePacks => (
+        // A share pack's or request's version says which run and upload it is about.
+        Kind::SharePacks | Kind::Requests => (
             version.data["run_id"].as_str().and_then(|id| Uuid::parse_str(id).ok()),
             version.data["upload"].as_i64().or_else(|| super::upload_in(&version.change_reason)),
         ),
@@ -104,7 +104,7 @@ pub(super) async fn owner_of(store: &Store, kind: Kind, key: Uuid, latest: &Vers
             let requested = latest.data["requested_by"].as_str().unwrap_or_default().to_string();
             Ok((line, if by.is_empty() { requested } else { by }))
         }
-        Kind::Recipients | Kind::Shares => by_pack(pack_of(latest)).await,
+        Kind::Recipients | Kind::Shares | Kind::Requests => by_pack(pack_of(latest)).await,
         Kind::Tenants => Ok((latest.data["name"].as_str().map(str::to_string), String::new())),
         Kind::Projects => {
             let tenant = latest.data["tenant_id"].as_str().and_then(|id| Uuid::parse_str(id).ok());

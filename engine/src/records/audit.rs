@@ -45,11 +45,12 @@ pub enum AuditAction {
     RunApproved,
     /// Someone rejected the plan; the reason is their comment.
     RunRejected,
+    DraftDeleted,
 }
 
 impl AuditAction {
     /// Every action, for reading column values back.
-    pub const ALL: [AuditAction; 31] = [
+    pub const ALL: [AuditAction; 32] = [
         AuditAction::RunSubmitted,
         AuditAction::RunCancelRequested,
         AuditAction::RunRetried,
@@ -72,6 +73,7 @@ impl AuditAction {
         AuditAction::ApprovalRequestedAgain,
         AuditAction::RunApproved,
         AuditAction::RunRejected,
+        AuditAction::DraftDeleted,
         AuditAction::Applied(ActionKind::Create),
         AuditAction::Applied(ActionKind::Update),
         AuditAction::Applied(ActionKind::AddObject),
@@ -108,6 +110,7 @@ impl AuditAction {
             AuditAction::ApprovalRequestedAgain => "approval_requested_again",
             AuditAction::RunApproved => "run_approved",
             AuditAction::RunRejected => "run_rejected",
+            AuditAction::DraftDeleted => "draft_deleted",
             AuditAction::Applied(kind) => match kind {
                 ActionKind::Create => "create",
                 ActionKind::Update => "update",

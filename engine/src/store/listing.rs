@@ -78,7 +78,7 @@ impl Store {
             Entity::SharePack => {
                 ("JOIN share_pack_owners o ON o.share_pack_id = s.share_pack_id".to_string(), "o.business_line", "o.created_by")
             }
-            Entity::Recipient | Entity::Share => (
+            Entity::Recipient | Entity::Share | Entity::Request => (
                 format!("LEFT JOIN share_pack_owners o ON o.share_pack_id = {}", json_uuid(self, "s.data", "share_pack_id")),
                 "o.business_line",
                 "s.created_by",
@@ -119,7 +119,7 @@ impl Store {
                 either.push(format!("lower({line}) IN ({})", lines.join(", ")));
             }
             // What a person asked for stays theirs to see; business lines and projects are no one's.
-            if matches!(entity, Entity::SharePack | Entity::Recipient | Entity::Share) {
+            if matches!(entity, Entity::SharePack | Entity::Recipient | Entity::Share | Entity::Request) {
                 either.push(format!("lower(o.created_by) = {}", next(Param::Text(person.to_lowercase()))));
             }
             conditions.push(if either.is_empty() { "FALSE".into() } else { format!("({})", either.join(" OR ")) });

@@ -40,6 +40,9 @@ pub struct UploadSummary {
     /// A run applied it: the pack can be rolled back to it.
     #[serde(default)]
     pub applied: bool,
+    /// The viewer uploaded this draft and may delete it.
+    #[serde(default)]
+    pub deletable: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -129,6 +132,10 @@ mod reads {
                     uploaded_at: time(file.uploaded_at),
                     draft: !submitted.contains(&file.version),
                     applied: applied.contains(&file.version),
+                    deletable: !submitted.contains(&file.version)
+                        && record.upload != file.version
+                        && may_submit
+                        && file.uploaded_by.eq_ignore_ascii_case(by.actor().name()),
                 })
                 .collect(),
             runs: runs

@@ -61,6 +61,7 @@ pub async fn list(kind: Kind, state: AppState, by: Caller, filter: history::Filt
         Kind::Shares => "Shares",
         Kind::Tenants => "Tenants",
         Kind::Projects => "Projects",
+        Kind::Requests => "Requests",
     };
     Ok(Json(serde_json::json!({ key: page.rows, "NextCursor": page.next_cursor })))
 }
@@ -74,6 +75,7 @@ pub fn routes(kind: Kind) -> Vec<(&'static str, axum::routing::MethodRouter<AppS
         Kind::Shares => (Some("/shares"), "/shares/{id}/versions", "/shares/{id}/diff"),
         Kind::Tenants => (Some("/tenants"), "/tenants/{id}/versions", "/tenants/{id}/diff"),
         Kind::Projects => (Some("/projects"), "/projects/{id}/versions", "/projects/{id}/diff"),
+        Kind::Requests => (Some("/requests"), "/requests/{id}/versions", "/requests/{id}/diff"),
     };
     let mut routes = vec![
         (versions_path, get(move |State(state): State<AppState>, by: Caller, Path(name): Path<String>| versions(kind, state, by, name))),
@@ -240,4 +242,18 @@ pub async fn compare_uploads(
     let id = super::parse_id(&id, "share pack")?;
     let (from, to) = version_pair(query)?;
     Ok(Json(sharepack_engine::history::packs::compare_uploads(&state.portal.store, &by, id, from, to).await?))
+}
+
+/// `DELETE /workflow/sharepacks/{id}/uploads/{version}`: the uploader deletes a draft (an upload
+/// no run took); 204. Submitted versions are history and stay (409).
+pub async fn delete_draft(
+    State(state): State<AppState>,
+    Caller(by): Caller,
+    Path((id, version)): Path<(String, String)>,
+) -> Result<axum::http::StatusCode, ApiError> {
+    let id = super::parse_id(&id, "share pack")?;
+    let number: i64 =
+        version.trim().parse().map_err(|_| located(Problem::invalid("version_invalid", "The upload's version is a number"), "version"))?;
+    sharepack_engine::history::packs::delete_draft(&state.portal.store, &by, id, number).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
 }

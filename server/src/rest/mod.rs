@@ -43,6 +43,7 @@ pub fn endpoints() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::GET, "/access", get(history::access)),
         (Method::GET, "/sharepacks", get(history::share_packs)),
         (Method::GET, "/sharepacks/{id}/uploads/{version}", get(history::upload_file)),
+        (Method::DELETE, "/sharepacks/{id}/uploads/{version}", axum::routing::delete(history::delete_draft)),
         (Method::POST, "/sharepacks/{id}/rollback", post(sharepacks::rollback)),
         (Method::GET, "/sharepacks/{id}/compare", get(history::compare_uploads)),
         (Method::POST, "/runs/{id}/approve", post(approvals::approve)),

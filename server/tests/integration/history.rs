@@ -71,6 +71,39 @@ async fn a_refused_upload_is_a_draft_beside_the_applied_pack(stack: Stack) {
     assert_eq!(code, 202, "{next}");
     assert_eq!(next["SharePackName"], name.as_str());
     completed(&portal, &pack).await;
+
+    // The draft is its uploader's to delete; what was submitted is history and stays.
+    let delete = |client: reqwest::Client, version: i64| {
+        let url = format!("{}/workflow/sharepacks/{pack}/uploads/{version}", portal.url);
+        async move {
+            let response = client.delete(url).send().await.unwrap();
+            let code = response.status().as_u16();
+            (code, response.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let (code, body) = delete(portal.client_as(TESTERS[1]), 2).await;
+    assert_eq!((code, body["Code"].as_str()), (403, Some("not_your_draft")), "{body}");
+    let (code, body) = delete(portal.client_as(TESTERS[0]), 1).await;
+    assert_eq!((code, body["Code"].as_str()), (409, Some("not_a_draft")), "{body}");
+    let (code, _) = delete(portal.client_as(TESTERS[0]), 2).await;
+    assert_eq!(code, 204);
+    let (code, _) = delete(portal.client_as(TESTERS[0]), 2).await;
+    assert_eq!(code, 404, "deleted once");
+    let view = sharepack_engine::views::share_pack_view(&portal.store, &Principal::operator(), id).await.unwrap().unwrap();
+    let versions: Vec<i64> = view.uploads.iter().map(|upload| upload.version).collect();
+    assert_eq!(versions, [3, 1], "the draft is gone; the others keep their numbers");
+    let file = portal.client_as(TESTERS[0]).get(format!("{}/workflow/sharepacks/{pack}/uploads/2", portal.url)).send().await.unwrap();
+    assert_eq!(file.status(), 404, "its content is gone too");
+    // Its number is never given again.
+    let (_, again) = upload(
+        &portal,
+        "finance.yaml",
+        String::from_utf8(sample("valid/finance.yaml")).unwrap().replacen("type: D2O", "type: NOPE", 1).into_bytes(),
+    )
+    .await;
+    assert_eq!(again["SharePackId"], pack.as_str());
+    let view = sharepack_engine::views::share_pack_view(&portal.store, &Principal::operator(), id).await.unwrap().unwrap();
+    assert_eq!(view.uploads[0].version, 4);
 }
 
 async fn get(client: &reqwest::Client, portal: &Portal, path: &str) -> (u16, Value) {
@@ -513,6 +546,10 @@ async fn share_packs_are_listed_filtered_paged_and_as_of_a_moment(stack: Stack) 
     assert!(names(&recipients, "Recipients").contains(&"external-auditor".to_string()), "{recipients}");
     assert_eq!(names(&get(&john, &portal, "/projects?q=listing").await.1, "Projects"), ["Listing Alpha", "Listing Beta", "Listing Gamma"]);
     assert!(names(&get(&john, &portal, "/tenants").await.1, "Tenants").contains(&"Corporate Finance".to_string()));
+    // What each run was asked to do: one request per run, the pack's owner's to see.
+    let (_, requests) = get(&john, &portal, "/requests?q=listing").await;
+    assert_eq!(names(&requests, "Requests"), ["Listing Alpha v1", "Listing Beta v1", "Listing Gamma v1"], "{requests}");
+    assert_eq!(names(&get(&legal, &portal, "/requests?q=listing").await.1, "Requests").len(), 0);
     for (path, key) in [("/shares?q=listing", "Shares"), ("/projects?q=listing", "Projects"), ("/recipients?q=external", "Recipients")] {
         assert_eq!(names(&get(&legal, &portal, path).await.1, key).len(), 0, "{path} is Corporate Finance's");
     }

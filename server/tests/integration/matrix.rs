@@ -69,6 +69,7 @@ const TABLE: &[(&str, &str)] = &[
     ("POST /api/list_entities", "401 200 200 200 200 200"),
     // Lee's pack has no applied version yet: those who may roll it back hear so.
     ("POST /api/rollback_pack", "401 409 404 403 403 409"),
+    ("POST /api/delete_draft", "401 409 404 403 403 409"),
     // Decisions on Lee's queued run: only approvers of Legal may decide, and only on runs
     // waiting for approval (409), never on their own (the approvals module tests the rest).
     ("POST /api/list_approvals", "401 200 200 200 200 200"),
@@ -96,8 +97,11 @@ const TABLE: &[(&str, &str)] = &[
     ("GET /workflow/shares", "401 200 200 200 200 200"),
     ("GET /workflow/tenants", "401 200 200 200 200 200"),
     ("GET /workflow/projects", "401 200 200 200 200 200"),
+    ("GET /workflow/requests", "401 200 200 200 200 200"),
     ("GET /workflow/sharepacks/{id}/uploads/{version}", "401 200 H 200 200 200"),
     ("POST /workflow/sharepacks/{id}/rollback", "401 409 H 403 403 409"),
+    // Lee's upload 1 was submitted: it is history, no draft (the history module tests drafts).
+    ("DELETE /workflow/sharepacks/{id}/uploads/{version}", "401 409 H 403 403 409"),
     ("GET /workflow/sharepacks/{id}/compare", "401 200 H 200 200 200"),
     ("POST /workflow/runs/{id}/approve", "401 403 H 409 403 409"),
     ("POST /workflow/runs/{id}/reject", "401 403 H 409 403 409"),
@@ -113,6 +117,8 @@ const TABLE: &[(&str, &str)] = &[
     ("GET /workflow/tenants/{id}/diff", "401 H H H H H"),
     ("GET /workflow/projects/{id}/versions", "401 H H H H H"),
     ("GET /workflow/projects/{id}/diff", "401 H H H H H"),
+    ("GET /workflow/requests/{id}/versions", "401 H H H H H"),
+    ("GET /workflow/requests/{id}/diff", "401 H H H H H"),
     // Event streams and downloads.
     ("GET /runs/{id}/events", "401 200 H 200 200 200"),
     ("GET /templates/{file}", "200 200 200 200 200 200"),
@@ -229,7 +235,11 @@ async fn ask(portal: &Portal, route: &str, who: &Person, ids: &Fixture, index: u
         request
     };
     let rest = |method: &str, path: String| {
-        let mut request = if method == "GET" { client.get(format!("{base}{path}")) } else { client.post(format!("{base}{path}")) };
+        let mut request = match method {
+            "GET" => client.get(format!("{base}{path}")),
+            "DELETE" => client.delete(format!("{base}{path}")),
+            _ => client.post(format!("{base}{path}")),
+        };
         if let Some(token) = &who.token {
             request = request.bearer_auth(token);
         }
@@ -313,6 +323,7 @@ async fn ask(portal: &Portal, route: &str, who: &Person, ids: &Fixture, index: u
         ("POST", "/api/approve_run") | ("POST", "/api/reject_run") => {
             function(path, &who.cookie, vec![("id", ids.queued.clone()), ("digest", String::new()), ("comment", "matrix".into())])
         }
+        ("POST", "/api/delete_draft") => function(path, &who.cookie, vec![("id", ids.pack.clone()), ("version", "1".into())]),
         ("POST", "/api/rollback_pack") => function(path, &who.cookie, vec![("id", ids.pack.clone()), ("version", "1".into())]),
         ("POST", "/api/list_entities") => function(path, &who.cookie, vec![("kind", "sharepacks".into())]),
         ("POST", "/api/get_pack_comparison") => {
@@ -332,10 +343,17 @@ async fn ask(portal: &Portal, route: &str, who: &Person, ids: &Fixture, index: u
         ("POST", "/workflow/runs/{id}/activation-links") => rest("POST", format!("/workflow/runs/{}/activation-links", ids.queued)),
         ("GET", "/workflow/approvals") | ("GET", "/workflow/audit") => rest("GET", path.to_string()),
         ("GET", "/workflow/sharepacks/{id}/uploads/{version}") => rest("GET", format!("/workflow/sharepacks/{}/uploads/1", ids.pack)),
-        ("GET", "/workflow/sharepacks" | "/workflow/recipients" | "/workflow/shares" | "/workflow/tenants" | "/workflow/projects") => {
-            rest("GET", path.to_string())
-        }
+        (
+            "GET",
+            "/workflow/sharepacks"
+            | "/workflow/recipients"
+            | "/workflow/shares"
+            | "/workflow/tenants"
+            | "/workflow/projects"
+            | "/workflow/requests",
+        ) => rest("GET", path.to_string()),
         ("GET", "/workflow/access") => rest("GET", "/workflow/access?table=catalog.schema.revenue_table".into()),
+        ("DELETE", "/workflow/sharepacks/{id}/uploads/{version}") => rest("DELETE", format!("/workflow/sharepacks/{}/uploads/1", ids.pack)),
         ("GET", "/workflow/sharepacks/{id}/compare") => rest("GET", format!("/workflow/sharepacks/{}/compare?from=1&to=1", ids.pack)),
         ("POST", "/workflow/sharepacks/{id}/rollback") => {
             rest("POST", format!("/workflow/sharepacks/{}/rollback", ids.pack)).json(&serde_json::json!({"Version": 1}))

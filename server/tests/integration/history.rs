@@ -106,6 +106,12 @@ async fn a_refused_upload_is_a_draft_beside_the_applied_pack(stack: Stack) {
     assert_eq!(view.uploads[0].version, 4);
 }
 
+/// Lee, a requester of the Legal business line, who sees none of Corporate Finance's.
+async fn legal_requester(portal: &Portal) -> reqwest::Client {
+    let legal = [sharepack_engine::access::Grant::new(sharepack_engine::access::Role::Requester, Some("Legal"))];
+    crate::support::bearer_client(&crate::support::make_token(&portal.store, "lee@example.com", &legal).await)
+}
+
 async fn get(client: &reqwest::Client, portal: &Portal, path: &str) -> (u16, Value) {
     let response = client.get(format!("{}/workflow{path}", portal.url)).send().await.unwrap();
     (response.status().as_u16(), response.json().await.unwrap())
@@ -200,14 +206,7 @@ async fn timelines_and_diffs_of_what_runs_made(stack: Stack) {
     assert_eq!((code, body["Code"].as_str(), body["Location"].as_str()), (400, Some("no_such_version"), Some("to")), "{body}");
     let (code, _) = get(&john, &portal, "/shares/no_such_share/versions").await;
     assert_eq!(code, 404);
-    let legal = crate::support::bearer_client(
-        &crate::support::make_token(
-            &portal.store,
-            "lee@example.com",
-            &[sharepack_engine::access::Grant::new(sharepack_engine::access::Role::Requester, Some("Legal"))],
-        )
-        .await,
-    );
+    let legal = legal_requester(&portal).await;
     for path in [
         "/shares/finance_q1_share/versions",
         "/recipients/external-auditor/versions",
@@ -287,14 +286,7 @@ async fn the_audit_trail_is_searchable_paged_and_exported(stack: Stack) {
     assert_eq!((code, body["Location"].as_str()), (400, Some("action")), "{body}");
     let (code, body) = get(&john, &portal, "/audit?since=yesterday").await;
     assert_eq!((code, body["Location"].as_str()), (400, Some("since")), "{body}");
-    let legal = crate::support::bearer_client(
-        &crate::support::make_token(
-            &portal.store,
-            "lee@example.com",
-            &[sharepack_engine::access::Grant::new(sharepack_engine::access::Role::Requester, Some("Legal"))],
-        )
-        .await,
-    );
+    let legal = legal_requester(&portal).await;
     let (code, theirs) = get(&legal, &portal, "/audit").await;
     assert_eq!(code, 200);
     assert!(
@@ -433,14 +425,7 @@ async fn who_could_read_a_table_and_what_a_recipient_could_read_then(stack: Stac
     );
 
     // Another business line sees none of it; questions must be whole.
-    let legal = crate::support::bearer_client(
-        &crate::support::make_token(
-            &portal.store,
-            "lee@example.com",
-            &[sharepack_engine::access::Grant::new(sharepack_engine::access::Role::Requester, Some("Legal"))],
-        )
-        .await,
-    );
+    let legal = legal_requester(&portal).await;
     let hidden: Value =
         legal.get(format!("{}/workflow/access?table=catalog.schema.revenue_table", portal.url)).send().await.unwrap().json().await.unwrap();
     assert_eq!(hidden["Access"], serde_json::json!([]), "{hidden}");
@@ -504,14 +489,7 @@ async fn share_packs_are_listed_filtered_paged_and_as_of_a_moment(stack: Stack) 
     let (code, body) = get(&john, &portal, "/sharepacks?cursor=nonsense").await;
     assert_eq!((code, body["Location"].as_str()), (400, Some("cursor")), "{body}");
     // Another business line sees none of them.
-    let legal = crate::support::bearer_client(
-        &crate::support::make_token(
-            &portal.store,
-            "lee@example.com",
-            &[sharepack_engine::access::Grant::new(sharepack_engine::access::Role::Requester, Some("Legal"))],
-        )
-        .await,
-    );
+    let legal = legal_requester(&portal).await;
     assert_eq!(projects(&get(&legal, &portal, "/sharepacks?q=listing").await.1).len(), 0);
 
     // The other kinds list the same way, each under its own name.
@@ -641,14 +619,7 @@ async fn a_pack_rolls_back_to_an_earlier_version_through_a_run(stack: Stack) {
     assert!(reasons.iter().any(|reason| reason.ends_with("rollback to version 1")), "{reasons:?}");
     assert_eq!(timeline["Versions"][0]["Data"]["upload"], 3, "the rollback is the pack's third version");
     // Another business line cannot roll it back, nor learn that it exists.
-    let legal = crate::support::bearer_client(
-        &crate::support::make_token(
-            &portal.store,
-            "lee@example.com",
-            &[sharepack_engine::access::Grant::new(sharepack_engine::access::Role::Requester, Some("Legal"))],
-        )
-        .await,
-    );
+    let legal = legal_requester(&portal).await;
     let response = legal
         .post(format!("{}/workflow/sharepacks/{pack}/rollback", portal.url))
         .json(&serde_json::json!({"Version": 1}))

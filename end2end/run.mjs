@@ -864,6 +864,8 @@ ${comment ? `    comment: ${comment}\n` : ''}    recipients: [e2e-history-${tag}
   const history = await admin.newPage();
   await history.goto(`${base}/history/shares/${share}`);
   await history.waitForSelector('#timeline li[data-version]');
+  const now = await text(history, '#current');
+  assert(now.includes('Now: version 3') && now.includes('Quarterly figures') && now.includes('catalog.schema.expense_table'), `the share as it is now: ${now}`);
   const versions = await history.locator('#timeline li[data-version]').evaluateAll((items) => items.map((item) => Number(item.dataset.version)));
   assert(JSON.stringify(versions) === '[3,2,1]', `three versions, newest first: ${versions}`);
   const newest = await text(history, '#timeline li[data-version="3"]');
@@ -910,6 +912,8 @@ test('an administrator views the share pack list as of yesterday and as of a mom
   await page.screenshot({ path: join(results, 'browse-as-of.png'), fullPage: true });
   await Promise.all([page.waitForURL(/\/history\/shares\/.*as_of=/), page.click('#browse tbody tr a')]);
   await page.waitForSelector('#as-of[data-version="1"]');
+  const then = await text(page, '#current h2');
+  assert(then === 'Version 1 as it was then', `the detail shows the version then: ${then}`);
   assert(await page.locator('#timeline li.in-effect[data-version="1"]').count() === 1, 'the version in effect then is marked');
   await context.close();
 });

@@ -63,13 +63,7 @@ fn TimelineView(
     let what = timeline.kind.words();
     // "As of": the version in effect at that moment, found from the versions' validity.
     let moment = as_of.as_deref().and_then(sharepack_engine::history::moment);
-    let in_effect = moment.and_then(|at| {
-        let parse = |text: &str| chrono::DateTime::parse_from_rfc3339(text).ok().map(|time| time.with_timezone(&chrono::Utc));
-        timeline.versions.iter().find(|version| {
-            parse(&version.effective_from).is_some_and(|from| from <= at)
-                && version.effective_to.as_deref().and_then(parse).is_none_or(|to| to > at)
-        })
-    });
+    let in_effect = moment.and_then(|at| timeline.in_effect(at));
     let as_of_note = as_of.clone().map(|at| {
         let said = match (moment, in_effect) {
             (None, _) => format!("`{at}` is not a time like 2026-12-01 or 2026-12-01T14:30:00Z."),
@@ -80,6 +74,19 @@ fn TimelineView(
         view! { <p class="as-of-note" id="as-of" data-version=in_effect.map(|version| version.version)>{said}</p> }
     });
     let marked = in_effect.map(|version| version.version);
+    // What it is: the version in effect at the moment asked about, or the current one.
+    let shown = match (moment, in_effect) {
+        (Some(_), Some(version)) => Some((format!("Version {} as it was then", version.version), version.version, version.data.clone())),
+        (Some(_), None) => None,
+        (None, _) => timeline.versions.first().map(|version| {
+            let label = if version.is_deleted {
+                format!("Version {}: deleted", version.version)
+            } else {
+                format!("Now: version {}", version.version)
+            };
+            (label, version.version, version.data.clone())
+        }),
+    };
     let numbers: Vec<i64> = timeline.versions.iter().map(|version| version.version).collect();
     let newest = numbers.first().copied().unwrap_or(1);
     let action = format!("/history/{}/{}", timeline.kind.segment(), timeline.id);
@@ -114,6 +121,12 @@ fn TimelineView(
             Ok(None) => ().into_any(),
             Err(crate::error::PortalError(problem)) => view! { <section class="card alert" id="comparison"><crate::components::ProblemNote problem/></section> }.into_any(),
         }}
+        {shown.map(|(label, version, data)| view! {
+            <section class="card" id="current" data-version=version>
+                <h2>{label}</h2>
+                <Fields data/>
+            </section>
+        })}
         <section class="card" id="timeline">
             <ol class="timeline">
                 {timeline.versions.into_iter().map(|version| view! {
@@ -135,6 +148,34 @@ fn TimelineView(
                 }).collect_view()}
             </ol>
         </section>
+    }
+}
+
+/// A version's fields, one row each (lists joined, nested values as JSON), secrets never among
+/// them: history keeps none.
+#[component]
+fn Fields(data: serde_json::Value) -> impl IntoView {
+    let rows: Vec<(String, String)> = match data {
+        serde_json::Value::Object(map) => map
+            .into_iter()
+            .filter(|(_, value)| !value.is_null())
+            .map(|(field, value)| {
+                let text = match value {
+                    serde_json::Value::String(text) => text,
+                    serde_json::Value::Array(items) if items.iter().all(|item| item.is_string()) => {
+                        items.iter().filter_map(|item| item.as_str()).collect::<Vec<_>>().join(", ")
+                    }
+                    other => other.to_string(),
+                };
+                (field, text)
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    view! {
+        <dl class="facts">
+            {rows.into_iter().map(|(field, text)| view! { <dt><code>{field}</code></dt><dd class="wrap">{text}</dd> }).collect_view()}
+        </dl>
     }
 }
 

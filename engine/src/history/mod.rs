@@ -96,6 +96,17 @@ pub struct Timeline {
     pub versions: Vec<VersionView>,
 }
 
+impl Timeline {
+    /// The version in effect at `at`: from its start (inclusive) to the next one's (exclusive).
+    pub fn in_effect(&self, at: chrono::DateTime<chrono::Utc>) -> Option<&VersionView> {
+        let parse = |text: &str| chrono::DateTime::parse_from_rfc3339(text).ok().map(|time| time.with_timezone(&chrono::Utc));
+        self.versions.iter().find(|version| {
+            parse(&version.effective_from).is_some_and(|from| from <= at)
+                && version.effective_to.as_deref().and_then(parse).is_none_or(|to| to > at)
+        })
+    }
+}
+
 /// Two versions of one entity compared.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -159,5 +170,37 @@ mod tests {
         for kind in Kind::ALL {
             assert_eq!(Kind::parse(kind.segment()), Some(kind));
         }
+    }
+
+    #[test]
+    fn the_version_in_effect_starts_at_its_instant_and_ends_at_the_next() {
+        let version = |number: i64, from: &str, to: Option<&str>| VersionView {
+            version: number,
+            effective_from: from.into(),
+            effective_to: to.map(str::to_string),
+            created_by: String::new(),
+            change_reason: String::new(),
+            run_id: None,
+            upload: None,
+            is_deleted: false,
+            changes: Vec::new(),
+            data: serde_json::Value::Null,
+        };
+        let timeline = Timeline {
+            kind: Kind::Shares,
+            id: String::new(),
+            name: String::new(),
+            versions: vec![
+                version(2, "2026-12-01T10:00:00.000500Z", None),
+                version(1, "2026-12-01T10:00:00.000100Z", Some("2026-12-01T10:00:00.000500Z")),
+            ],
+        };
+        let at = |text: &str| moment(text).unwrap();
+        let number = |text: &str| timeline.in_effect(at(text)).map(|version| version.version);
+        assert_eq!(number("2026-12-01T10:00:00.000099Z"), None, "before the first");
+        assert_eq!(number("2026-12-01T10:00:00.000100Z"), Some(1), "the instant it starts");
+        assert_eq!(number("2026-12-01T10:00:00.000499Z"), Some(1), "within the same millisecond as the next");
+        assert_eq!(number("2026-12-01T10:00:00.000500Z"), Some(2), "the instant the next starts");
+        assert_eq!(number("2027-01-01"), Some(2), "the current one has no end");
     }
 }

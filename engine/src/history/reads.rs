@@ -40,7 +40,8 @@ pub async fn compare(store: &Store, by: &Principal, kind: Kind, name_or_id: &str
 }
 
 fn view(kind: Kind, version: &Version, changes: Vec<crate::plan::FieldChange>) -> VersionView {
-    let time = |at: chrono::DateTime<chrono::Utc>| at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    // As precise as the store keeps it, so "in effect at" is decided exactly at the boundaries.
+    let time = |at: chrono::DateTime<chrono::Utc>| at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
     let (run_id, upload) = match kind {
         // A share pack's or request's version says which run and upload it is about.
         Kind::SharePacks | Kind::Requests => (

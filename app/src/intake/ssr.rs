@@ -41,10 +41,14 @@ impl Uploads {
         let limits = *limits;
         let file_name = file.file_name.clone();
         let claimant = by.clone();
+        let restate = note.is_some();
         let (outcome, excerpts, bytes) = tokio::task::spawn_blocking(move || {
             let outcome = file.bytes.and_then(|bytes| read_pack(&bytes, Some(&file_name), &limits).map(|intake| (intake, bytes)));
             match outcome {
                 Ok((mut intake, bytes)) => {
+                    if restate {
+                        claim::restate(&mut intake, &claimant);
+                    }
                     claim::claim(&mut intake, &claimant);
                     let excerpts = excerpts(&intake, &bytes);
                     (Outcome::Read(Box::new(intake)), excerpts, Some(bytes))
@@ -180,6 +184,8 @@ pub async fn submit_upload(id: String, confirm_removals: bool) -> Result<String,
         options: PlanOptions { strict: portal.strict_strategy },
         compensate_new: portal.apply.compensate_new,
         policy: &portal.approvals,
+        // A rollback's preview is the submitter's request, like its submission.
+        restate: view.note.is_some(),
         note: view.note.clone(),
     };
     match apply::submit(&portal.store, &portal.queue, submission).await {

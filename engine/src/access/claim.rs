@@ -20,6 +20,14 @@ pub fn is_forbidden(code: &str) -> bool {
     code == BUSINESS_LINE_NOT_HELD || code == OWNED_ELSEWHERE
 }
 
+/// An earlier version submitted again (a rollback) is requested by whoever submits it now, not
+/// by whoever first did: its requestor becomes theirs before [`claim`] applies the rule.
+pub fn restate(intake: &mut Intake, by: &Principal) {
+    if let (Some(pack), Via::Session | Via::Token { .. }) = (intake.pack.as_mut(), &by.via) {
+        pack.metadata.requestor = by.email.clone();
+    }
+}
+
 /// Applies the rule to a read pack: fills the requestor in, or adds located error findings.
 pub fn claim(intake: &mut Intake, by: &Principal) {
     let Some(pack) = intake.pack.as_mut() else { return };

@@ -89,6 +89,7 @@ pub async fn rollback(store: &Store, queue: &Queue, rollback: Rollback<'_>) -> R
             compensate_new: false,
             policy: rollback.policy,
             note: Some(source.note),
+            restate: true,
         },
     )
     .await

@@ -38,6 +38,8 @@ pub struct Submission<'a> {
     pub policy: &'a Policy,
     /// Why, besides the upload itself (`rollback to version 1`), for the history and the trail.
     pub note: Option<String>,
+    /// The file is an earlier version submitted again: it is the submitter's request now.
+    pub restate: bool,
 }
 
 /// What became of a submission.
@@ -126,6 +128,9 @@ pub async fn submit(store: &Store, queue: &Queue, submission: Submission<'_>) ->
         tokio::task::spawn_blocking(move || read_pack(&bytes, Some(&file_name), &limits).map(|intake| (intake, bytes)))
             .await
             .map_err(|error| StoreError::Config(format!("intake task failed: {error}")))??;
+    if submission.restate {
+        claim::restate(&mut intake, by);
+    }
     claim::claim(&mut intake, by);
     crate::access::resources::check_owners(store, by, &submission.workspace.url, &mut intake).await?;
     if let Some(refused) = claim::refusal(&intake) {

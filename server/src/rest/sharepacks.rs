@@ -87,6 +87,7 @@ pub async fn upload(
         compensate_new: portal.apply.compensate_new,
         policy: &portal.approvals,
         note: None,
+        restate: false,
     };
     let submitted = sharepack_engine::apply::submit(&portal.store, &portal.queue, submission).await.map_err(submit_error)?;
     Ok(answer(submitted))

@@ -618,6 +618,18 @@ async fn a_pack_rolls_back_to_an_earlier_version_through_a_run(stack: Stack) {
         timeline["Versions"].as_array().unwrap().iter().map(|version| version["ChangeReason"].as_str().unwrap()).collect();
     assert!(reasons.iter().any(|reason| reason.ends_with("rollback to version 1")), "{reasons:?}");
     assert_eq!(timeline["Versions"][0]["Data"]["upload"], 3, "the rollback is the pack's third version");
+    // A teammate of the same business line may roll it back too: the version is their request now.
+    let ann = portal.client_as(TESTERS[1]);
+    let response = ann
+        .post(format!("{}/workflow/sharepacks/{pack}/rollback", portal.url))
+        .json(&serde_json::json!({"Version": 2}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 202, "{}", response.text().await.unwrap());
+    completed(&portal, &pack).await;
+    let (_, timeline) = get(&john, &portal, &format!("/sharepacks/{pack}/versions")).await;
+    assert_eq!(timeline["Versions"][0]["Data"]["requested_by"], TESTERS[1], "{}", timeline["Versions"][0]);
     // Another business line cannot roll it back, nor learn that it exists.
     let legal = legal_requester(&portal).await;
     let response = legal

@@ -290,7 +290,8 @@ pub fn write_yaml(pack: &SharePack) -> String {
     }
     let meta = &pack.metadata;
     let mut out = String::from("# Exported by Sharepack: edit and upload it again; unchanged, it plans no change.\nmetadata:\n");
-    field(&mut out, "  ", "requestor", Some(&meta.requestor));
+    // Left out when empty: whoever submits the file is then its requestor.
+    field(&mut out, "  ", "requestor", Some(meta.requestor.as_str()).filter(|requestor| !requestor.is_empty()));
     field(&mut out, "  ", "project_name", Some(&meta.project_name));
     field(&mut out, "  ", "business_line", Some(&meta.business_line));
     field(&mut out, "  ", "strategy", meta.strategy.map(|strategy| strategy.as_str()));

@@ -141,6 +141,20 @@ mod reads {
     pub async fn list(store: &Store, by: &Principal, kind: Kind, filter: &Filter) -> Result<ListPage, Problem> {
         by.require(Act::Read, None)?;
         let located = |code: &str, message: String, field: &str| Problem::invalid(code, message).at(field);
+        // PostgreSQL refuses NUL in text: say so here, for every filter, rather than fail there.
+        let fields = [
+            ("q", &filter.q),
+            ("business_line", &filter.business_line),
+            ("status", &filter.status),
+            ("created_by", &filter.created_by),
+            ("changed_since", &filter.changed_since),
+            ("as_of", &filter.as_of),
+            ("cursor", &filter.cursor),
+            ("limit", &filter.limit),
+        ];
+        if let Some((field, _)) = fields.iter().find(|(_, value)| value.as_deref().is_some_and(|value| value.contains('\0'))) {
+            return Err(located("text_invalid", format!("`{field}` holds a NUL character"), field));
+        }
         let text = |value: &Option<String>| value.as_deref().map(str::trim).filter(|value| !value.is_empty()).map(str::to_string);
         let time = |value: &Option<String>, field: &str| -> Result<Option<chrono::DateTime<chrono::Utc>>, Problem> {
             text(value)
@@ -199,7 +213,11 @@ mod reads {
                 let invalid = || located("cursor_invalid", "The cursor is not one this API gave".into(), "cursor");
                 let (id, name) = cursor.split_once('.').ok_or_else(invalid)?;
                 let id = uuid::Uuid::parse_str(id).map_err(|_| invalid())?;
-                Some((percent_decode(name), id))
+                let name = percent_decode(name);
+                if name.contains('\0') {
+                    return Err(invalid());
+                }
+                Some((name, id))
             }
             None => None,
         };

@@ -191,6 +191,17 @@ impl Store {
         })
     }
 
+    /// The latest version of `key`, deleted or not: a deleted recipient's or share's last version
+    /// still says whose it was.
+    pub async fn latest(&self, entity: Entity, key: Uuid) -> Result<Option<Version>> {
+        let (table, key_column) = entity.table();
+        let sql = format!("SELECT {COLUMNS} FROM {table} WHERE {key_column} = $1 AND is_current", COLUMNS = columns(key_column));
+        on_pool!(self, pool => {
+            let row = sqlx::query(AssertSqlSafe(sql)).bind(key).fetch_optional(pool).await?;
+            row.map(|row| version_from(&row)).transpose()
+        })
+    }
+
     /// The version of `key` that was in effect at `time` (deleted versions included, flagged).
     pub async fn as_of(&self, entity: Entity, key: Uuid, time: DateTime<Utc>) -> Result<Option<Version>> {
         let (table, key_column) = entity.table();

@@ -137,7 +137,9 @@ pub async fn export(
             ))
         }
     };
-    let (pack, upload) = sharepack_engine::history::export::pack_as_of(&state.portal.store, &by, id, as_of).await?;
+    let (mut pack, upload) = sharepack_engine::history::export::pack_as_of(&state.portal.store, &by, id, as_of).await?;
+    // Whoever uploads the file again is its requestor (the claim fills it in), not whoever first did.
+    pack.metadata.requestor = String::new();
     let name: String =
         pack.metadata.project_name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
     if yaml {

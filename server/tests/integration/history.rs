@@ -328,9 +328,20 @@ async fn an_exported_workbook_uploaded_unchanged_plans_no_change(stack: Stack) {
     assert_eq!(response.status(), 200);
     assert!(response.headers()["content-disposition"].to_str().unwrap().contains("-v2.yaml"));
     let yaml = response.bytes().await.unwrap().to_vec();
+    assert!(!String::from_utf8_lossy(&yaml).contains("requestor"), "whoever uploads it again is its requestor");
+    // A teammate plans it: nothing to change, and no requestor of someone else's in the way.
     let form = reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(yaml).file_name("export.yaml"));
-    let plan: Value =
-        john.post(format!("{}/workflow/sharepack/plan", portal.url)).multipart(form).send().await.unwrap().json().await.unwrap();
+    let plan: Value = portal
+        .client_as(TESTERS[1])
+        .post(format!("{}/workflow/sharepack/plan", portal.url))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(plan["ValidationErrors"].as_array().map(Vec::len), Some(0), "{plan}");
     let summary = &plan["Summary"];
     assert_eq!((summary["Create"].as_u64(), summary["Update"].as_u64(), summary["Remove"].as_u64()), (Some(0), Some(0), Some(0)), "{plan}");
     let response = john.get(format!("{}/workflow/sharepacks/{pack}/export?format=pdf", portal.url)).send().await.unwrap();
@@ -486,6 +497,8 @@ async fn share_packs_are_listed_filtered_paged_and_as_of_a_moment(stack: Stack) 
     assert_eq!((code, body["Location"].as_str()), (400, Some("status")), "{body}");
     let (code, body) = get(&john, &portal, "/sharepacks?limit=1&limit=2").await;
     assert_eq!((code, body["Code"].as_str(), body["Location"].as_str()), (400, Some("query_invalid"), Some("query")), "{body}");
+    let (code, body) = get(&john, &portal, "/shares?q=a%00b").await;
+    assert_eq!((code, body["Location"].as_str()), (400, Some("q")), "NUL is refused where it is: {body}");
     let (code, body) = get(&john, &portal, "/sharepacks?cursor=nonsense").await;
     assert_eq!((code, body["Location"].as_str()), (400, Some("cursor")), "{body}");
     // Another business line sees none of them.
@@ -580,6 +593,16 @@ async fn a_pack_rolls_back_to_an_earlier_version_through_a_run(stack: Stack) {
     assert!(now.contains(&"new-partner".to_string()) && !now.contains(&"internal-analyst".to_string()), "{now:?}");
     let (_, gone) = get(&john, &portal, "/recipients?q=internal-analyst&status=deleted").await;
     assert_eq!(gone["Recipients"].as_array().map(Vec::len), Some(1), "the deleted recipient is listed as deleted: {gone}");
+    // Its name stays Corporate Finance's: another business line taking it would see its history.
+    let taken = "metadata: {project_name: Taken, business_line: Legal}\nrecipient:\n  - {name: internal-analyst, type: D2O, email: x@example.com}\nshare:\n  - {name: legal_taken, recipients: [internal-analyst], data_objects: [catalog.schema.revenue_table]}\n";
+    let form =
+        reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(taken.as_bytes().to_vec()).file_name("taken.yaml"));
+    let response =
+        legal_requester(&portal).await.post(format!("{}/workflow/sharepack/plan", portal.url)).multipart(form).send().await.unwrap();
+    let (code, body) = (response.status().as_u16(), response.json::<Value>().await.unwrap());
+    assert_eq!((code, body["Code"].as_str()), (403, Some("owned_by_another_business_line")), "{body}");
+    let (code, _) = get(&legal_requester(&portal).await, &portal, "/recipients/internal-analyst/versions").await;
+    assert_eq!(code, 404, "nor its history");
 
     // Rolling back: errors first, then version 1.
     let rollback = |body: Value| {

@@ -376,3 +376,14 @@ fn random_histories_keep_the_scd2_invariants_on_sqlite() {
 fn random_histories_keep_the_scd2_invariants_on_postgres() {
     run_property(Stack::Production);
 }
+
+on_both!(pack_files_are_found_by_what_they_mention, |store| {
+    let pack = Uuid::new_v4();
+    let parsed = serde_json::json!({"Recipients": [{"Name": "Common-Partner"}]});
+    let version = store.save_pack_file(pack, "p.yaml", "yaml", b"x", &parsed, "alice@example.com").await.unwrap();
+    let found = store.pack_files_mentioning("\"common-partner\"").await.unwrap();
+    assert_eq!(found, [(pack, version)], "found whatever the case");
+    assert!(store.pack_files_mentioning("\"common_partner\"").await.unwrap().is_empty(), "an underscore is itself");
+    assert!(store.delete_pack_file(pack, version, "alice@example.com").await.unwrap());
+    assert!(store.pack_files_mentioning("\"common-partner\"").await.unwrap().is_empty(), "a deleted draft mentions nothing");
+});

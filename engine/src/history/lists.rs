@@ -106,6 +106,7 @@ pub struct Filter {
 pub type PackFilter = Filter;
 
 /// What a row says in a few words.
+#[cfg(feature = "queue")]
 fn summary(kind: Kind, data: &serde_json::Value) -> String {
     let text = |field: &str| data[field].as_str().unwrap_or_default().to_string();
     let count = |field: &str, what: &str| {

@@ -82,6 +82,22 @@ impl Store {
 }
 
 impl Store {
+    /// The uploads (share pack, version) whose parsed pack, as lower-case JSON text, holds
+    /// `needle` (`"partner"`): a coarse filter the caller checks field by field.
+    pub async fn pack_files_mentioning(&self, needle: &str) -> Result<Vec<(Uuid, i64)>> {
+        let parsed = match self {
+            Store::Postgres(_) => "CAST(parsed AS text)",
+            Store::Sqlite(_) => "parsed",
+        };
+        let sql =
+            format!(r"SELECT share_pack_id, version FROM share_pack_files WHERE deleted_by IS NULL AND lower({parsed}) LIKE $1 ESCAPE '\'");
+        let pattern = format!("%{}%", super::listing::like_escaped(&needle.to_lowercase()));
+        on_pool!(self, pool => {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(pattern).fetch_all(pool).await?;
+            rows.iter().map(|row| -> Result<(Uuid, i64)> { Ok((row.try_get(0)?, row.try_get(1)?)) }).collect()
+        })
+    }
+
     /// Deletes a draft's content, keeping its number (never given again) and who deleted it.
     /// `false` when there was no such version left to delete.
     pub async fn delete_pack_file(&self, pack: Uuid, version: i64, by: &str) -> Result<bool> {

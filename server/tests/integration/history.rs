@@ -664,7 +664,58 @@ async fn a_pack_rolls_back_to_an_earlier_version_through_a_run(stack: Stack) {
     assert_eq!(response.status(), 404);
 }
 
+/// Two packs list the same share and recipient; the one that ran last drops them: both stay,
+/// and the plan names the pack that still lists them.
+async fn what_another_pack_still_lists_is_never_deleted(stack: Stack) {
+    let vars = [("SHAREPACK_IDLE_POLL_MS", "50")];
+    let Some(portal) = Portal::start(stack, &vars, 1).await else { return };
+    let pack = |project: &str, own: &str, common: bool| {
+        let mut text = format!("metadata: {{project_name: {project}, business_line: Corporate Finance}}\nrecipient:\n  - {{name: own-{own}, type: D2O, email: {own}@example.com}}\n");
+        if common {
+            text.push_str("  - {name: Common-Partner, type: D2O, email: common@example.com}\n");
+        }
+        text.push_str(&format!(
+            "share:\n  - {{name: own_share_{own}, recipients: [own-{own}], data_objects: [catalog.schema.expense_table]}}\n"
+        ));
+        if common {
+            text.push_str("  - {name: common_share, recipients: [common-partner], data_objects: [catalog.schema.revenue_table]}\n");
+        }
+        text.into_bytes()
+    };
+    let mut names = Vec::new();
+    for (project, own) in [("Shared One", "one"), ("Shared Two", "two")] {
+        let (code, body) = upload(&portal, "shared.yaml", pack(project, own, true)).await;
+        assert_eq!(code, 202, "{body}");
+        names.push(body["SharePackName"].as_str().unwrap().to_string());
+        completed(&portal, body["SharePackId"].as_str().unwrap()).await;
+    }
+    let form = reqwest::multipart::Form::new()
+        .part("file", reqwest::multipart::Part::bytes(pack("Shared Two", "two", false)).file_name("shared.yaml"));
+    let plan: Value = portal
+        .client_as(TESTERS[0])
+        .post(format!("{}/workflow/sharepack/plan", portal.url))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let deleted: Vec<&Value> = plan["Plan"].as_array().unwrap().iter().filter(|action| action["Action"] == "DELETE").collect();
+    assert!(deleted.is_empty(), "nothing Shared One still lists is deleted: {deleted:?}");
+    let kept: Vec<&str> = plan["Findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["Code"] == "kept_in_use")
+        .map(|f| f["Message"].as_str().unwrap())
+        .collect();
+    assert_eq!(kept.len(), 2, "{plan}");
+    assert!(kept.iter().all(|message| message.contains(&names[0])), "the plan names the pack that still lists them: {kept:?}");
+}
+
 sharepack_engine::on_both_stacks!(
+    what_another_pack_still_lists_is_never_deleted,
     a_pack_rolls_back_to_an_earlier_version_through_a_run,
     share_packs_are_listed_filtered_paged_and_as_of_a_moment,
     who_could_read_a_table_and_what_a_recipient_could_read_then,

@@ -270,14 +270,18 @@ mod reads {
         let (file_name, bytes) =
             store.pack_file_content(id, version).await?.ok_or_else(|| Problem::not_found("version", &format!("{id}/{version}")))?;
         let mut source = SourceFile { share_pack_id: id.to_string(), version, file_name, lines: Vec::new(), sheets: Vec::new() };
-        if bytes.starts_with(b"PK") {
-            let limits = *limits;
-            source.sheets = tokio::task::spawn_blocking(move || crate::intake::excel::sheets(&bytes, &limits))
-                .await
-                .map_err(|_| Problem::internal("reading the workbook"))?
-                .map_err(Problem::from)?;
-        } else {
-            source.lines = String::from_utf8_lossy(&bytes).lines().map(str::to_string).collect();
+        // Told and decoded as intake tells and decodes it, so lines and cells are the ones findings name.
+        match crate::intake::detect(&bytes).map_err(Problem::from)? {
+            crate::model::SourceFormat::Excel => {
+                let limits = *limits;
+                source.sheets = tokio::task::spawn_blocking(move || crate::intake::excel::sheets(&bytes, &limits))
+                    .await
+                    .map_err(|_| Problem::internal("reading the workbook"))?
+                    .map_err(Problem::from)?;
+            }
+            crate::model::SourceFormat::Yaml => {
+                source.lines = crate::intake::decode_text(&bytes).map_err(Problem::from)?.lines().map(str::to_string).collect();
+            }
         }
         Ok(source)
     }

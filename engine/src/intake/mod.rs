@@ -177,7 +177,7 @@ pub fn read_pack(bytes: &[u8], file_name: Option<&str>, limits: &Limits) -> Resu
 
 #[cfg(feature = "intake")]
 /// Tells the format from the first bytes.
-fn detect(bytes: &[u8]) -> Result<SourceFormat, IntakeError> {
+pub(crate) fn detect(bytes: &[u8]) -> Result<SourceFormat, IntakeError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(IntakeError::Empty);
     }
@@ -198,7 +198,7 @@ fn detect(bytes: &[u8]) -> Result<SourceFormat, IntakeError> {
 
 #[cfg(feature = "intake")]
 /// UTF-8 (with or without a byte-order mark) or UTF-16 with a byte-order mark.
-fn decode_text(bytes: &[u8]) -> Result<String, IntakeError> {
+pub(crate) fn decode_text(bytes: &[u8]) -> Result<String, IntakeError> {
     let utf16 = |bytes: &[u8], from: fn([u8; 2]) -> u16| {
         let units: Vec<u16> = bytes.chunks_exact(2).map(|pair| from([pair[0], pair[1]])).collect();
         String::from_utf16(&units).map_err(|_| IntakeError::NotText { detail: "the UTF-16 text is damaged".into() })

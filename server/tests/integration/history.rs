@@ -112,6 +112,12 @@ async fn legal_requester(portal: &Portal) -> reqwest::Client {
     crate::support::bearer_client(&crate::support::make_token(&portal.store, "lee@example.com", &legal).await)
 }
 
+/// `POST /workflow/sharepack/plan` of `bytes` as `client`: the plan answer.
+async fn plan_file(client: &reqwest::Client, portal: &Portal, name: &str, bytes: Vec<u8>) -> Value {
+    let form = reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()));
+    client.post(format!("{}/workflow/sharepack/plan", portal.url)).multipart(form).send().await.unwrap().json().await.unwrap()
+}
+
 async fn get(client: &reqwest::Client, portal: &Portal, path: &str) -> (u16, Value) {
     let response = client.get(format!("{}/workflow{path}", portal.url)).send().await.unwrap();
     (response.status().as_u16(), response.json().await.unwrap())
@@ -182,6 +188,11 @@ async fn timelines_and_diffs_of_what_runs_made(stack: Stack) {
         .collect();
     assert_eq!(said, ["CHANGED SHARE finance_q1_share", "ADDED DATA_OBJECT catalog.schema.extra_table"], "{packs}");
     assert_eq!(packs["Changes"][0]["Before"]["Line"], 26, "the share's line in version 1: {packs}");
+    // The line it links to is that line of the file as uploaded.
+    let key = uuid::Uuid::parse_str(&pack).unwrap();
+    let source =
+        sharepack_engine::history::packs::source_file(&portal.store, &Principal::operator(), key, 1, &Default::default()).await.unwrap();
+    assert!(source.lines[25].contains("name: finance_q1_share"), "{:?}", source.lines.get(25));
     assert_eq!(packs["Changes"][1]["After"]["Line"], 33, "the new table's line in version 3: {packs}");
     assert!(packs["Changes"][1]["Before"].is_null());
     let (code, same) = get(&john, &portal, &format!("/sharepacks/{pack}/compare?from=2&to=2")).await;
@@ -316,9 +327,7 @@ async fn an_exported_workbook_uploaded_unchanged_plans_no_change(stack: Stack) {
     assert!(read.is_valid(), "{:?}", read.findings);
     assert_eq!(read.pack.as_ref().unwrap().shares[0].comment.as_deref(), Some("Q1 and Q2 financial data"), "the current version");
     // Planned against the workspace it describes: nothing to change.
-    let form = reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(workbook).file_name("export.xlsx"));
-    let plan: Value =
-        john.post(format!("{}/workflow/sharepack/plan", portal.url)).multipart(form).send().await.unwrap().json().await.unwrap();
+    let plan = plan_file(&john, &portal, "export.xlsx", workbook).await;
     let summary = &plan["Summary"];
     assert_eq!((summary["Create"].as_u64(), summary["Update"].as_u64(), summary["Remove"].as_u64()), (Some(0), Some(0), Some(0)), "{plan}");
     assert!(summary["Unchanged"].as_u64().unwrap() > 0);
@@ -330,17 +339,7 @@ async fn an_exported_workbook_uploaded_unchanged_plans_no_change(stack: Stack) {
     let yaml = response.bytes().await.unwrap().to_vec();
     assert!(!String::from_utf8_lossy(&yaml).contains("requestor"), "whoever uploads it again is its requestor");
     // A teammate plans it: nothing to change, and no requestor of someone else's in the way.
-    let form = reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(yaml).file_name("export.yaml"));
-    let plan: Value = portal
-        .client_as(TESTERS[1])
-        .post(format!("{}/workflow/sharepack/plan", portal.url))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let plan = plan_file(&portal.client_as(TESTERS[1]), &portal, "export.yaml", yaml).await;
     assert_eq!(plan["ValidationErrors"].as_array().map(Vec::len), Some(0), "{plan}");
     let summary = &plan["Summary"];
     assert_eq!((summary["Create"].as_u64(), summary["Update"].as_u64(), summary["Remove"].as_u64()), (Some(0), Some(0), Some(0)), "{plan}");
@@ -572,9 +571,7 @@ async fn a_pack_rolls_back_to_an_earlier_version_through_a_run(stack: Stack) {
     let client = &portal.workspaces.select(None, None).unwrap().client;
 
     // A plan for version 2 says the analyst goes, and a run with removals confirmed deletes it.
-    let form = reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(v2.clone().into_bytes()).file_name("v2.yaml"));
-    let plan: Value =
-        john.post(format!("{}/workflow/sharepack/plan", portal.url)).multipart(form).send().await.unwrap().json().await.unwrap();
+    let plan = plan_file(&john, &portal, "v2.yaml", v2.clone().into_bytes()).await;
     let deleted: Vec<&Value> = plan["Plan"].as_array().unwrap().iter().filter(|action| action["Action"] == "DELETE").collect();
     assert_eq!(deleted.len(), 1, "{plan}");
     assert_eq!((deleted[0]["Name"].as_str(), deleted[0]["NeedsConfirmation"].as_bool()), (Some("internal-analyst"), Some(true)));
@@ -631,9 +628,7 @@ async fn a_pack_rolls_back_to_an_earlier_version_through_a_run(stack: Stack) {
     let shares: Vec<String> = client.list_shares().await.unwrap().into_iter().map(|share| share.name).collect();
     assert!(!shares.contains(&"partner_share".to_string()), "{shares:?}");
     // Version 1 again plans nothing; the pack's history says what happened.
-    let form = reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(v1.into_bytes()).file_name("v1.yaml"));
-    let plan: Value =
-        john.post(format!("{}/workflow/sharepack/plan", portal.url)).multipart(form).send().await.unwrap().json().await.unwrap();
+    let plan = plan_file(&john, &portal, "v1.yaml", v1.into_bytes()).await;
     let summary = &plan["Summary"];
     assert_eq!((summary["Create"].as_u64(), summary["Update"].as_u64(), summary["Remove"].as_u64()), (Some(0), Some(0), Some(0)), "{plan}");
     let (_, timeline) = get(&john, &portal, &format!("/sharepacks/{pack}/versions")).await;
@@ -689,18 +684,7 @@ async fn what_another_pack_still_lists_is_never_deleted(stack: Stack) {
         names.push(body["SharePackName"].as_str().unwrap().to_string());
         completed(&portal, body["SharePackId"].as_str().unwrap()).await;
     }
-    let form = reqwest::multipart::Form::new()
-        .part("file", reqwest::multipart::Part::bytes(pack("Shared Two", "two", false)).file_name("shared.yaml"));
-    let plan: Value = portal
-        .client_as(TESTERS[0])
-        .post(format!("{}/workflow/sharepack/plan", portal.url))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let plan = plan_file(&portal.client_as(TESTERS[0]), &portal, "shared.yaml", pack("Shared Two", "two", false)).await;
     let deleted: Vec<&Value> = plan["Plan"].as_array().unwrap().iter().filter(|action| action["Action"] == "DELETE").collect();
     assert!(deleted.is_empty(), "nothing Shared One still lists is deleted: {deleted:?}");
     let kept: Vec<&str> = plan["Findings"]

@@ -1011,9 +1011,9 @@ const browser = await chromium.launch({
 });
 let passed = 0;
 let failed = 0;
-// SHAREPACK_E2E_ONLY=text|other runs the tests whose names contain one of them, after the sign-in tests every
+// SHAREPACK_TEST_E2E_ONLY=text|other runs the tests whose names contain one of them, after the sign-in tests every
 // other test builds on (for working on one test locally; the test command runs them all).
-const only = process.env.SHAREPACK_E2E_ONLY;
+const only = process.env.SHAREPACK_TEST_E2E_ONLY;
 const setup = ['without a session', 'the first administrator', 'the administrator adds', 'API tokens are made'];
 for (const { name, fn } of tests) {
   if (only && !only.split('|').some((part) => name.includes(part)) && !setup.some((start) => name.startsWith(start))) continue;

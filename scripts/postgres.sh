@@ -18,7 +18,7 @@ start_postgres() {
     -o "-c listen_addresses=127.0.0.1 -p $PGPORT -k $PGBASE -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" start >/dev/null
   PG_RUN=("${run[@]}")
   export SHAREPACK_TEST_PG_URL="postgres://postgres@127.0.0.1:$PGPORT/postgres"
-  export SHAREPACK_REQUIRE_PG=1
+  export SHAREPACK_TEST_REQUIRE_PG=1
   log "PostgreSQL $("$PGBIN/postgres" --version | awk '{print $3}') on port $PGPORT"
 }
 

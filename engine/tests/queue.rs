@@ -11,7 +11,7 @@ async fn queues() -> Vec<(&'static str, Queue)> {
     let mut all = vec![("sqlite", Queue::Embedded(EmbeddedQueue::new(sqlite, "jobs")))];
     match sharepack_engine::store::testing::fresh_postgres(PoolSettings::default()).await {
         Some((store, _)) => all.push(("postgres", Queue::Embedded(EmbeddedQueue::new(store, "jobs")))),
-        None => assert!(std::env::var("SHAREPACK_REQUIRE_PG").is_err(), "PostgreSQL was promised"),
+        None => assert!(std::env::var("SHAREPACK_TEST_REQUIRE_PG").is_err(), "PostgreSQL was promised"),
     }
     if let Some(text) = sharepack_engine::store::testing::azurite() {
         let name = format!("q{}", &uuid::Uuid::new_v4().simple().to_string()[..20]);

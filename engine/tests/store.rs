@@ -1,6 +1,6 @@
 //! The store's contract, run against both backends: SQLite always, PostgreSQL at
 //! `SHAREPACK_TEST_PG_URL` (a server URL whose user may create databases; `scripts/test.sh`
-//! starts a throwaway server and sets it, together with `SHAREPACK_REQUIRE_PG=1` so that CI
+//! starts a throwaway server and sets it, together with `SHAREPACK_TEST_REQUIRE_PG=1` so that CI
 //! cannot silently skip PostgreSQL). Each test gets a fresh database.
 
 use chrono::{DateTime, Utc};

@@ -59,7 +59,7 @@ fn main() {
         let settings = Settings::from_vars(vars.iter().map(|(name, value)| (name.to_string(), value.clone()))).unwrap();
         let store = server::open_store(&settings).await.unwrap();
         let queue = server::queue(&settings, &store).unwrap();
-        let workspaces = std::sync::Arc::new(server::workspaces(&settings).unwrap());
+        let workspaces = std::sync::Arc::new(server::open_workspaces(&settings, &store).await.unwrap());
         let router = server::build_with(&settings, store.clone(), workspaces.clone(), queue.clone());
         tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
         let sandbox = workspaces.default_workspace().client.clone();

@@ -38,7 +38,7 @@ fn main() {
             let name = format!("share_{index:04}");
             store.insert_doc("sandbox", "share", &name, &json!({"name": name, "comment": "benchmark", "objects": []})).await.unwrap();
         }
-        let router = server::build(&settings, store, server::workspaces(&settings).unwrap());
+        let router = server::build(&settings, store.clone(), server::open_workspaces(&settings, &store).await.unwrap());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
         tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });

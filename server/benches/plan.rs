@@ -66,7 +66,7 @@ fn main() {
         }
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
-        let router = server::build(&settings, store, server::workspaces(&settings).unwrap());
+        let router = server::build(&settings, store.clone(), server::open_workspaces(&settings, &store).await.unwrap());
         tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
         let client = WorkspaceClient::new(&format!("http://{address}/sandbox"), Credentials::Pat("dapi-sandbox".to_string().into()), RetryPolicy::default()).unwrap();
 

@@ -42,6 +42,10 @@ pub struct Settings {
     pub strict_strategy: bool,
     /// `SHAREPACK_SANDBOX_TOKEN`: the bearer token the sandbox workspace accepts.
     pub sandbox_token: SecretString,
+    /// `SHAREPACK_SANDBOX_ADDRESS`: where this process calls the sandbox workspace
+    /// (`http://LEPTOS_SITE_ADDR/sandbox`: its own); a `sharepack worker` beside portals names
+    /// one of theirs. Every instance knows the sandbox by the name its database recorded first.
+    pub sandbox_address: String,
     /// `SHAREPACK_SANDBOX_FAULTS`: faults the sandbox injects (see `engine::sandbox::faults`).
     pub sandbox_faults: sharepack_engine::sandbox::faults::Faults,
     /// `SHAREPACK_SANDBOX_TABLES`: more tables for the sandbox's catalog, comma-separated.
@@ -125,6 +129,65 @@ fn parse_role_mapping(text: &str) -> Result<Vec<(String, sharepack_engine::acces
     Ok(out)
 }
 
+/// Every `SHAREPACK_` name Sharepack reads; any other is refused at start, so a misspelt
+/// setting is an error instead of a default silently kept. `SHAREPACK_PORTAL` and
+/// `SHAREPACK_TOKEN` are the CLI's; names starting `SHAREPACK_TEST_` belong to the test tools.
+pub const SETTINGS: &[&str] = &[
+    "SHAREPACK_APPROVALS",
+    "SHAREPACK_COMPENSATE",
+    "SHAREPACK_DATA_DIR",
+    "SHAREPACK_DB_ACQUIRE_TIMEOUT_SECS",
+    "SHAREPACK_DB_MAX_CONNECTIONS",
+    "SHAREPACK_DB_MIN_CONNECTIONS",
+    "SHAREPACK_HOUSEKEEPING_SECS",
+    "SHAREPACK_IDLE_POLL_MS",
+    "SHAREPACK_LOG_FORMAT",
+    "SHAREPACK_MAX_DELIVERIES",
+    "SHAREPACK_MAX_UNCOMPRESSED_BYTES",
+    "SHAREPACK_MAX_UPLOAD_BYTES",
+    "SHAREPACK_OIDC_CLIENT_ID",
+    "SHAREPACK_OIDC_CLIENT_SECRET",
+    "SHAREPACK_OIDC_GROUPS_CLAIM",
+    "SHAREPACK_OIDC_ISSUER",
+    "SHAREPACK_OIDC_ROLES",
+    "SHAREPACK_OIDC_SCOPES",
+    "SHAREPACK_OPEN_REST",
+    "SHAREPACK_PORTAL",
+    "SHAREPACK_PUBLIC_URL",
+    "SHAREPACK_RATE_PER_MINUTE",
+    "SHAREPACK_RETRY_DELAY_MS",
+    "SHAREPACK_SANDBOX_ADDRESS",
+    "SHAREPACK_SANDBOX_FAULTS",
+    "SHAREPACK_SANDBOX_TABLES",
+    "SHAREPACK_SANDBOX_TOKEN",
+    "SHAREPACK_SESSION_IDLE_MINUTES",
+    "SHAREPACK_SESSION_MAX_HOURS",
+    "SHAREPACK_STEP_CONCURRENCY",
+    "SHAREPACK_STRICT_STRATEGY",
+    "SHAREPACK_TOKEN",
+    "SHAREPACK_WORKERS",
+    "SHAREPACK_WORKER_BATCH",
+    "SHAREPACK_WORKER_VISIBILITY_SECS",
+    "SHAREPACK_WORKSPACES",
+];
+
+/// Refuses a `SHAREPACK_` name that is not a setting, suggesting the nearest one.
+fn check_names<'a>(names: impl Iterator<Item = &'a String>) -> Result<(), SettingError> {
+    for name in names {
+        let upper = name.to_ascii_uppercase();
+        if !upper.starts_with("SHAREPACK_") || upper.starts_with("SHAREPACK_TEST_") || SETTINGS.contains(&upper.as_str()) {
+            continue;
+        }
+        let nearest = SETTINGS.iter().map(|known| (strsim::levenshtein(known, &upper), *known)).min().filter(|(distance, _)| *distance <= 4);
+        let problem = match nearest {
+            Some((_, known)) => format!("`{upper}` is not a Sharepack setting; did you mean {known}?"),
+            None => format!("`{upper}` is not a Sharepack setting (the README lists them)"),
+        };
+        return Err(SettingError { name: "SHAREPACK_*", problem });
+    }
+    Ok(())
+}
+
 /// A setting that is present but cannot be used.
 #[derive(Debug, thiserror::Error)]
 #[error("setting {name}: {problem}")]
@@ -148,7 +211,11 @@ impl Settings {
     /// Builds settings from name/value pairs (the environment, or a test's own).
     pub fn from_vars(vars: impl IntoIterator<Item = (String, String)>) -> Result<Self, SettingError> {
         let vars: HashMap<String, String> = vars.into_iter().map(|(name, value)| (name.to_ascii_lowercase(), value)).collect();
-        let get = |name: &str| vars.get(&name.to_ascii_lowercase()).map(|value| value.trim().to_string()).filter(|value| !value.is_empty());
+        check_names(vars.keys())?;
+        let get = |name: &str| {
+            debug_assert!(!name.starts_with("SHAREPACK_") || SETTINGS.contains(&name), "{name} is missing from SETTINGS");
+            vars.get(&name.to_ascii_lowercase()).map(|value| value.trim().to_string()).filter(|value| !value.is_empty())
+        };
         let parse_number = |name: &'static str, default: u64| -> Result<u64, SettingError> {
             match get(name) {
                 None => Ok(default),
@@ -221,6 +288,18 @@ impl Settings {
                     .map_err(|problem| SettingError { name: "SHAREPACK_OIDC_ROLES", problem })?,
             }),
         };
+        // The sandbox is served by every portal at /sandbox; a worker-only process calls a portal's.
+        let local = match site_addr.ip() {
+            ip if ip.is_unspecified() => SocketAddr::from(([127, 0, 0, 1], site_addr.port())),
+            _ => site_addr,
+        };
+        let sandbox_address = get("SHAREPACK_SANDBOX_ADDRESS").unwrap_or_else(|| format!("http://{local}/sandbox"));
+        if !(sandbox_address.starts_with("http://") || sandbox_address.starts_with("https://")) {
+            return Err(SettingError {
+                name: "SHAREPACK_SANDBOX_ADDRESS",
+                problem: format!("`{sandbox_address}` is not an http:// or https:// address"),
+            });
+        }
         let public_url = get("SHAREPACK_PUBLIC_URL").unwrap_or_else(|| format!("http://{site_addr}")).trim_end_matches('/').to_string();
         if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
             return Err(SettingError {
@@ -233,6 +312,7 @@ impl Settings {
             absolute: chrono::TimeDelta::hours(parse_number("SHAREPACK_SESSION_MAX_HOURS", 12)?.clamp(1, 24 * 90) as i64),
         };
         Ok(Settings {
+            sandbox_address: sandbox_address.trim_end_matches('/').to_string(),
             public_url,
             sessions,
             open_rest: flag("SHAREPACK_OPEN_REST", false)?,
@@ -348,5 +428,21 @@ mod tests {
         assert_eq!(error.name, "SHAREPACK_MAX_UPLOAD_BYTES");
         assert!(settings(&[("LEPTOS_SITE_ADDR", "nowhere")]).is_err());
         assert!(settings(&[("enable_workflow", "maybe")]).is_err());
+        assert_eq!(settings(&[("SHAREPACK_SANDBOX_ADDRESS", "portal:3000")]).unwrap_err().name, "SHAREPACK_SANDBOX_ADDRESS");
+    }
+
+    #[test]
+    fn unknown_names_are_refused_with_the_nearest_setting() {
+        let error = settings(&[("SHAREPACK_WORKSPACE", "[]")]).unwrap_err();
+        assert!(error.to_string().contains("`SHAREPACK_WORKSPACE` is not a Sharepack setting; did you mean SHAREPACK_WORKSPACES?"), "{error}");
+        let error = settings(&[("sharepack_frobnicate", "1")]).unwrap_err();
+        assert!(error.to_string().contains("SHAREPACK_FROBNICATE") && !error.to_string().contains("did you mean"), "{error}");
+        assert!(settings(&[("SHAREPACK_TEST_PG_URL", "x"), ("PATH", "/bin"), ("sharepack_workers", "1")]).is_ok());
+    }
+
+    #[test]
+    fn a_portal_listening_everywhere_calls_its_sandbox_on_the_loopback() {
+        assert_eq!(settings(&[("LEPTOS_SITE_ADDR", "0.0.0.0:8080")]).unwrap().sandbox_address, "http://127.0.0.1:8080/sandbox");
+        assert_eq!(settings(&[]).unwrap().sandbox_address, "http://127.0.0.1:3000/sandbox");
     }
 }

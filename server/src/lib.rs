@@ -31,8 +31,8 @@ use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 
 pub use router::{build, build_with};
-pub use services::{open_store, queue, sandbox_state, sandbox_workspace, workspaces};
-pub use startup::{serve, serve_sandbox, serve_workers, StartupError};
+pub use services::{check_workspaces, open_store, queue, sandbox_endpoint, sandbox_state, sandbox_workspace, workspaces};
+pub use startup::{open_workspaces, serve, serve_sandbox, serve_workers, StartupError};
 pub use telemetry::init_logging;
 pub use workers::{orchestrator, spawn_housekeeping, spawn_workers};
 

@@ -4,7 +4,7 @@
 use crate::config::Settings;
 use crate::sandbox;
 use sharepack_engine::databricks::retry::RetryPolicy;
-use sharepack_engine::databricks::workspaces::Workspaces;
+use sharepack_engine::databricks::workspaces::{SandboxEndpoint, Workspaces};
 use sharepack_engine::queue::{AzureQueue, ConnectionString, EmbeddedQueue, Queue, QueueError};
 use sharepack_engine::sandbox::{Sandbox, SEED_TABLES};
 use sharepack_engine::store::{Store, StoreError};
@@ -24,7 +24,21 @@ pub async fn open_store(settings: &Settings) -> Result<Store, StoreError> {
 
 /// The sandbox workspace on this store, served at `<portal>/sandbox`.
 pub fn sandbox_workspace(settings: &Settings, store: &Store) -> Sandbox {
-    Sandbox::new(store.clone(), "sandbox", format!("http://{}/sandbox", settings.site_addr))
+    Sandbox::new(store.clone(), "sandbox", settings.sandbox_address.clone())
+}
+
+/// The sandbox as this process reaches it, under the name its database gave it. The sandbox's
+/// state is in the database, so every portal and worker on it serves and calls the same
+/// workspace: the address of the first instance that opened the database is recorded as its
+/// name (the name runs, keys and history keep), and every later instance, whatever its own
+/// address, uses that name.
+pub async fn sandbox_endpoint(settings: &Settings, store: &Store) -> Result<SandboxEndpoint, StoreError> {
+    let (space, kind, name) = ("sharepack", "sandbox", "identity");
+    store.insert_doc(space, kind, name, &serde_json::json!({"url": settings.sandbox_address})).await?;
+    let doc = store.get_doc(space, kind, name).await?;
+    let identity = doc.as_ref().and_then(|doc| doc.body["url"].as_str()).map(str::to_string);
+    let identity = identity.ok_or_else(|| StoreError::Corrupt("the sandbox's recorded name is missing or not text".into()))?;
+    Ok(SandboxEndpoint { identity, address: settings.sandbox_address.clone() })
 }
 
 /// The sandbox's HTTP state for these settings.
@@ -36,11 +50,16 @@ pub fn sandbox_state(settings: &Settings, store: &Store) -> sandbox::SandboxStat
     }
 }
 
-/// The configured workspaces, the sandbox (served by this portal at `/sandbox`) among them.
-pub fn workspaces(settings: &Settings) -> Result<Workspaces, String> {
+/// The configured workspaces, the sandbox (see [`sandbox_endpoint`]) among them.
+pub fn workspaces(settings: &Settings, sandbox: &SandboxEndpoint) -> Result<Workspaces, String> {
     use secrecy::ExposeSecret;
-    let sandbox_url = format!("http://{}/sandbox", settings.site_addr);
-    Workspaces::configure(settings.workspaces.expose_secret(), &sandbox_url, settings.sandbox_token.clone(), RetryPolicy::default())
+    Workspaces::configure(settings.workspaces.expose_secret(), sandbox, settings.sandbox_token.clone(), RetryPolicy::default())
+}
+
+/// The workspace settings checked before anything else starts (the sandbox named by its own
+/// address until the database is open).
+pub fn check_workspaces(settings: &Settings) -> Result<(), String> {
+    workspaces(settings, &SandboxEndpoint::at(settings.sandbox_address.clone())).map(drop)
 }
 
 /// The work queue these settings name: Azure Storage Queue when a connection string is set,

@@ -2,7 +2,7 @@
 //! serving the portal, workers only, or the sandbox alone.
 
 use crate::config::Settings;
-use crate::services::{open_store, queue, sandbox_state, workspaces};
+use crate::services::{check_workspaces, open_store, queue, sandbox_endpoint, sandbox_state, workspaces};
 use crate::{router, sandbox, shutdown, workers};
 use sharepack_engine::queue::{Queue, QueueError};
 use sharepack_engine::sandbox::Sandbox;
@@ -25,12 +25,9 @@ pub enum StartupError {
 
 /// Serves the portal until Ctrl-C or SIGTERM.
 pub async fn serve(settings: Settings) -> Result<(), StartupError> {
-    let workspaces = workspaces(&settings).map_err(StartupError::Workspaces)?;
-    for workspace in workspaces.iter() {
-        tracing::info!(name = %workspace.name, url = %workspace.url, sandbox = workspace.is_sandbox, "workspace configured");
-    }
-    let workspaces = Arc::new(workspaces);
+    check_workspaces(&settings).map_err(StartupError::Workspaces)?;
     let store = open_store_patiently(&settings).await?;
+    let workspaces = Arc::new(open_workspaces(&settings, &store).await?);
     let queue = open_queue_patiently(&settings, &store).await?;
     announce_sign_in(&settings, &store).await?;
     let router = router::build_with(&settings, store.clone(), workspaces.clone(), queue.clone());
@@ -78,8 +75,9 @@ async fn announce_sign_in(settings: &Settings, store: &sharepack_engine::store::
 
 /// Runs workers only (`sharepack worker`), beside portals that share the database and queue.
 pub async fn serve_workers(settings: Settings) -> Result<(), StartupError> {
-    let workspaces = Arc::new(workspaces(&settings).map_err(StartupError::Workspaces)?);
+    check_workspaces(&settings).map_err(StartupError::Workspaces)?;
     let store = open_store_patiently(&settings).await?;
+    let workspaces = Arc::new(open_workspaces(&settings, &store).await?);
     let queue = open_queue_patiently(&settings, &store).await?;
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let count = settings.workers.max(1);
@@ -93,6 +91,16 @@ pub async fn serve_workers(settings: Settings) -> Result<(), StartupError> {
     let _ = housekeeping.await;
     tracing::info!("workers stopped");
     Ok(())
+}
+
+/// The workspaces, the sandbox under the name its database recorded.
+pub async fn open_workspaces(settings: &Settings, store: &Store) -> Result<sharepack_engine::databricks::workspaces::Workspaces, StartupError> {
+    let sandbox = sandbox_endpoint(settings, store).await?;
+    let workspaces = workspaces(settings, &sandbox).map_err(StartupError::Workspaces)?;
+    for workspace in workspaces.iter() {
+        tracing::info!(name = %workspace.name, url = %workspace.url, sandbox = workspace.is_sandbox, "workspace configured");
+    }
+    Ok(workspaces)
 }
 
 /// A queue service that is still starting gets a minute, like the database.

@@ -96,13 +96,16 @@ impl Orchestrator {
         if run.cancel_requested {
             return self.cancelled(&run).await;
         }
+        // Another instance may know a workspace this one does not (configurations roll out one
+        // instance at a time): the message goes back for a worker that knows it, and the run
+        // fails with this reason only when deliveries run out.
+        let Ok(workspace) = self.workspaces.select(Some(&run.workspace_url), None) else {
+            return Err(JobError::Retryable(format!("Workspace {} is not configured on the worker that took the run", run.workspace_url)));
+        };
         if !self.store.start_delivery(id).await? {
             let now = self.store.load_run(id).await?.ok_or(unknown_run(id))?;
             return Ok(Outcome::Finished(now.status));
         }
-        let Ok(workspace) = self.workspaces.select(Some(&run.workspace_url), None) else {
-            return self.fail(&run, None, &format!("Workspace {} is no longer configured", run.workspace_url)).await;
-        };
         let pack = match self.pack(&run).await? {
             Ok(pack) => pack,
             Err(reason) => return self.fail(&run, None, &reason).await,

@@ -18,7 +18,11 @@ use std::sync::Arc;
 /// One workspace and its client.
 pub struct Workspace {
     pub name: String,
+    /// What every instance calls this workspace, kept in runs, keys and history: a configured
+    /// workspace's URL; for the sandbox, the address recorded in the database it lives in.
     pub url: String,
+    /// Where this process calls it, when that differs (the sandbox, served by every portal).
+    address: Option<String>,
     pub is_sandbox: bool,
     pub regions: Vec<String>,
     pub client: Arc<WorkspaceClient>,
@@ -62,10 +66,27 @@ struct Entry {
     default: bool,
 }
 
+/// How the sandbox is named and reached. Its state lives in the database, so every instance on
+/// that database serves the same sandbox: they agree on its `identity` (recorded there once) and
+/// each calls it at its own `address`.
+#[derive(Debug, Clone)]
+pub struct SandboxEndpoint {
+    pub identity: String,
+    pub address: String,
+}
+
+impl SandboxEndpoint {
+    /// A sandbox named by the address it is reached at.
+    pub fn at(address: impl Into<String>) -> Self {
+        let address = address.into();
+        SandboxEndpoint { identity: address.clone(), address }
+    }
+}
+
 impl Workspaces {
-    /// The sandbox at `sandbox_url` plus the workspaces described by `json` (empty: none).
+    /// The sandbox plus the workspaces described by `json` (empty: none).
     /// Errors name the entry and the field, never a secret.
-    pub fn configure(json: &str, sandbox_url: &str, sandbox_token: SecretString, retry: RetryPolicy) -> Result<Self, String> {
+    pub fn configure(json: &str, sandbox: &SandboxEndpoint, sandbox_token: SecretString, retry: RetryPolicy) -> Result<Self, String> {
         let entries: Vec<Entry> = if json.trim().is_empty() {
             Vec::new()
         } else {
@@ -81,10 +102,18 @@ impl Workspaces {
             max_delay: std::time::Duration::from_millis(400),
             deadline: std::time::Duration::from_secs(20),
         };
-        let sandbox =
-            WorkspaceClient::new(sandbox_url, Credentials::Pat(sandbox_token), local).map(Arc::new).map_err(|error| error.to_string())?;
-        let mut all =
-            vec![Workspace { name: "Sandbox".into(), url: normalize(sandbox_url), is_sandbox: true, regions: Vec::new(), client: sandbox }];
+        let client_of_sandbox = WorkspaceClient::new(&sandbox.address, Credentials::Pat(sandbox_token), local)
+            .map(Arc::new)
+            .map_err(|error| error.to_string())?;
+        let address = Some(normalize(&sandbox.address)).filter(|address| *address != normalize(&sandbox.identity));
+        let mut all = vec![Workspace {
+            name: "Sandbox".into(),
+            url: normalize(&sandbox.identity),
+            address,
+            is_sandbox: true,
+            regions: Vec::new(),
+            client: client_of_sandbox,
+        }];
         let mut default = 0;
         for (index, entry) in entries.into_iter().enumerate() {
             let at = format!("workspace {} ({})", index + 1, entry.url);
@@ -117,6 +146,7 @@ impl Workspaces {
             all.push(Workspace {
                 name: entry.name.unwrap_or_else(|| host_of(&entry.url)),
                 url: normalize(&entry.url),
+                address: None,
                 is_sandbox: false,
                 regions: entry.regions.iter().map(|region| region.to_lowercase()).collect(),
                 client: client(&entry.url, credentials)?,
@@ -125,14 +155,15 @@ impl Workspaces {
         Ok(Workspaces { all, default })
     }
 
-    /// The workspace a request means.
+    /// The workspace a request means. A header may name the sandbox by its identity or by the
+    /// address this instance serves it at.
     pub fn select(&self, header: Option<&str>, region: Option<&str>) -> Result<&Workspace, UnknownWorkspace> {
         if let Some(asked) = header.map(str::trim).filter(|asked| !asked.is_empty()) {
             let wanted = normalize(asked);
             return self
                 .all
                 .iter()
-                .find(|workspace| workspace.url == wanted)
+                .find(|workspace| workspace.url == wanted || workspace.address.as_deref() == Some(wanted.as_str()))
                 .ok_or_else(|| UnknownWorkspace { asked: asked.to_string(), known: self.urls() });
         }
         if let Some(region) = region.map(str::to_lowercase) {
@@ -178,7 +209,8 @@ mod tests {
     use super::*;
 
     fn workspaces(json: &str) -> Result<Workspaces, String> {
-        Workspaces::configure(json, "http://127.0.0.1:3000/sandbox", SecretString::from("dapi-sandbox"), RetryPolicy::default())
+        let sandbox = SandboxEndpoint::at("http://127.0.0.1:3000/sandbox");
+        Workspaces::configure(json, &sandbox, SecretString::from("dapi-sandbox"), RetryPolicy::default())
     }
 
     #[test]
@@ -188,6 +220,17 @@ mod tests {
         assert!(chosen.is_sandbox);
         assert_eq!(chosen.url, "http://127.0.0.1:3000/sandbox");
         assert!(all.select(Some("http://127.0.0.1:3000/sandbox/"), None).unwrap().is_sandbox);
+    }
+
+    #[test]
+    fn the_sandbox_keeps_the_name_the_database_gave_it_wherever_it_is_reached() {
+        let sandbox =
+            SandboxEndpoint { identity: "http://127.0.0.1:3000/sandbox".into(), address: "http://127.0.0.1:4123/sandbox".into() };
+        let all = Workspaces::configure("", &sandbox, SecretString::from("t"), RetryPolicy::default()).unwrap();
+        assert_eq!(all.default_workspace().url, "http://127.0.0.1:3000/sandbox", "runs and keys use the identity");
+        assert!(all.select(Some("http://127.0.0.1:3000/sandbox"), None).unwrap().is_sandbox);
+        assert!(all.select(Some("http://127.0.0.1:4123/sandbox/"), None).unwrap().is_sandbox, "and its local address answers too");
+        assert!(all.select(Some("http://127.0.0.1:9999/sandbox"), None).is_err());
     }
 
     #[test]

@@ -5,12 +5,12 @@ use super::{PoolSettings, Result, Store};
 use uuid::Uuid;
 
 /// The test server's URL, or `None` (with a note) when PostgreSQL tests are not wanted.
-/// Panics when `SHAREPACK_REQUIRE_PG` is set without a server, so CI cannot skip them silently.
+/// Panics when `SHAREPACK_TEST_REQUIRE_PG` is set without a server, so CI cannot skip them silently.
 pub fn pg_server() -> Option<String> {
     match std::env::var("SHAREPACK_TEST_PG_URL") {
         Ok(url) if !url.is_empty() => Some(url),
         _ => {
-            assert!(std::env::var("SHAREPACK_REQUIRE_PG").is_err(), "SHAREPACK_REQUIRE_PG is set but SHAREPACK_TEST_PG_URL is not");
+            assert!(std::env::var("SHAREPACK_TEST_REQUIRE_PG").is_err(), "SHAREPACK_TEST_REQUIRE_PG is set but SHAREPACK_TEST_PG_URL is not");
             eprintln!("PostgreSQL tests skipped: set SHAREPACK_TEST_PG_URL (scripts/test.sh does)");
             None
         }
@@ -45,12 +45,12 @@ pub enum Stack {
 }
 
 /// Azurite's connection string, or `None` (with a note) when queue tests on Azure are not
-/// wanted. Panics when `SHAREPACK_REQUIRE_PG` is set without it, so CI cannot skip them silently.
+/// wanted. Panics when `SHAREPACK_TEST_REQUIRE_PG` is set without it, so CI cannot skip them silently.
 pub fn azurite() -> Option<String> {
     match std::env::var("SHAREPACK_TEST_AZURITE") {
         Ok(text) if !text.is_empty() => Some(text),
         _ => {
-            assert!(std::env::var("SHAREPACK_REQUIRE_PG").is_err(), "SHAREPACK_REQUIRE_PG is set but SHAREPACK_TEST_AZURITE is not");
+            assert!(std::env::var("SHAREPACK_TEST_REQUIRE_PG").is_err(), "SHAREPACK_TEST_REQUIRE_PG is set but SHAREPACK_TEST_AZURITE is not");
             eprintln!("Azurite tests skipped: set SHAREPACK_TEST_AZURITE (scripts/test.sh does)");
             None
         }

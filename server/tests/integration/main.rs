@@ -12,6 +12,7 @@ mod crash;
 mod faults;
 mod history;
 mod http;
+mod instances;
 mod matrix;
 mod migrate;
 mod oidc;

@@ -111,7 +111,7 @@ impl Portal {
         let store = server::open_store(&settings).await.expect("the store opens");
         let queue = server::queue(&settings, &store).unwrap();
         queue.ensure().await.unwrap();
-        let workspaces = Arc::new(server::workspaces(&settings).unwrap());
+        let workspaces = Arc::new(server::open_workspaces(&settings, &store).await.unwrap());
         let router = server::build_with(&settings, store.clone(), workspaces.clone(), queue.clone());
         let serving = router.clone();
         tokio::spawn(async move { axum::serve(listener, serving).await.unwrap() });

@@ -27,12 +27,13 @@
 /// for both, so no query is written twice. Used by the store and the embedded queue only.
 #[cfg(feature = "store")]
 macro_rules! on_pool {
-    ($store:expr, $pool:ident => $body:expr) => {
+    ($store:expr, $pool:ident => $body:expr) => {{
+        let _timer = $crate::telemetry::DbTimer::start(module_path!());
         match $store {
             $crate::store::Store::Postgres($pool) => $body,
             $crate::store::Store::Sqlite($pool) => $body,
         }
-    };
+    }};
 }
 
 pub mod access;
@@ -50,6 +51,8 @@ pub mod jobs;
 pub mod model;
 pub mod plan;
 pub mod records;
+#[cfg(any(feature = "store", feature = "databricks"))]
+pub mod telemetry;
 pub mod views;
 
 pub mod intake;

@@ -4,15 +4,19 @@
 //! from a closed set (statuses, kinds, route templates, configured workspaces), never an id, a
 //! name from a pack or an e-mail.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// Names, kinds and help texts, for `describe` and the dashboard.
 pub const METRICS: &[(&str, Kind, &str)] = &[
     (HTTP_REQUESTS, Kind::Counter, "HTTP requests answered, by method, route template and status"),
     (HTTP_DURATION, Kind::Histogram, "Time to answer an HTTP request, by method and route template"),
-    (UPLOADS, Kind::Counter, "Share-pack files received, by format and outcome (planned, invalid, refused, unreadable)"),
-    (PLANS, Kind::Counter, "Plans computed, by strategy and outcome (changes, no_changes, errors)"),
-    (SUBMISSIONS, Kind::Counter, "Plans submitted, by outcome (queued, awaiting_approval, refused)"),
+    (
+        UPLOADS,
+        Kind::Counter,
+        "Share-pack files read for a plan (uploads, validations, plans), by format and outcome (planned, invalid, workspace_unreachable)",
+    ),
+    (PLANS, Kind::Counter, "Plans computed, by strategy and outcome (changes, no_changes, blocked)"),
+    (SUBMISSIONS, Kind::Counter, "Packs submitted, by outcome (queued, awaiting_approval, validation_failed)"),
     (RUNS_FINISHED, Kind::Counter, "Runs that reached a final status, by status"),
     (RUN_DURATION, Kind::Histogram, "Time from a run's first step to its final status, by status"),
     (RUNS, Kind::Gauge, "Runs in the store by status (read when scraped)"),
@@ -73,6 +77,18 @@ pub fn describe() {
     }
 }
 
+/// A route template as a label: `/runs/{id}` becomes `/runs/:id`. Braces are legal in label
+/// values, but several text-format parsers split labels at the first `}`.
+pub fn template(path: &str) -> String {
+    path.split('/')
+        .map(|segment| match segment.strip_prefix('{').and_then(|inner| inner.strip_suffix('}')) {
+            Some(name) => format!(":{}", name.trim_start_matches('*')),
+            None => segment.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 /// Times a store operation from creation to drop, so early returns (`?`) are timed too.
 pub struct DbTimer {
     module: &'static str,
@@ -93,7 +109,67 @@ impl Drop for DbTimer {
     }
 }
 
-/// Seconds as a histogram takes them.
-pub fn seconds(duration: Duration) -> f64 {
-    duration.as_secs_f64()
+/// A file was read for a plan, to `outcome`.
+pub fn upload_read(format: crate::model::SourceFormat, outcome: &'static str) {
+    let format = match format {
+        crate::model::SourceFormat::Yaml => "yaml",
+        crate::model::SourceFormat::Excel => "excel",
+    };
+    metrics::counter!(UPLOADS, "format" => format, "outcome" => outcome).increment(1);
+}
+
+/// A plan was computed.
+pub fn planned(plan: &crate::plan::Plan) {
+    let outcome = if plan.findings.iter().any(crate::finding::Finding::is_error) {
+        "blocked"
+    } else if plan.changes().next().is_some() {
+        "changes"
+    } else {
+        "no_changes"
+    };
+    metrics::counter!(PLANS, "strategy" => plan.strategy.as_str(), "outcome" => outcome).increment(1);
+}
+
+/// A submission ended as `outcome`.
+pub fn submitted(outcome: &'static str) {
+    metrics::counter!(SUBMISSIONS, "outcome" => outcome).increment(1);
+}
+
+/// A run reached `status` (the worker's transition; counted once, where it is stored).
+pub fn run_finished(status: crate::records::RunStatus, submitted: chrono::DateTime<chrono::Utc>) {
+    let took = (chrono::Utc::now() - submitted).to_std().unwrap_or_default();
+    metrics::counter!(RUNS_FINISHED, "status" => status.as_str()).increment(1);
+    metrics::histogram!(RUN_DURATION, "status" => status.as_str()).record(took.as_secs_f64());
+}
+
+/// A step ended, on its `attempt`th try (across deliveries).
+pub fn step_finished(kind: &str, done: bool, attempt: i32) {
+    let outcome = if done { "done" } else { "failed" };
+    metrics::counter!(STEPS, "kind" => kind.to_string(), "outcome" => outcome).increment(1);
+    metrics::histogram!(STEP_ATTEMPTS, "kind" => kind.to_string()).record(f64::from(attempt.max(1)));
+}
+
+/// A worker settled a message of `job`.
+pub fn message_settled(job: &'static str, outcome: &'static str) {
+    metrics::counter!(QUEUE_MESSAGES, "job" => job, "outcome" => outcome).increment(1);
+}
+
+/// A lease renewal of a message being worked on.
+pub fn lease_renewed(renewed: bool) {
+    metrics::counter!(LEASE_RENEWALS, "outcome" => if renewed { "renewed" } else { "failed" }).increment(1);
+}
+
+/// A job ran to `outcome` (done, retryable, fatal).
+pub fn job_ran(job: &'static str, outcome: &'static str) {
+    metrics::counter!(JOBS, "job" => job, "outcome" => outcome).increment(1);
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn templates_leave_no_braces() {
+        assert_eq!(super::template("/runs/{id}/events"), "/runs/:id/events");
+        assert_eq!(super::template("/samples/{*path}"), "/samples/:path");
+        assert_eq!(super::template("/workflow/health"), "/workflow/health");
+    }
 }

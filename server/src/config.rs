@@ -42,6 +42,10 @@ pub struct Settings {
     pub strict_strategy: bool,
     /// `SHAREPACK_SANDBOX_TOKEN`: the bearer token the sandbox workspace accepts.
     pub sandbox_token: SecretString,
+    /// `SHAREPACK_METRICS_ADDR`: also serve `/metrics` here, without credentials, for a scraper
+    /// on a network people do not reach (unset: only on the portal, for administrators and
+    /// tokens with the metrics scope).
+    pub metrics_addr: Option<SocketAddr>,
     /// `SHAREPACK_SANDBOX_ADDRESS`: where this process calls the sandbox workspace
     /// (`http://LEPTOS_SITE_ADDR/sandbox`: its own); a `sharepack worker` beside portals names
     /// one of theirs. Every instance knows the sandbox by the name its database recorded first.
@@ -145,6 +149,7 @@ pub const SETTINGS: &[&str] = &[
     "SHAREPACK_MAX_DELIVERIES",
     "SHAREPACK_MAX_UNCOMPRESSED_BYTES",
     "SHAREPACK_MAX_UPLOAD_BYTES",
+    "SHAREPACK_METRICS_ADDR",
     "SHAREPACK_OIDC_CLIENT_ID",
     "SHAREPACK_OIDC_CLIENT_SECRET",
     "SHAREPACK_OIDC_GROUPS_CLAIM",
@@ -178,7 +183,8 @@ fn check_names<'a>(names: impl Iterator<Item = &'a String>) -> Result<(), Settin
         if !upper.starts_with("SHAREPACK_") || upper.starts_with("SHAREPACK_TEST_") || SETTINGS.contains(&upper.as_str()) {
             continue;
         }
-        let nearest = SETTINGS.iter().map(|known| (strsim::levenshtein(known, &upper), *known)).min().filter(|(distance, _)| *distance <= 4);
+        let nearest =
+            SETTINGS.iter().map(|known| (strsim::levenshtein(known, &upper), *known)).min().filter(|(distance, _)| *distance <= 4);
         let problem = match nearest {
             Some((_, known)) => format!("`{upper}` is not a Sharepack setting; did you mean {known}?"),
             None => format!("`{upper}` is not a Sharepack setting (the README lists them)"),
@@ -311,7 +317,15 @@ impl Settings {
             idle: chrono::TimeDelta::minutes(parse_number("SHAREPACK_SESSION_IDLE_MINUTES", 120)?.clamp(1, 60 * 24 * 30) as i64),
             absolute: chrono::TimeDelta::hours(parse_number("SHAREPACK_SESSION_MAX_HOURS", 12)?.clamp(1, 24 * 90) as i64),
         };
+        let metrics_addr = match get("SHAREPACK_METRICS_ADDR") {
+            None => None,
+            Some(text) => Some(text.parse().map_err(|_| SettingError {
+                name: "SHAREPACK_METRICS_ADDR",
+                problem: format!("`{text}` is not an address like 0.0.0.0:9464"),
+            })?),
+        };
         Ok(Settings {
+            metrics_addr,
             sandbox_address: sandbox_address.trim_end_matches('/').to_string(),
             public_url,
             sessions,
@@ -434,7 +448,10 @@ mod tests {
     #[test]
     fn unknown_names_are_refused_with_the_nearest_setting() {
         let error = settings(&[("SHAREPACK_WORKSPACE", "[]")]).unwrap_err();
-        assert!(error.to_string().contains("`SHAREPACK_WORKSPACE` is not a Sharepack setting; did you mean SHAREPACK_WORKSPACES?"), "{error}");
+        assert!(
+            error.to_string().contains("`SHAREPACK_WORKSPACE` is not a Sharepack setting; did you mean SHAREPACK_WORKSPACES?"),
+            "{error}"
+        );
         let error = settings(&[("sharepack_frobnicate", "1")]).unwrap_err();
         assert!(error.to_string().contains("SHAREPACK_FROBNICATE") && !error.to_string().contains("did you mean"), "{error}");
         assert!(settings(&[("SHAREPACK_TEST_PG_URL", "x"), ("PATH", "/bin"), ("sharepack_workers", "1")]).is_ok());

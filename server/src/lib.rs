@@ -9,6 +9,7 @@
 //! - [`rest`]: the REST API, one file per resource.
 //! - [`workers`]: queue workers and housekeeping inside a process.
 //! - [`live`]: a run's progress as server-sent events.
+//! - [`metrics`]: `/metrics` for Prometheus and the HTTP request counts.
 //! - [`telemetry`] and [`shutdown`]: logs, and stopping gracefully.
 
 pub mod auth;
@@ -17,6 +18,7 @@ pub mod cli;
 pub mod config;
 pub mod downloads;
 pub mod live;
+pub mod metrics;
 pub mod rest;
 pub mod router;
 pub mod sandbox;

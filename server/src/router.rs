@@ -5,7 +5,7 @@
 use crate::body_limit::{refuse_oversized, BodyLimit};
 use crate::config::Settings;
 use crate::services::{queue, sandbox_state};
-use crate::{auth, downloads, live, rest, sandbox, AppState};
+use crate::{auth, downloads, live, metrics, rest, sandbox, AppState};
 use app::error::PortalError;
 use app::portal::Portal;
 use app::{shell, App};
@@ -36,6 +36,7 @@ pub fn endpoints() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::GET, "/samples/{*path}", get(downloads::sample)),
         (Method::GET, "/auth/oidc/start", get(auth::oidc::start)),
         (Method::GET, "/auth/oidc/callback", get(auth::oidc::callback)),
+        (Method::GET, "/metrics", get(metrics::scrape)),
     ]
 }
 
@@ -50,6 +51,7 @@ pub fn build(settings: &Settings, store: Store, workspaces: Workspaces) -> Route
 
 /// Builds the whole application on an open store and queue.
 pub fn build_with(settings: &Settings, store: Store, workspaces: Arc<Workspaces>, queue: Queue) -> Router {
+    metrics::handle();
     let leptos_options = LeptosOptions::builder()
         .output_name("sharepack")
         .site_root(settings.site_root.as_str())
@@ -108,6 +110,7 @@ pub fn build_with(settings: &Settings, store: Store, workspaces: Arc<Workspaces>
         .layer(axum::middleware::from_fn_with_state(BodyLimit { body: body_limit, file: settings.max_upload_bytes }, refuse_oversized))
         .layer(axum::middleware::map_response(server_fn_errors_by_class))
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
+        .layer(axum::middleware::from_fn(metrics::track))
         .with_state(state)
 }
 

@@ -32,6 +32,9 @@ pub async fn serve(settings: Settings) -> Result<(), StartupError> {
     announce_sign_in(&settings, &store).await?;
     let router = router::build_with(&settings, store.clone(), workspaces.clone(), queue.clone());
     let listener = tokio::net::TcpListener::bind(settings.site_addr).await?;
+    if let Some(address) = settings.metrics_addr {
+        serve_metrics(address, store.clone(), queue.clone()).await?;
+    }
     tracing::info!(address = %settings.site_addr, data_dir = %settings.data_dir.display(), "Sharepack portal listening on http://{}", settings.site_addr);
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let orchestrator = workers::orchestrator(&settings, store, workspaces);
@@ -73,12 +76,34 @@ async fn announce_sign_in(settings: &Settings, store: &sharepack_engine::store::
     Ok(())
 }
 
+/// `/metrics` alone on its own address, without credentials: for a scraper on a network
+/// people do not reach.
+async fn serve_metrics(address: std::net::SocketAddr, store: Store, queue: Queue) -> Result<(), StartupError> {
+    let listener = tokio::net::TcpListener::bind(address).await?;
+    let scrape = move || {
+        let (store, queue) = (store.clone(), queue.clone());
+        async move { crate::metrics::render(&store, &queue).await }
+    };
+    let router = axum::Router::new().route("/metrics", axum::routing::get(scrape));
+    tracing::info!(%address, "metrics for Prometheus at http://{address}/metrics");
+    tokio::spawn(async move {
+        if let Err(error) = axum::serve(listener, router).await {
+            tracing::error!(%error, "the metrics listener stopped");
+        }
+    });
+    Ok(())
+}
+
 /// Runs workers only (`sharepack worker`), beside portals that share the database and queue.
 pub async fn serve_workers(settings: Settings) -> Result<(), StartupError> {
     check_workspaces(&settings).map_err(StartupError::Workspaces)?;
     let store = open_store_patiently(&settings).await?;
     let workspaces = Arc::new(open_workspaces(&settings, &store).await?);
     let queue = open_queue_patiently(&settings, &store).await?;
+    crate::metrics::handle();
+    if let Some(address) = settings.metrics_addr {
+        serve_metrics(address, store.clone(), queue.clone()).await?;
+    }
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let count = settings.workers.max(1);
     let orchestrator = workers::orchestrator(&settings, store, workspaces);
@@ -94,7 +119,10 @@ pub async fn serve_workers(settings: Settings) -> Result<(), StartupError> {
 }
 
 /// The workspaces, the sandbox under the name its database recorded.
-pub async fn open_workspaces(settings: &Settings, store: &Store) -> Result<sharepack_engine::databricks::workspaces::Workspaces, StartupError> {
+pub async fn open_workspaces(
+    settings: &Settings,
+    store: &Store,
+) -> Result<sharepack_engine::databricks::workspaces::Workspaces, StartupError> {
     let sandbox = sandbox_endpoint(settings, store).await?;
     let workspaces = workspaces(settings, &sandbox).map_err(StartupError::Workspaces)?;
     for workspace in workspaces.iter() {

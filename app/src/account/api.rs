@@ -90,11 +90,12 @@ pub async fn create_token(
     read: Option<String>,
     submit: Option<String>,
     approve: Option<String>,
+    metrics: Option<String>,
 ) -> Answer<CreatedToken> {
     use sharepack_engine::access::{Scope, Scopes};
     crate::portal::answer(async move {
         let request = crate::portal::request()?;
-        let ticked = [(read, Scope::Read), (submit, Scope::Submit), (approve, Scope::Approve)];
+        let ticked = [(read, Scope::Read), (submit, Scope::Submit), (approve, Scope::Approve), (metrics, Scope::Metrics)];
         let scopes = Scopes::of(
             ticked.into_iter().filter(|(value, _)| value.as_deref().is_some_and(|value| value != "false")).map(|(_, scope)| scope),
         );

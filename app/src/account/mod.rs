@@ -134,6 +134,7 @@ pub fn TokensPage() -> impl IntoView {
                     <label><input type="checkbox" name="read" value="true" checked/> " read"</label>
                     <label><input type="checkbox" name="submit" value="true"/> " submit"</label>
                     <label><input type="checkbox" name="approve" value="true"/> " approve"</label>
+                    <label title="Scraping /metrics; administrators only"><input type="checkbox" name="metrics" value="true"/> " metrics"</label>
                 </fieldset>
                 <button type="submit" class="button primary">"Create token"</button>
             </ActionForm>

@@ -46,6 +46,8 @@ pub enum Act {
     Approve,
     /// Users, roles, workspaces and settings.
     Administer,
+    /// Read the service's metrics: an administrator, or a token with the metrics scope.
+    Observe,
 }
 
 impl Act {
@@ -55,6 +57,7 @@ impl Act {
             Act::Request | Act::Control => Some(Scope::Submit),
             Act::Approve => Some(Scope::Approve),
             Act::Administer => None,
+            Act::Observe => Some(Scope::Metrics),
         }
     }
 
@@ -65,6 +68,7 @@ impl Act {
             Act::Control => "cancelling or retrying runs",
             Act::Approve => "approving plans",
             Act::Administer => "administration",
+            Act::Observe => "reading metrics",
         }
     }
 }
@@ -175,13 +179,24 @@ impl Principal {
     /// Allows an act, on something owned as `owner` says (`None`: before it is known, e.g. a
     /// file not yet read), or answers 403 naming the role that is missing.
     pub fn require(&self, act: Act, owner: Option<&Owner<'_>>) -> Result<(), Problem> {
+        if act == Act::Observe {
+            // A scraper's token carries the metrics scope; an administrator needs none.
+            let scraper = matches!(&self.via, Via::Token { scopes, .. } if scopes.has(Scope::Metrics));
+            return match scraper || self.is_admin() {
+                true => Ok(()),
+                false => {
+                    Err(Problem::new(Class::Forbidden, "scope_missing", "Metrics are for administrators and tokens with the metrics scope")
+                        .hint("Ask an administrator for a token with the metrics scope"))
+                }
+            };
+        }
         self.scope_allows(act)?;
         let line = owner.and_then(|owner| owner.business_line);
         let needed = match act {
             Act::Read => return if self.grants.is_empty() { Err(no_role()) } else { Ok(()) },
             Act::Request | Act::Control => Role::Requester,
             Act::Approve => Role::Approver,
-            Act::Administer => Role::Admin,
+            Act::Administer | Act::Observe => Role::Admin,
         };
         if owner.is_some() && line.is_none() && !self.is_admin() && needed != Role::Admin {
             // Something with no business line (a pack that could not be read) is its

@@ -103,16 +103,19 @@ pub enum Scope {
     Submit,
     /// Approving and rejecting plans.
     Approve,
+    /// Scraping `/metrics` (only administrators make such tokens).
+    Metrics,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 3] = [Scope::Read, Scope::Submit, Scope::Approve];
+    pub const ALL: [Scope; 4] = [Scope::Read, Scope::Submit, Scope::Approve, Scope::Metrics];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Scope::Read => "read",
             Scope::Submit => "submit",
             Scope::Approve => "approve",
+            Scope::Metrics => "metrics",
         }
     }
 }
@@ -161,7 +164,7 @@ impl std::fmt::Display for Scopes {
 
 /// Text that is not a list of scopes.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{0}` is not a scope (read, submit or approve, comma-separated)")]
+#[error("`{0}` is not a scope (read, submit, approve or metrics, comma-separated)")]
 pub struct UnknownScope(pub String);
 
 impl std::str::FromStr for Scopes {

@@ -3,7 +3,7 @@
 
 use super::people::{audit, principal};
 use super::secret::{self, Fresh};
-use super::{Act, Principal, Scopes, TokenInfo, Via};
+use super::{Act, Principal, Scope, Scopes, TokenInfo, Via};
 use crate::error::{Class, Problem};
 use crate::records::AuditAction;
 use crate::store::{Store, StoreError, StoredToken};
@@ -47,7 +47,13 @@ pub async fn create(
             .hint("Name it after what uses it, like `nightly CI`"));
     }
     if scopes.is_empty() {
-        return Err(Problem::invalid("scope_missing", "A token needs at least one scope (read, submit or approve)"));
+        return Err(Problem::invalid("scope_missing", "A token needs at least one scope (read, submit, approve or metrics)"));
+    }
+    if scopes.has(Scope::Metrics) {
+        by.require(Act::Administer, None).map_err(|_| {
+            Problem::new(Class::Forbidden, "role_missing", "Only administrators make tokens with the metrics scope")
+                .hint("Leave the metrics scope out, or ask an administrator")
+        })?;
     }
     if days == 0 || days > MAX_DAYS {
         return Err(Problem::invalid("token_expiry_invalid", format!("A token expires after 1 to {MAX_DAYS} days")));

@@ -300,6 +300,7 @@ impl Orchestrator {
                 Err(error) => Err(failure(error)),
             },
         };
+        crate::telemetry::step_finished(&step.kind, result.is_ok(), before + 1);
         match &result {
             Ok(()) => self.store.step_finished(run.id, step.step_no, StepStatus::Done, None).await.map_err(store_failure)?,
             Err(failed) => {
@@ -476,6 +477,7 @@ impl Orchestrator {
 
     /// A new version of the share pack with the run's result.
     async fn pack_status(&self, run: &Run, ended: RunStatus, error: Option<&str>) -> Result<(), JobError> {
+        crate::telemetry::run_finished(ended, run.created_at);
         record_pack_status(&self.store, run, ended.recorded(), error).await.map_err(JobError::from)
     }
 

@@ -206,6 +206,7 @@ pub async fn submit(store: &Store, queue: &Queue, submission: Submission<'_>) ->
         store.write_share_pack(share_pack_id, &name, &record, &Change { by: &requester, reason: &reason }).await?;
     }
     let Some(plan) = outcome.plan.filter(|_| !blocked) else {
+        crate::telemetry::submitted("validation_failed");
         return Ok(submitted);
     };
     let line = meta.as_ref().map(|meta| meta.business_line.as_str()).unwrap_or_default();
@@ -277,6 +278,7 @@ pub async fn submit(store: &Store, queue: &Queue, submission: Submission<'_>) ->
             .await?;
         tracing::info!(run = %run_id, share_pack = %share_pack_id, upload, approvals = binding.requirement.approvals, "share pack submitted; waiting for approval");
         submitted.awaiting = Some(binding.requirement);
+        crate::telemetry::submitted("awaiting_approval");
         return Ok(submitted);
     }
     if let Err(error) = queue.send(&Job::ApplyRun { run_id }).await {
@@ -286,6 +288,7 @@ pub async fn submit(store: &Store, queue: &Queue, submission: Submission<'_>) ->
         return Err(error.into());
     }
     tracing::info!(run = %run_id, share_pack = %share_pack_id, upload, "share pack submitted");
+    crate::telemetry::submitted("queued");
     Ok(submitted)
 }
 

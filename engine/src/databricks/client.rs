@@ -11,6 +11,14 @@ use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
+/// `PATCH /shares/:name/permissions`: the method and path with names left out (every second
+/// segment is one), so the metrics label takes a closed set of values.
+fn operation(method: &reqwest::Method, path: &str) -> String {
+    let segments: Vec<&str> =
+        path.trim_matches('/').split('/').enumerate().map(|(index, segment)| if index % 2 == 1 { ":name" } else { segment }).collect();
+    format!("{method} /{}", segments.join("/"))
+}
+
 /// Most object updates Databricks takes in one share PATCH.
 pub const MAX_UPDATES_PER_PATCH: usize = 100;
 
@@ -135,6 +143,8 @@ pub struct WorkspaceClient {
     retry: RetryPolicy,
     /// HTTP requests sent to the workspace (retries included), for figures.
     calls: std::sync::atomic::AtomicU64,
+    /// The workspace's name in metrics (configured, so a closed set).
+    label: String,
 }
 
 impl WorkspaceClient {
@@ -153,7 +163,14 @@ impl WorkspaceClient {
             .build()
             .map_err(|error| ApiError::transport(ErrorKind::Other, format!("the HTTP client cannot start: {error}")))?;
         let host = host.trim_end_matches('/').to_string();
-        Ok(WorkspaceClient { tokens: TokenSource::new(credentials, host.clone()), http, host, retry, calls: Default::default() })
+        let label = host.split_once("://").map_or(host.as_str(), |(_, rest)| rest).to_string();
+        Ok(WorkspaceClient { tokens: TokenSource::new(credentials, host.clone()), http, host, retry, calls: Default::default(), label })
+    }
+
+    /// Names the workspace in metrics (its host and path otherwise).
+    pub fn labelled(mut self, label: impl Into<String>) -> Self {
+        self.label = label.into();
+        self
     }
 
     pub fn host(&self) -> &str {
@@ -174,13 +191,17 @@ impl WorkspaceClient {
         body: Option<&Value>,
     ) -> Result<(T, u32), ApiError> {
         let url = format!("{}/api/2.1/unity-catalog{path}", self.host);
+        let operation = operation(&method, path);
         let started = Instant::now();
         let mut attempt = 0;
         let mut refreshed = false;
         loop {
             attempt += 1;
-            let error = match self.try_call(&method, &url, query, body).await {
-                Ok(bytes) => {
+            let sent = Instant::now();
+            let outcome = self.try_call(&method, &url, query, body).await;
+            self.record(&operation, &outcome, sent.elapsed());
+            let error = match outcome {
+                Ok((_, bytes)) => {
                     let bytes = if bytes.iter().all(u8::is_ascii_whitespace) { b"{}".to_vec() } else { bytes };
                     let value = serde_json::from_slice(&bytes).map_err(|error| {
                         ApiError::transport(
@@ -201,6 +222,10 @@ impl WorkspaceClient {
             let jitter = f64::from(uuid::Uuid::new_v4().as_u128() as u16) / f64::from(u16::MAX);
             match self.retry.next_delay(attempt, &error, started.elapsed(), jitter) {
                 Some(delay) => {
+                    use crate::telemetry::WORKSPACE_RETRIES;
+                    let labels =
+                        [("workspace", self.label.clone()), ("operation", operation.clone()), ("reason", error.kind.as_str().into())];
+                    metrics::counter!(WORKSPACE_RETRIES, &labels).increment(1);
                     tracing::debug!(%method, path, attempt, delay_ms = delay.as_millis() as u64, error = %error, "retrying a Databricks call");
                     tokio::time::sleep(delay).await;
                 }
@@ -209,13 +234,30 @@ impl WorkspaceClient {
         }
     }
 
+    /// One request's metrics: its status (`transport` when no answer came) and time.
+    fn record(&self, operation: &str, outcome: &Result<(u16, Vec<u8>), ApiError>, took: Duration) {
+        use crate::telemetry::{WORKSPACE_DURATION, WORKSPACE_RATE_LIMITED, WORKSPACE_REQUESTS};
+        let status = match outcome {
+            Ok((status, _)) => status.to_string(),
+            Err(error) if error.status == 0 => "transport".to_string(),
+            Err(error) => error.status.to_string(),
+        };
+        let (workspace, operation) = (self.label.clone(), operation.to_string());
+        if status == "429" {
+            metrics::counter!(WORKSPACE_RATE_LIMITED, "workspace" => workspace.clone(), "operation" => operation.clone()).increment(1);
+        }
+        metrics::histogram!(WORKSPACE_DURATION, "workspace" => workspace.clone(), "operation" => operation.clone())
+            .record(took.as_secs_f64());
+        metrics::counter!(WORKSPACE_REQUESTS, "workspace" => workspace, "operation" => operation, "status" => status).increment(1);
+    }
+
     async fn try_call(
         &self,
         method: &reqwest::Method,
         url: &str,
         query: &[(&str, String)],
         body: Option<&Value>,
-    ) -> Result<Vec<u8>, ApiError> {
+    ) -> Result<(u16, Vec<u8>), ApiError> {
         let token = self.tokens.token(&self.http).await?;
         self.calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let mut request = self.http.request(method.clone(), url).bearer_auth(token.expose_secret()).query(query);
@@ -235,7 +277,7 @@ impl WorkspaceClient {
             .await
             .map_err(|error| ApiError::transport(ErrorKind::Unavailable, format!("reading the answer failed: {}", without_url(&error))))?;
         if (200..300).contains(&status) {
-            Ok(bytes.to_vec())
+            Ok((status, bytes.to_vec()))
         } else {
             Err(ApiError::from_response(status, retry_after.as_deref(), request_id.as_deref(), &bytes))
         }

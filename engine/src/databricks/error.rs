@@ -21,6 +21,20 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
+    /// The metrics label.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::NotFound => "not_found",
+            ErrorKind::AlreadyExists => "already_exists",
+            ErrorKind::Invalid => "invalid",
+            ErrorKind::Unauthenticated => "unauthenticated",
+            ErrorKind::Forbidden => "forbidden",
+            ErrorKind::RateLimited => "rate_limited",
+            ErrorKind::Unavailable => "unavailable",
+            ErrorKind::Other => "other",
+        }
+    }
+
     /// Worth trying again (after a pause).
     pub fn is_transient(self) -> bool {
         matches!(self, ErrorKind::RateLimited | ErrorKind::Unavailable)

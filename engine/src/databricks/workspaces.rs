@@ -92,8 +92,9 @@ impl Workspaces {
         } else {
             serde_json::from_str(json).map_err(|error| format!("SHAREPACK_WORKSPACES is not valid JSON: {error}"))?
         };
-        let client =
-            |url: &str, credentials| WorkspaceClient::new(url, credentials, retry).map(Arc::new).map_err(|error| error.to_string());
+        let client = |url: &str, name: &str, credentials| {
+            WorkspaceClient::new(url, credentials, retry).map(|client| Arc::new(client.labelled(name))).map_err(|error| error.to_string())
+        };
         // The sandbox is this portal itself: short pauses, but enough tries that the faults it
         // injects for tests and demos (a share of calls answered 429 or 503) pass.
         let local = RetryPolicy {
@@ -103,7 +104,7 @@ impl Workspaces {
             deadline: std::time::Duration::from_secs(20),
         };
         let client_of_sandbox = WorkspaceClient::new(&sandbox.address, Credentials::Pat(sandbox_token), local)
-            .map(Arc::new)
+            .map(|client| Arc::new(client.labelled("Sandbox")))
             .map_err(|error| error.to_string())?;
         let address = Some(normalize(&sandbox.address)).filter(|address| *address != normalize(&sandbox.identity));
         let mut all = vec![Workspace {
@@ -143,13 +144,14 @@ impl Workspaces {
             if entry.default {
                 default = all.len();
             }
+            let name = entry.name.unwrap_or_else(|| host_of(&entry.url));
             all.push(Workspace {
-                name: entry.name.unwrap_or_else(|| host_of(&entry.url)),
+                client: client(&entry.url, &name, credentials)?,
+                name,
                 url: normalize(&entry.url),
                 address: None,
                 is_sandbox: false,
                 regions: entry.regions.iter().map(|region| region.to_lowercase()).collect(),
-                client: client(&entry.url, credentials)?,
             });
         }
         Ok(Workspaces { all, default })
@@ -224,8 +226,7 @@ mod tests {
 
     #[test]
     fn the_sandbox_keeps_the_name_the_database_gave_it_wherever_it_is_reached() {
-        let sandbox =
-            SandboxEndpoint { identity: "http://127.0.0.1:3000/sandbox".into(), address: "http://127.0.0.1:4123/sandbox".into() };
+        let sandbox = SandboxEndpoint { identity: "http://127.0.0.1:3000/sandbox".into(), address: "http://127.0.0.1:4123/sandbox".into() };
         let all = Workspaces::configure("", &sandbox, SecretString::from("t"), RetryPolicy::default()).unwrap();
         assert_eq!(all.default_workspace().url, "http://127.0.0.1:3000/sandbox", "runs and keys use the identity");
         assert!(all.select(Some("http://127.0.0.1:3000/sandbox"), None).unwrap().is_sandbox);

@@ -95,20 +95,34 @@ impl Worker {
                         _ = tokio::time::sleep(every) => {}
                         _ = done_rx.changed() => return lease,
                     }
-                    if let Err(error) = queue.renew(&mut lease, visibility).await {
+                    let renewed = queue.renew(&mut lease, visibility).await;
+                    crate::telemetry::lease_renewed(renewed.is_ok());
+                    if let Err(error) = renewed {
                         tracing::warn!(message = %lease.id, %error, "could not renew the message's lease");
                     }
                 }
             })
         };
         let outcome = self.jobs.run(job, &stop).await;
+        let ran = match &outcome {
+            Ok(_) => "done",
+            Err(JobError::Retryable(_)) => "retryable",
+            Err(JobError::Fatal(_)) => "fatal",
+        };
+        crate::telemetry::job_ran(job.kind(), ran);
         let _ = done_tx.send(true);
         if let Ok(lease) = renewer.await {
             delivery.receipt = lease.receipt;
         }
         match outcome {
-            Ok(Settled::Done) => self.settle(self.queue.delete(&delivery).await, &delivery),
-            Ok(Settled::HandedBack) => self.settle(self.queue.release(&mut delivery, Duration::ZERO).await, &delivery),
+            Ok(Settled::Done) => {
+                crate::telemetry::message_settled(job.kind(), "done");
+                self.settle(self.queue.delete(&delivery).await, &delivery)
+            }
+            Ok(Settled::HandedBack) => {
+                crate::telemetry::message_settled(job.kind(), "handed_back");
+                self.settle(self.queue.release(&mut delivery, Duration::ZERO).await, &delivery)
+            }
             Err(JobError::Fatal(reason)) => {
                 tracing::error!(?job, %reason, "the job cannot succeed");
                 self.give_up(job, &delivery, &reason).await;
@@ -121,6 +135,7 @@ impl Worker {
                 }
                 let delay = self.settings.retry_delay * 2u32.saturating_pow(delivery.dequeue_count.saturating_sub(1).min(6));
                 tracing::warn!(?job, %reason, ?delay, "the job hit a transient fault; it will be tried again");
+                crate::telemetry::message_settled(job.kind(), "retried");
                 self.settle(self.queue.release(&mut delivery, delay).await, &delivery);
             }
         }
@@ -138,6 +153,7 @@ impl Worker {
             }
         }
         tracing::error!(?job, %reason, "moving the message to the poison queue");
+        crate::telemetry::message_settled(job.kind(), "poisoned");
         self.settle(self.queue.poison(delivery).await, delivery);
     }
 

@@ -101,18 +101,23 @@ pub async fn dry_run(
     provisioned: Provisioned,
 ) -> DryRun {
     let mut findings = intake.findings.clone();
+    let format = intake.format;
     let Some(pack) = intake.pack.filter(|_| !findings.iter().any(crate::finding::Finding::is_error)) else {
+        crate::telemetry::upload_read(format, "invalid");
         return DryRun { declared: None, strategy: None, plan: None, findings, snapshot: None };
     };
     let declared = pack.metadata.strategy;
     match read(client, &pack, provisioned).await {
         Ok(snapshot) => {
             let plan = super::plan(&pack, &snapshot, options);
+            crate::telemetry::upload_read(format, "planned");
+            crate::telemetry::planned(&plan);
             findings.extend(plan.findings.iter().cloned());
             crate::finding::sort_findings(&mut findings);
             DryRun { declared, strategy: Some(plan.strategy), plan: Some(plan), findings, snapshot: Some(snapshot) }
         }
         Err(error) => {
+            crate::telemetry::upload_read(format, "workspace_unreachable");
             findings.push(crate::finding::Finding::warning(
                 "workspace_unreachable",
                 crate::finding::Location::file(),

@@ -162,6 +162,14 @@ impl AzureQueue {
         Ok((counts[0], counts[1]))
     }
 
+    /// When the message at the front of the queue was sent (peeked, left in place).
+    pub async fn oldest(&self) -> Result<Option<chrono::DateTime<chrono::Utc>>, QueueError> {
+        let options = azure_storage_queue::models::QueueClientPeekMessagesOptions { number_of_messages: Some(1), ..Default::default() };
+        let peeked = self.queue.peek_messages(Some(options)).await.map_err(failure)?.into_model().map_err(failure)?;
+        let inserted = peeked.items.unwrap_or_default().into_iter().find_map(|message| message.insertion_time);
+        Ok(inserted.and_then(|time| chrono::DateTime::from_timestamp(time.unix_timestamp(), time.nanosecond())))
+    }
+
     /// The poison queue's messages (peeked, left in place).
     pub async fn poisoned(&self) -> Result<Vec<String>, QueueError> {
         let options = azure_storage_queue::models::QueueClientPeekMessagesOptions { number_of_messages: Some(32), ..Default::default() };

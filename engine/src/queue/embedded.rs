@@ -140,6 +140,14 @@ impl EmbeddedQueue {
         Ok((waiting.max(0) as u64, poisoned.max(0) as u64))
     }
 
+    /// When the oldest message waiting was sent.
+    pub async fn oldest(&self) -> Result<Option<chrono::DateTime<chrono::Utc>>, QueueError> {
+        let sql = "SELECT enqueued_at FROM queue_messages WHERE queue = $1 ORDER BY enqueued_at LIMIT 1";
+        Ok(on_pool!(&self.store, pool => {
+            sqlx::query_scalar(sql).bind(&self.name).fetch_optional(pool).await.map_err(crate::store::StoreError::from)?
+        }))
+    }
+
     /// The bodies in the poison queue, for tests and operators.
     pub async fn poisoned(&self) -> Result<Vec<String>, QueueError> {
         let sql = "SELECT body FROM queue_messages WHERE queue = $1 ORDER BY enqueued_at";

@@ -20,6 +20,16 @@ pub enum Job {
 }
 
 impl Job {
+    /// The job's kind, as metrics and logs name it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Job::ApplyRun { .. } => "apply_run",
+            Job::ExpireActivationLinks => "expire_activation_links",
+            Job::ExpireSignIns => "expire_sign_ins",
+            Job::ReleaseApproved => "release_approved",
+        }
+    }
+
     pub fn encode(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()
     }

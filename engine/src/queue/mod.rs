@@ -139,6 +139,16 @@ impl Queue {
             Queue::Azure(queue) => queue.depth().await,
         }
     }
+
+    /// How long the oldest message waiting has waited (none waiting: zero). A rising value
+    /// with no worker taking messages is a stuck queue.
+    pub async fn oldest_age(&self) -> Result<std::time::Duration, QueueError> {
+        let oldest = match self {
+            Queue::Embedded(queue) => queue.oldest().await?,
+            Queue::Azure(queue) => queue.oldest().await?,
+        };
+        Ok(oldest.and_then(|sent| (chrono::Utc::now() - sent).to_std().ok()).unwrap_or_default())
+    }
 }
 
 /// The poison queue's name for a queue.

@@ -241,6 +241,14 @@ impl Store {
         }
     }
 
+    /// The connection pool's use now: (open, idle, most allowed).
+    pub fn pool_use(&self) -> (u32, u32, u32) {
+        match self {
+            Store::Postgres(pool) => (pool.size(), pool.num_idle() as u32, pool.options().get_max_connections()),
+            Store::Sqlite(pool) => (pool.size(), pool.num_idle() as u32, pool.options().get_max_connections()),
+        }
+    }
+
     /// Applies pending migrations; safe to run again and from several processes at once.
     pub async fn migrate(&self) -> Result<()> {
         migrate::run(self).await

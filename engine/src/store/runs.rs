@@ -135,6 +135,18 @@ macro_rules! run_from_row {
 const TERMINAL: &str = "('COMPLETED', 'FAILED', 'CANCELLED')";
 
 impl Store {
+    /// How many runs there are in each status (for metrics).
+    pub async fn run_counts(&self) -> Result<Vec<(RunStatus, u64)>> {
+        let sql = "SELECT status, count(*) FROM provisioning_runs GROUP BY status";
+        let rows: Vec<(String, i64)> = on_pool!(self, pool => sqlx::query_as(sql).fetch_all(pool).await?);
+        rows.into_iter()
+            .map(|(status, count)| {
+                let status = status.parse::<RunStatus>().map_err(|_| StoreError::Corrupt(format!("run status {status}")))?;
+                Ok((status, count.max(0) as u64))
+            })
+            .collect()
+    }
+
     pub async fn insert_run(&self, run: &NewRun<'_>) -> Result<()> {
         let sql = "INSERT INTO provisioning_runs (run_id, share_pack_id, version, workspace_url, status, strategy, requested_by, \
                    correlation_id, created_at, updated_at, plan, confirm_removals, compensate, claim, progress, plan_digest, \

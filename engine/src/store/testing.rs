@@ -10,7 +10,10 @@ pub fn pg_server() -> Option<String> {
     match std::env::var("SHAREPACK_TEST_PG_URL") {
         Ok(url) if !url.is_empty() => Some(url),
         _ => {
-            assert!(std::env::var("SHAREPACK_TEST_REQUIRE_PG").is_err(), "SHAREPACK_TEST_REQUIRE_PG is set but SHAREPACK_TEST_PG_URL is not");
+            assert!(
+                std::env::var("SHAREPACK_TEST_REQUIRE_PG").is_err(),
+                "SHAREPACK_TEST_REQUIRE_PG is set but SHAREPACK_TEST_PG_URL is not"
+            );
             eprintln!("PostgreSQL tests skipped: set SHAREPACK_TEST_PG_URL (scripts/test.sh does)");
             None
         }
@@ -50,7 +53,10 @@ pub fn azurite() -> Option<String> {
     match std::env::var("SHAREPACK_TEST_AZURITE") {
         Ok(text) if !text.is_empty() => Some(text),
         _ => {
-            assert!(std::env::var("SHAREPACK_TEST_REQUIRE_PG").is_err(), "SHAREPACK_TEST_REQUIRE_PG is set but SHAREPACK_TEST_AZURITE is not");
+            assert!(
+                std::env::var("SHAREPACK_TEST_REQUIRE_PG").is_err(),
+                "SHAREPACK_TEST_REQUIRE_PG is set but SHAREPACK_TEST_AZURITE is not"
+            );
             eprintln!("Azurite tests skipped: set SHAREPACK_TEST_AZURITE (scripts/test.sh does)");
             None
         }

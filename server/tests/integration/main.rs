@@ -15,6 +15,7 @@ mod http;
 mod instances;
 mod matrix;
 mod migrate;
+mod observability;
 mod oidc;
 mod plan;
 mod sandbox;

@@ -124,6 +124,8 @@ const TABLE: &[(&str, &str)] = &[
     ("GET /templates/{file}", "200 200 200 200 200 200"),
     ("GET /samples/{*path}", "200 200 200 200 200 200"),
     // Sign-in through an identity provider, not configured on this portal.
+    // Metrics: administrators (and tokens with the metrics scope, which only they make).
+    ("GET /metrics", "401 403 403 403 403 200"),
     ("GET /auth/oidc/start", "404 404 404 404 404 404"),
     ("GET /auth/oidc/callback", "404 404 404 404 404 404"),
     // The sandbox workspace answers only its own token.
@@ -165,7 +167,9 @@ async fn person(portal: &Portal, email: &'static str, grant: Grant) -> Person {
     let name = app::portal::session_cookie(false);
     let cookie = sessions::open(store, &portal.settings.sessions, &account, "test").await.unwrap().0;
     let spare = sessions::open(store, &portal.settings.sessions, &account, "test").await.unwrap().0;
-    let (token, _) = tokens::create(store, &Principal::operator(), Some(email), "matrix", &Scopes::all(), 1).await.unwrap();
+    // The scopes people give their tokens; metrics is for scrapers.
+    let scopes: Scopes = "read,submit,approve".parse().unwrap();
+    let (token, _) = tokens::create(store, &Principal::operator(), Some(email), "matrix", &scopes, 1).await.unwrap();
     Person {
         email,
         cookie: Some(format!("{name}={}", cookie.expose())),
@@ -370,6 +374,7 @@ async fn ask(portal: &Portal, route: &str, who: &Person, ids: &Fixture, index: u
             rest("GET", format!("{}?from=1&to=1", history.replace("{id}", &id)))
         }
         ("GET", "/runs/{id}/events") => rest("GET", format!("/runs/{}/events", ids.queued)),
+        ("GET", "/metrics") => rest("GET", path.to_string()),
         ("GET", "/templates/{file}") => rest("GET", "/templates/sharepack-template.yaml".into()),
         ("GET", "/samples/{*path}") => rest("GET", "/samples/valid/minimal.yaml".into()),
         ("GET", "/auth/oidc/start") | ("GET", "/auth/oidc/callback") => rest("GET", path.to_string()),

@@ -19,6 +19,7 @@ pub mod config;
 pub mod downloads;
 pub mod live;
 pub mod metrics;
+pub mod pack;
 pub mod rest;
 pub mod router;
 pub mod sandbox;

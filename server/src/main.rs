@@ -16,6 +16,16 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Share packs through a portal's REST API, for pipelines: validate, plan, submit, status,
+    /// wait, approve, reject (--portal and --token, or SHAREPACK_PORTAL and SHAREPACK_TOKEN).
+    Pack(server::pack::PackArgs),
+    #[command(flatten)]
+    Local(Local),
+}
+
+/// Commands on this machine's settings (its database, queue and workspaces).
+#[derive(Subcommand)]
+enum Local {
     /// Run the portal (the default).
     Serve,
     /// Check share packs and print their findings (exit code 1 when any has errors).
@@ -73,7 +83,7 @@ enum TokensCommand {
         user: String,
         #[arg(long)]
         name: String,
-        /// read, submit and approve, comma-separated.
+        /// read, submit, approve and metrics, comma-separated.
         #[arg(long)]
         scope: String,
         /// Days until it expires (1 to 366).
@@ -83,7 +93,15 @@ enum TokensCommand {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    match Cli::parse().command {
+        // A pipeline's command talks to a portal; this machine's settings are not its business.
+        Some(Command::Pack(args)) => server::pack::run(args),
+        Some(Command::Local(command)) => local(command),
+        None => local(Local::Serve),
+    }
+}
+
+fn local(command: Local) -> ExitCode {
     let settings = match Settings::from_env() {
         Ok(settings) => settings,
         Err(error) => {
@@ -91,13 +109,13 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => run(settings, |settings| Box::pin(server::serve(settings))),
-        Command::Validate { files } => validate(&settings, &files),
-        Command::Migrate => migrate(settings),
-        Command::Worker => run(settings, |settings| Box::pin(server::serve_workers(settings))),
-        Command::Sandbox { addr } => run(settings, move |settings| Box::pin(server::serve_sandbox(settings, addr))),
-        Command::Users { command } => administer(settings, move |settings| {
+    match command {
+        Local::Serve => run(settings, |settings| Box::pin(server::serve(settings))),
+        Local::Validate { files } => validate(&settings, &files),
+        Local::Migrate => migrate(settings),
+        Local::Worker => run(settings, |settings| Box::pin(server::serve_workers(settings))),
+        Local::Sandbox { addr } => run(settings, move |settings| Box::pin(server::serve_sandbox(settings, addr))),
+        Local::Users { command } => administer(settings, move |settings| {
             Box::pin(async move {
                 match command {
                     UsersCommand::Add { email, role, business_line, name } => {
@@ -108,7 +126,7 @@ fn main() -> ExitCode {
                 }
             })
         }),
-        Command::Tokens { command: TokensCommand::Create { user, name, scope, expires } } => administer(settings, move |settings| {
+        Local::Tokens { command: TokensCommand::Create { user, name, scope, expires } } => administer(settings, move |settings| {
             Box::pin(async move { server::cli::create_token(&settings, &user, &name, &scope, expires).await })
         }),
     }

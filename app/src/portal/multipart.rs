@@ -17,7 +17,15 @@ pub struct ReceivedFile {
 
 /// Reads the `file` field of a multipart body, refusing it once it grows past `limit` bytes.
 pub async fn read_file_field(multipart: &mut multer::Multipart<'static>, limit: usize) -> Result<ReceivedFile, Problem> {
+    let mut files = read_file_fields(multipart, limit, 1).await?;
+    Ok(files.remove(0))
+}
+
+/// Reads up to `most` `file` fields (a batch), each refused on its own once it grows past
+/// `limit` bytes; at least one, and more than `most` is an error naming the limit.
+pub async fn read_file_fields(multipart: &mut multer::Multipart<'static>, limit: usize, most: usize) -> Result<Vec<ReceivedFile>, Problem> {
     let mut workspace = None;
+    let mut files = Vec::new();
     while let Some(mut field) = multipart.next_field().await.map_err(|error| unreadable(error, limit))? {
         if field.name() == Some("workspace") {
             // The picker comes before the file in the form; a URL is short.
@@ -28,19 +36,34 @@ pub async fn read_file_field(multipart: &mut multer::Multipart<'static>, limit: 
         if field.name() != Some("file") {
             continue;
         }
+        if files.len() == most {
+            return Err(Problem::invalid("too_many_files", format!("A request takes at most {most} files"))
+                .hint("Send the rest in another request"));
+        }
         let named = field.file_name().is_some();
         let file_name = field.file_name().unwrap_or("upload").to_string();
         let mut bytes = Vec::new();
+        let mut refused = None;
         while let Some(chunk) = field.chunk().await.map_err(|error| unreadable(error, limit))? {
             if bytes.len() + chunk.len() > limit {
-                let size = bytes.len() + chunk.len();
-                return Ok(ReceivedFile { file_name, named, bytes: Err(IntakeError::TooLarge { size, limit }), workspace });
+                refused = Some(IntakeError::TooLarge { size: bytes.len() + chunk.len(), limit });
+                break;
             }
             bytes.extend_from_slice(&chunk);
         }
-        return Ok(ReceivedFile { file_name, named, bytes: Ok(bytes), workspace });
+        let bytes = match refused {
+            Some(error) => Err(error),
+            None => Ok(bytes),
+        };
+        files.push(ReceivedFile { file_name, named, bytes, workspace: workspace.clone() });
+        if most == 1 {
+            break;
+        }
     }
-    Err(Problem::invalid("missing_file", "The form has no file").hint("Choose a share pack to upload (the form field `file`)"))
+    if files.is_empty() {
+        return Err(Problem::invalid("missing_file", "The form has no file").hint("Choose a share pack to upload (the form field `file`)"));
+    }
+    Ok(files)
 }
 
 /// A body that cannot be read; past the body limit, that is the upload being too large.

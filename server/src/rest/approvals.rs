@@ -13,7 +13,7 @@ use sharepack_engine::approval::decide::{self, Verdict};
 use sharepack_engine::records::{Decision, RunStatus};
 use sharepack_engine::views::ApprovalRow;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ApprovalsResponse {
     /// Oldest first.
@@ -27,7 +27,7 @@ pub async fn list(State(state): State<AppState>, Caller(by): Caller) -> Result<J
 
 /// A decision's comment (needed to reject). `PlanDigest`, when sent, must be the digest
 /// `GET /workflow/approvals` or the run page showed: the decision is refused if the plan changed.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct DecisionRequest {
     #[serde(default)]
@@ -36,7 +36,7 @@ pub struct DecisionRequest {
     pub plan_digest: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct DecisionResponse {
     pub run_id: uuid::Uuid,

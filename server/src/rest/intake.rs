@@ -6,18 +6,20 @@ use super::multipart::read_upload;
 use super::{chosen_workspace, ApiError, WorkspaceInfo};
 use crate::auth::Caller;
 use crate::AppState;
+use app::portal::multipart::ReceivedFile;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::Json;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sharepack_engine::access::{claim, Act, Principal};
+use sharepack_engine::databricks::workspaces::Workspace;
 use sharepack_engine::error::Problem;
 use sharepack_engine::intake::{read_pack, Intake};
 use sharepack_engine::{Finding, FindingCounts, SharePack};
 
 /// The answer of `POST /workflow/sharepack/validate`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ValidateResponse {
     /// `YAML` or `EXCEL`.
@@ -29,14 +31,13 @@ pub struct ValidateResponse {
     pub findings: Vec<Finding>,
 }
 
-/// Reads the uploaded file and runs intake on it, off the async threads, for a requester: the
-/// pack's requestor is checked against them (a finding when it is someone else) and a business
-/// line they do not hold is refused (403).
-async fn intake(state: &AppState, by: &Principal, workspace_url: &str, headers: &HeaderMap, body: Body) -> Result<Intake, ApiError> {
+/// Runs intake on a received file, off the async threads, for a requester: the pack's
+/// requestor is checked against them (a finding when it is someone else) and a business line
+/// they do not hold is refused (403). Each file counts against the caller's rate.
+async fn intake(state: &AppState, by: &Principal, workspace_url: &str, upload: ReceivedFile) -> Result<Intake, ApiError> {
     by.require(Act::Request, None)?;
     state.portal.throttle.admit(by)?;
     let limits = state.portal.limits;
-    let upload = read_upload(headers, body, limits.max_file_bytes).await?;
     let bytes = upload.bytes?;
     let name = upload.named.then_some(upload.file_name);
     let intake = tokio::task::spawn_blocking(move || read_pack(&bytes, name.as_deref(), &limits)).await.map_err(|error| {
@@ -58,20 +59,32 @@ pub async fn validate(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<ValidateResponse>, ApiError> {
-    let workspace = chosen_workspace(&state, &headers)?.url.clone();
-    let intake = intake(&state, &by, &workspace, &headers, body).await?;
+    let workspace = chosen_workspace(&state, &headers)?;
+    by.require(Act::Request, None)?;
+    let upload = read_upload(&headers, body, state.portal.limits.max_file_bytes).await?;
+    Ok(Json(validate_one(&state, &by, workspace, upload).await?))
+}
+
+/// Validates one file (of a request or a batch).
+pub async fn validate_one(
+    state: &AppState,
+    by: &Principal,
+    workspace: &Workspace,
+    upload: ReceivedFile,
+) -> Result<ValidateResponse, ApiError> {
+    let intake = intake(state, by, &workspace.url, upload).await?;
     tracing::info!(format = %intake.format, errors = intake.counts().errors, "validated a share pack over HTTP");
-    Ok(Json(ValidateResponse {
+    Ok(ValidateResponse {
         format: intake.format,
         valid: intake.is_valid(),
         summary: intake.counts(),
         share_pack: intake.pack,
         findings: intake.findings,
-    }))
+    })
 }
 
 /// The dry run's answer: the plan, nothing changed.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct PlanResponse {
     /// The strategy that applies (after detection or an automatic switch).
@@ -88,10 +101,10 @@ pub struct PlanResponse {
     pub workspace: WorkspaceInfo,
 }
 
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, Default, serde::Deserialize)]
 pub struct PlanQuery {
     /// Refuse NEW when named resources exist (`SHAREPACK_STRICT_STRATEGY` sets the default).
-    strict: Option<bool>,
+    pub strict: Option<bool>,
 }
 
 pub async fn plan(
@@ -102,12 +115,25 @@ pub async fn plan(
     body: Body,
 ) -> Result<Json<PlanResponse>, ApiError> {
     let workspace = chosen_workspace(&state, &headers)?;
-    let intake = intake(&state, &by, &workspace.url, &headers, body).await?;
+    by.require(Act::Request, None)?;
+    let upload = read_upload(&headers, body, state.portal.limits.max_file_bytes).await?;
+    Ok(Json(plan_one(&state, &by, workspace, &query, upload).await?))
+}
+
+/// Plans one file (of a request or a batch) against the workspace as it is now.
+pub async fn plan_one(
+    state: &AppState,
+    by: &Principal,
+    workspace: &Workspace,
+    query: &PlanQuery,
+    upload: ReceivedFile,
+) -> Result<PlanResponse, ApiError> {
+    let intake = intake(state, by, &workspace.url, upload).await?;
     let options = sharepack_engine::plan::PlanOptions { strict: query.strict.unwrap_or(state.portal.strict_strategy) };
     let provisioned = sharepack_engine::apply::provisioned::of_intake(&state.portal.store, &workspace.url, &intake).await?;
     let outcome = sharepack_engine::plan::dry_run(intake, &workspace.client, options, provisioned).await;
     let (validation_errors, validation_warnings) = seed_strings(&outcome.findings);
-    Ok(Json(PlanResponse {
+    Ok(PlanResponse {
         strategy: outcome.strategy,
         declared_strategy: outcome.declared,
         validation_errors,
@@ -117,7 +143,7 @@ pub async fn plan(
         story: outcome.plan.as_ref().map(|plan| plan.story.clone()).unwrap_or_default(),
         plan: outcome.plan.map(|plan| plan.actions).unwrap_or_default(),
         workspace: WorkspaceInfo::from(workspace),
-    }))
+    })
 }
 
 /// Findings as the seed's plain strings: strategy and conflict messages as they are (the seed's

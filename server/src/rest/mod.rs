@@ -2,16 +2,17 @@
 //! Handlers are thin: read the request, call the engine, shape the answer. Every error is an
 //! engine [`Problem`](sharepack_engine::error::Problem), rendered in one place ([`error`]).
 
-mod approvals;
+pub mod approvals;
 mod audit;
-mod error;
+pub mod batch;
+pub mod error;
 mod extract;
 mod health;
 mod history;
-mod intake;
+pub mod intake;
 mod multipart;
 mod runs;
-mod sharepacks;
+pub mod sharepacks;
 
 pub use error::ApiError;
 pub use health::OPEN_REST_WARNING;
@@ -33,6 +34,9 @@ pub fn endpoints() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::POST, "/sharepack/validate", post(intake::validate)),
         (Method::POST, "/sharepack/plan", post(intake::plan)),
         (Method::POST, "/sharepack/upload", post(sharepacks::upload)),
+        (Method::POST, "/sharepack/batch/validate", post(batch::validate)),
+        (Method::POST, "/sharepack/batch/plan", post(batch::plan)),
+        (Method::POST, "/sharepack/batch/upload", post(batch::upload)),
         (Method::GET, "/sharepack/{id}", get(sharepacks::status)),
         (Method::POST, "/runs/{id}/cancel", post(runs::cancel)),
         (Method::POST, "/runs/{id}/retry", post(runs::retry)),
@@ -72,7 +76,7 @@ fn parse_id(text: &str, what: &str) -> Result<uuid::Uuid, ApiError> {
 }
 
 /// The workspace an answer is about.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct WorkspaceInfo {
     pub name: String,

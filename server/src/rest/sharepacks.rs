@@ -19,7 +19,7 @@ use sharepack_engine::records::{PackStatus, RunStatus};
 use sharepack_engine::views::PackProgress;
 use sharepack_engine::Finding;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct UploadResponse {
     pub message: String,
@@ -43,7 +43,7 @@ pub struct UploadResponse {
 }
 
 /// The approvals a plan waits for, and why.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ApprovalNeeded {
     pub approvals: u32,
@@ -52,14 +52,14 @@ pub struct ApprovalNeeded {
     pub why: Vec<String>,
 }
 
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, Default, serde::Deserialize)]
 pub struct UploadQuery {
     /// Apply the removals the plan lists (objects leaving shares, revoked grants).
     #[serde(default)]
-    confirm_removals: bool,
+    pub confirm_removals: bool,
     /// Remove what a failed run created (default: on for NEW).
-    compensate: Option<bool>,
-    strict: Option<bool>,
+    pub compensate: Option<bool>,
+    pub strict: Option<bool>,
 }
 
 pub async fn upload(
@@ -70,12 +70,26 @@ pub async fn upload(
     body: Body,
 ) -> Result<(StatusCode, Json<UploadResponse>), ApiError> {
     let workspace = chosen_workspace(&state, &headers)?;
+    by.require(sharepack_engine::access::Act::Request, None)?;
+    let upload = read_upload(&headers, body, state.portal.limits.max_file_bytes).await?;
+    let (status, body) = upload_one(&state, &by, workspace, &query, upload).await?;
+    Ok((status, Json(body)))
+}
+
+/// Submits one file (of a request or a batch): stored as its pack's next version and queued,
+/// or waiting for approval; 400 with the findings when it does not validate.
+pub async fn upload_one(
+    state: &AppState,
+    by: &sharepack_engine::access::Principal,
+    workspace: &sharepack_engine::databricks::workspaces::Workspace,
+    query: &UploadQuery,
+    upload: app::portal::multipart::ReceivedFile,
+) -> Result<(StatusCode, UploadResponse), ApiError> {
     let portal = &state.portal;
     by.require(sharepack_engine::access::Act::Request, None)?;
-    portal.throttle.admit(&by)?;
-    let upload = read_upload(&headers, body, portal.limits.max_file_bytes).await?;
+    portal.throttle.admit(by)?;
     let submission = sharepack_engine::apply::Submission {
-        by: &by,
+        by,
         file_name: &upload.file_name,
         bytes: upload.bytes?,
         workspace,
@@ -138,11 +152,12 @@ pub async fn rollback(
         policy: &portal.approvals,
     };
     let submitted = sharepack_engine::apply::rollback::rollback(&portal.store, &portal.queue, rollback).await.map_err(submit_error)?;
-    Ok(answer(submitted))
+    let (status, body) = answer(submitted);
+    Ok((status, Json(body)))
 }
 
 /// The seed's upload answer, for uploads and rollbacks alike.
-fn answer(submitted: sharepack_engine::apply::Submitted) -> (StatusCode, Json<UploadResponse>) {
+fn answer(submitted: sharepack_engine::apply::Submitted) -> (StatusCode, UploadResponse) {
     let (validation_errors, validation_warnings) = seed_strings(&submitted.findings);
     let accepted = submitted.accepted();
     let waits = submitted.awaiting.is_some();
@@ -170,7 +185,7 @@ fn answer(submitted: sharepack_engine::apply::Submitted) -> (StatusCode, Json<Up
         approval: submitted.awaiting.map(|needed| ApprovalNeeded { approvals: needed.approvals, admin: needed.admin, why: needed.why }),
         findings: submitted.findings,
     };
-    (if accepted { StatusCode::ACCEPTED } else { StatusCode::BAD_REQUEST }, Json(body))
+    (if accepted { StatusCode::ACCEPTED } else { StatusCode::BAD_REQUEST }, body)
 }
 
 pub async fn status(State(state): State<AppState>, Caller(by): Caller, Path(id): Path<String>) -> Result<Json<PackProgress>, ApiError> {

@@ -17,6 +17,7 @@ mod matrix;
 mod migrate;
 mod observability;
 mod oidc;
+mod pipeline;
 mod plan;
 mod sandbox;
 mod shutdown;

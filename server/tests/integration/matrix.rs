@@ -10,7 +10,8 @@
 //! session cookie, the REST API and event streams with an API token.
 //!
 //! Answers: a status code, or `H` for "hidden": what an id nobody used gets (404 on pages, REST
-//! and streams; `null` from a server function that reads one thing).
+//! and streams; `null` from a server function that reads one thing), or `B` and a status for a
+//! batch that was read (200) and the status its one file got inside.
 
 use crate::support::Portal;
 use reqwest::header;
@@ -84,6 +85,10 @@ const TABLE: &[(&str, &str)] = &[
     ("POST /workflow/sharepack/validate", "401 200 403 403 403 200"),
     ("POST /workflow/sharepack/plan", "401 200 403 403 403 200"),
     ("POST /workflow/sharepack/upload", "401 202 403 403 403 202"),
+    // A batch of one answers 200 with the file's own answer inside: `B` and that status.
+    ("POST /workflow/sharepack/batch/validate", "401 B200 B403 403 403 B200"),
+    ("POST /workflow/sharepack/batch/plan", "401 B200 B403 403 403 B200"),
+    ("POST /workflow/sharepack/batch/upload", "401 B202 B403 403 403 B202"),
     ("GET /workflow/sharepack/{id}", "401 200 H 200 200 200"),
     ("POST /workflow/runs/{id}/cancel", "401 409 H 403 403 409"),
     ("POST /workflow/runs/{id}/retry", "401 409 H 403 403 409"),
@@ -340,7 +345,12 @@ async fn ask(portal: &Portal, route: &str, who: &Person, ids: &Fixture, index: u
         ("POST", "/workflow/sharepack/validate") | ("POST", "/workflow/sharepack/plan") => {
             rest("POST", path.to_string()).multipart(file(legal_pack("Contracts")))
         }
-        ("POST", "/workflow/sharepack/upload") => rest("POST", path.to_string()).multipart(file(legal_pack(&unique))),
+        ("POST", "/workflow/sharepack/upload") | ("POST", "/workflow/sharepack/batch/upload") => {
+            rest("POST", path.to_string()).multipart(file(legal_pack(&unique)))
+        }
+        ("POST", "/workflow/sharepack/batch/validate") | ("POST", "/workflow/sharepack/batch/plan") => {
+            rest("POST", path.to_string()).multipart(file(legal_pack("Contracts")))
+        }
         ("GET", "/workflow/sharepack/{id}") => rest("GET", format!("/workflow/sharepack/{}", ids.pack)),
         ("POST", "/workflow/runs/{id}/cancel") => rest("POST", format!("/workflow/runs/{}/cancel", ids.cancelled)),
         ("POST", "/workflow/runs/{id}/retry") => rest("POST", format!("/workflow/runs/{}/retry", ids.queued)),
@@ -390,6 +400,10 @@ async fn ask(portal: &Portal, route: &str, who: &Person, ids: &Fixture, index: u
         200 => path.starts_with("/api/get_") && body.trim() == "null",
         _ => false,
     };
+    if path.contains("/batch/") && status == 200 {
+        let batch: serde_json::Value = serde_json::from_str(&body).unwrap();
+        return (format!("B{}", batch["Results"][0]["Status"]), body);
+    }
     (if hidden { "H".to_string() } else { status.to_string() }, body)
 }
 

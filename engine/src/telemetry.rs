@@ -2,7 +2,7 @@
 //! and the server renders them for Prometheus (`GET /metrics`). Names follow Prometheus'
 //! conventions (`sharepack_` prefix, base units, `_total` counters); every label takes values
 //! from a closed set (statuses, kinds, route templates, configured workspaces), never an id, a
-//! name from a pack or an e-mail.
+//! name from a pack or an e-mail, and none is called `job` or `instance` (Prometheus' own).
 
 use std::time::Instant;
 
@@ -28,9 +28,9 @@ pub const METRICS: &[(&str, Kind, &str)] = &[
     (WORKSPACE_RATE_LIMITED, Kind::Counter, "Workspace requests answered 429 Too Many Requests, by workspace and operation"),
     (QUEUE_DEPTH, Kind::Gauge, "Messages waiting in the work queue and its poison queue, by queue (read when scraped)"),
     (QUEUE_AGE, Kind::Gauge, "Age of the oldest message waiting in the work queue (read when scraped)"),
-    (QUEUE_MESSAGES, Kind::Counter, "Messages a worker settled, by job and outcome (done, handed_back, retried, poisoned)"),
+    (QUEUE_MESSAGES, Kind::Counter, "Messages a worker settled, by job kind and outcome (done, handed_back, retried, poisoned)"),
     (LEASE_RENEWALS, Kind::Counter, "Lease renewals of messages being worked on, by outcome (renewed, failed)"),
-    (JOBS, Kind::Counter, "Jobs run, by job and outcome (done, retryable, fatal)"),
+    (JOBS, Kind::Counter, "Jobs run, by kind and outcome (done, retryable, fatal)"),
     (DB_DURATION, Kind::Histogram, "Time of one store operation, by module (the table family)"),
     (DB_CONNECTIONS, Kind::Gauge, "Database pool connections, by state (idle, in_use, max) (read when scraped)"),
     (SCRAPE_ERRORS, Kind::Counter, "Values that could not be read when scraped (database or queue down), by source"),
@@ -151,7 +151,7 @@ pub fn step_finished(kind: &str, done: bool, attempt: i32) {
 
 /// A worker settled a message of `job`.
 pub fn message_settled(job: &'static str, outcome: &'static str) {
-    metrics::counter!(QUEUE_MESSAGES, "job" => job, "outcome" => outcome).increment(1);
+    metrics::counter!(QUEUE_MESSAGES, "kind" => job, "outcome" => outcome).increment(1);
 }
 
 /// A lease renewal of a message being worked on.
@@ -161,7 +161,7 @@ pub fn lease_renewed(renewed: bool) {
 
 /// A job ran to `outcome` (done, retryable, fatal).
 pub fn job_ran(job: &'static str, outcome: &'static str) {
-    metrics::counter!(JOBS, "job" => job, "outcome" => outcome).increment(1);
+    metrics::counter!(JOBS, "kind" => job, "outcome" => outcome).increment(1);
 }
 
 #[cfg(test)]

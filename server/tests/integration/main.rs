@@ -9,6 +9,7 @@ mod apply;
 mod approvals;
 mod client;
 mod crash;
+mod deploy;
 mod faults;
 mod history;
 mod http;

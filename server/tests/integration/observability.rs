@@ -106,9 +106,9 @@ async fn metrics_follow_runs(stack: Stack) {
     assert!(value("sharepack_workspace_requests_total", &[patch[0], patch[1], ("status", "503")]) >= 2.0, "{}", scraped.text);
     assert!(value("sharepack_workspace_requests_total", &[("operation", "POST /recipients"), ("status", "200")]) >= 2.0);
     assert!(value("sharepack_workspace_retries_total", &[patch[0], ("reason", "unavailable")]) >= 1.0, "{}", scraped.text);
-    assert_eq!(value("sharepack_queue_messages_settled_total", &[("job", "apply_run"), ("outcome", "done")]), 1.0);
-    assert_eq!(value("sharepack_queue_messages_settled_total", &[("job", "apply_run"), ("outcome", "retried")]), 1.0);
-    assert_eq!(value("sharepack_queue_messages_settled_total", &[("job", "apply_run"), ("outcome", "poisoned")]), 1.0);
+    assert_eq!(value("sharepack_queue_messages_settled_total", &[("kind", "apply_run"), ("outcome", "done")]), 1.0);
+    assert_eq!(value("sharepack_queue_messages_settled_total", &[("kind", "apply_run"), ("outcome", "retried")]), 1.0);
+    assert_eq!(value("sharepack_queue_messages_settled_total", &[("kind", "apply_run"), ("outcome", "poisoned")]), 1.0);
     assert_eq!(value("sharepack_queue_messages", &[("queue", "poison")]), 1.0);
     assert_eq!(value("sharepack_queue_messages", &[("queue", "work")]), 0.0);
     assert_eq!(value("sharepack_queue_oldest_message_age_seconds", &[]), 0.0);
@@ -124,7 +124,7 @@ async fn metrics_follow_runs(stack: Stack) {
         let family = ["_bucket", "_sum", "_count"].iter().fold(sample.metric.as_str(), |name, suffix| name.trim_end_matches(suffix));
         assert!(scraped.text.contains(&format!("# TYPE {family} ")), "{family} has no TYPE");
         assert!(scraped.text.contains(&format!("# HELP {family} ")), "{family} has no HELP");
-        let labels: HashMap<&str, &str> = ["method", "route", "status", "operation", "workspace", "kind", "outcome", "job", "module"]
+        let labels: HashMap<&str, &str> = ["method", "route", "status", "operation", "workspace", "kind", "outcome", "module"]
             .into_iter()
             .filter_map(|label| sample.labels.get(label).map(|value| (label, value)))
             .collect();

@@ -67,6 +67,9 @@ pub struct Settings {
     /// `SHAREPACK_HOUSEKEEPING_SECS` (3600): how often housekeeping jobs run (expired activation
     /// links, sessions and sign-in states are deleted).
     pub housekeeping_every: std::time::Duration,
+    /// `SHAREPACK_SCHEDULE_POLL_MS` (15000): how often each process looks for scheduled runs
+    /// whose start time has come (how late one may start).
+    pub schedule_every: std::time::Duration,
     /// `SHAREPACK_PUBLIC_URL`: the portal's address as people reach it (invitation and setup
     /// links, the OIDC redirect); `http://LEPTOS_SITE_ADDR` by default. `https://` makes cookies
     /// `Secure`.
@@ -144,6 +147,7 @@ pub const SETTINGS: &[&str] = &[
     "SHAREPACK_DB_MAX_CONNECTIONS",
     "SHAREPACK_DB_MIN_CONNECTIONS",
     "SHAREPACK_HOUSEKEEPING_SECS",
+    "SHAREPACK_SCHEDULE_POLL_MS",
     "SHAREPACK_IDLE_POLL_MS",
     "SHAREPACK_LOG_FORMAT",
     "SHAREPACK_MAX_DELIVERIES",
@@ -338,6 +342,7 @@ impl Settings {
                     .map_err(|problem| SettingError { name: "SHAREPACK_APPROVALS", problem })?,
             }),
             housekeeping_every: std::time::Duration::from_secs(parse_number("SHAREPACK_HOUSEKEEPING_SECS", 3600)?.max(1)),
+            schedule_every: std::time::Duration::from_millis(parse_number("SHAREPACK_SCHEDULE_POLL_MS", 15_000)?.max(10)),
             workers: small("SHAREPACK_WORKERS", 2)?,
             worker,
             apply,

@@ -46,6 +46,7 @@ pub fn spawn_housekeeping(
     let housekeeping = Housekeeping {
         jobs: Jobs { sessions: settings.sessions, ..Jobs::new(orchestrator.store().clone(), orchestrator, queue) },
         every: settings.housekeeping_every,
+        schedule_every: settings.schedule_every,
     };
     tokio::spawn(async move { housekeeping.run(stop).await })
 }

@@ -186,6 +186,7 @@ pub async fn submit_upload(id: String, confirm_removals: bool) -> Result<String,
         policy: &portal.approvals,
         // A rollback's preview is the submitter's request, like its submission.
         restate: view.note.is_some(),
+        start_at: None,
         note: view.note.clone(),
     };
     match apply::submit(&portal.store, &portal.queue, submission).await {

@@ -14,6 +14,7 @@ pub mod keys;
 pub mod orchestrator;
 pub mod provisioned;
 pub mod rollback;
+pub mod schedule;
 pub mod steps;
 pub mod submit;
 

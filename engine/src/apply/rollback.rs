@@ -90,6 +90,7 @@ pub async fn rollback(store: &Store, queue: &Queue, rollback: Rollback<'_>) -> R
             policy: rollback.policy,
             note: Some(source.note),
             restate: true,
+            start_at: None,
         },
     )
     .await

@@ -40,6 +40,8 @@ pub struct Submission<'a> {
     pub note: Option<String>,
     /// The file is an earlier version submitted again: it is the submitter's request now.
     pub restate: bool,
+    /// Start no earlier than this (scheduled provisioning); `None`: as soon as it may.
+    pub start_at: Option<chrono::DateTime<Utc>>,
 }
 
 /// What became of a submission.
@@ -57,6 +59,10 @@ pub struct Submitted {
     pub claim: Option<Uuid>,
     /// The approvals the run waits for; `None` when it was queued at once.
     pub awaiting: Option<Requirement>,
+    /// Where the accepted run is: `AWAITING_APPROVAL`, `SCHEDULED` or `QUEUED`.
+    pub run_status: Option<RunStatus>,
+    /// When it starts at the earliest, when it was scheduled.
+    pub start_at: Option<chrono::DateTime<Utc>>,
 }
 
 impl Submitted {
@@ -121,6 +127,9 @@ pub fn share_pack_name(requestor: &str, at: chrono::DateTime<Utc>) -> String {
 pub async fn submit(store: &Store, queue: &Queue, submission: Submission<'_>) -> Result<Submitted, SubmitError> {
     let by = submission.by;
     by.require(Act::Request, None).map_err(SubmitError::Refused)?;
+    if let Some(start_at) = submission.start_at {
+        super::schedule::check(start_at, Utc::now()).map_err(SubmitError::Refused)?;
+    }
     let limits = submission.limits;
     let bytes = submission.bytes;
     let file_name = submission.file_name.to_string();
@@ -168,6 +177,8 @@ pub async fn submit(store: &Store, queue: &Queue, submission: Submission<'_>) ->
         requested_by: requested_by.clone(),
         claim: None,
         awaiting: None,
+        run_status: None,
+        start_at: submission.start_at,
     };
     if let Some(unreachable) = outcome.findings.iter().find(|finding| finding.code == "workspace_unreachable") {
         // Not the pack's fault: nothing is stored, and the caller may simply try again.
@@ -227,8 +238,8 @@ pub async fn submit(store: &Store, queue: &Queue, submission: Submission<'_>) ->
     let claim = Uuid::new_v4();
     let plan_json = serde_json::to_value(&approved).unwrap_or_default();
     let waits = !binding.requirement.none_needed();
-    let progress =
-        if waits { format!("Waiting for approval: {}", binding.requirement.why.join("; ")) } else { "Waiting for a worker".into() };
+    let (released, progress) = super::schedule::released(submission.start_at, Utc::now());
+    let progress = if waits { format!("Waiting for approval: {}", binding.requirement.why.join("; ")) } else { progress };
     let approval = serde_json::to_value(&binding.requirement).unwrap_or_default();
     store
         .insert_run(&NewRun {
@@ -242,11 +253,12 @@ pub async fn submit(store: &Store, queue: &Queue, submission: Submission<'_>) ->
             confirm_removals: submission.confirm_removals,
             compensate,
             claim,
-            status: if waits { RunStatus::AwaitingApproval } else { RunStatus::Queued },
+            status: if waits { RunStatus::AwaitingApproval } else { released },
             progress: &progress,
             plan_digest: &binding.digest,
             plan_state: &binding.state,
             approval: &approval,
+            start_at: submission.start_at,
         })
         .await?;
     store
@@ -258,11 +270,17 @@ pub async fn submit(store: &Store, queue: &Queue, submission: Submission<'_>) ->
             version: Some(upload),
             correlation_id: Some(run_id),
             reason: &reason,
-            details: json!({"summary": approved.summary, "confirm_removals": submission.confirm_removals, "compensate": compensate}),
+            details: json!({
+                "summary": approved.summary,
+                "confirm_removals": submission.confirm_removals,
+                "compensate": compensate,
+                "start_at": submission.start_at,
+            }),
         })
         .await?;
     submitted.run_id = Some(run_id);
     submitted.claim = Some(claim);
+    submitted.run_status = Some(if waits { RunStatus::AwaitingApproval } else { released });
     if waits {
         store
             .audit(&AuditEntry {
@@ -279,6 +297,11 @@ pub async fn submit(store: &Store, queue: &Queue, submission: Submission<'_>) ->
         tracing::info!(run = %run_id, share_pack = %share_pack_id, upload, approvals = binding.requirement.approvals, "share pack submitted; waiting for approval");
         submitted.awaiting = Some(binding.requirement);
         crate::telemetry::submitted("awaiting_approval");
+        return Ok(submitted);
+    }
+    if released == RunStatus::Scheduled {
+        tracing::info!(run = %run_id, share_pack = %share_pack_id, upload, "share pack submitted; scheduled");
+        crate::telemetry::submitted("scheduled");
         return Ok(submitted);
     }
     if let Err(error) = queue.send(&Job::ApplyRun { run_id }).await {

@@ -170,7 +170,9 @@ pub async fn decide(store: &Store, queue: &Queue, by: &Principal, id: Uuid, verd
         let message = format!("Approved ({count} of {needed}); waiting for {} more", needed.saturating_sub(count).max(1));
         return Ok(Decided { status: RunStatus::AwaitingApproval, message, approvals: count, needed });
     }
-    if !store.release_run(id, &digest).await? {
+    let (to, progress) = crate::apply::schedule::released(run.start_at, chrono::Utc::now());
+    let progress = if to == RunStatus::Queued { "Approved; waiting for a worker".to_string() } else { progress };
+    if !store.release_run(id, &digest, to, &progress).await? {
         // Released by another approver at the same moment, or withdrawn meanwhile.
         let now = store.load_run(id).await?.map(|run| run.status).unwrap_or(run.status);
         return Ok(Decided {
@@ -179,6 +181,10 @@ pub async fn decide(store: &Store, queue: &Queue, by: &Principal, id: Uuid, verd
             approvals: count,
             needed,
         });
+    }
+    if to == RunStatus::Scheduled {
+        tracing::info!(run = %id, "plan approved; the run is scheduled");
+        return Ok(Decided { status: to, message: format!("Approved; {}", progress.to_lowercase()), approvals: count, needed });
     }
     if let Err(error) = queue.send(&Job::ApplyRun { run_id: id }).await {
         tracing::error!(run = %id, %error, "the queue refused an approved run");
@@ -207,7 +213,11 @@ pub async fn release_approved(store: &Store, queue: &Queue) -> Result<usize, cra
             continue;
         }
         let Some(digest) = run.plan_digest.as_deref() else { continue };
-        if store.release_run(run.id, digest).await? {
+        let (to, progress) = crate::apply::schedule::released(run.start_at, chrono::Utc::now());
+        if store.release_run(run.id, digest, to, &progress).await? {
+            if to == RunStatus::Scheduled {
+                continue;
+            }
             if let Err(error) = queue.send(&Job::ApplyRun { run_id: run.id }).await {
                 let why = format!("The work queue could not be reached, so the approved run was not queued: {error}");
                 store.set_run_status(run.id, RunStatus::Failed, &why, Some(&why)).await?;

@@ -65,6 +65,13 @@ impl Jobs {
                 }
                 Ok(Settled::Done)
             }
+            Job::ReleaseScheduled => {
+                let released = crate::apply::schedule::release_due(&self.store, &self.queue).await?;
+                if released > 0 {
+                    tracing::info!(released, "scheduled runs whose time came were queued");
+                }
+                Ok(Settled::Done)
+            }
             Job::ExpireSignIns => {
                 let now = chrono::Utc::now();
                 let sessions = self.store.expire_sessions(now, now - self.sessions.idle).await?;
@@ -82,7 +89,7 @@ impl Jobs {
     pub async fn give_up(&self, job: Job, reason: &str) -> Result<(), JobError> {
         match job {
             Job::ApplyRun { run_id } => self.orchestrator.abandon(run_id, reason).await,
-            Job::ExpireActivationLinks | Job::ExpireSignIns | Job::ReleaseApproved => Ok(()),
+            Job::ExpireActivationLinks | Job::ExpireSignIns | Job::ReleaseApproved | Job::ReleaseScheduled => Ok(()),
         }
     }
 }

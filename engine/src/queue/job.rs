@@ -17,6 +17,8 @@ pub enum Job {
     /// Queue the waiting runs whose approvals are all in (a portal that stopped between
     /// recording the last approval and queueing the run leaves one waiting).
     ReleaseApproved,
+    /// Queue the scheduled runs whose start time has come.
+    ReleaseScheduled,
 }
 
 impl Job {
@@ -27,6 +29,7 @@ impl Job {
             Job::ExpireActivationLinks => "expire_activation_links",
             Job::ExpireSignIns => "expire_sign_ins",
             Job::ReleaseApproved => "release_approved",
+            Job::ReleaseScheduled => "release_scheduled",
         }
     }
 

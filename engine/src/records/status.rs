@@ -88,6 +88,8 @@ status! {
         /// Submitted, waiting for the approvals the policy asks for; nothing is queued yet.
         AwaitingApproval = "AWAITING_APPROVAL" => Waiting,
         Queued = "QUEUED" => Waiting,
+        /// Approved (or needing no approval) and set to start at a later time; queued when due.
+        Scheduled = "SCHEDULED" => Waiting,
         Running = "RUNNING" => Running,
         Completed = "COMPLETED" => Ok,
         Failed = "FAILED" => Failed,
@@ -133,7 +135,7 @@ impl RunStatus {
 
     /// Whether a user may cancel a run in this status.
     pub fn can_cancel(self) -> bool {
-        matches!(self, RunStatus::AwaitingApproval | RunStatus::Queued | RunStatus::Running)
+        matches!(self, RunStatus::AwaitingApproval | RunStatus::Queued | RunStatus::Scheduled | RunStatus::Running)
     }
 
     /// Whether a user may retry a run in this status.
@@ -145,7 +147,7 @@ impl RunStatus {
     /// reports. A cancelled run reads FAILED there, so that the seed's polling client stops.
     pub fn reported(self) -> PackStatus {
         match self {
-            RunStatus::AwaitingApproval | RunStatus::Queued | RunStatus::Running => PackStatus::InProgress,
+            RunStatus::AwaitingApproval | RunStatus::Queued | RunStatus::Scheduled | RunStatus::Running => PackStatus::InProgress,
             RunStatus::Completed => PackStatus::Completed,
             RunStatus::Failed | RunStatus::Cancelled => PackStatus::Failed,
         }
@@ -154,7 +156,7 @@ impl RunStatus {
     /// The share pack's stored status once the run ended this way.
     pub fn recorded(self) -> PackStatus {
         match self {
-            RunStatus::AwaitingApproval | RunStatus::Queued | RunStatus::Running => PackStatus::InProgress,
+            RunStatus::AwaitingApproval | RunStatus::Queued | RunStatus::Scheduled | RunStatus::Running => PackStatus::InProgress,
             RunStatus::Completed => PackStatus::Completed,
             RunStatus::Failed => PackStatus::Failed,
             RunStatus::Cancelled => PackStatus::Cancelled,

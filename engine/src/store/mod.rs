@@ -308,6 +308,22 @@ where
     }
 }
 
+/// Binds a timestamp that may be absent (NULL of the column's type on either backend).
+pub(crate) fn bind_optional_time<'q, DB: sqlx::Database>(
+    store: &Store,
+    query: sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments>,
+    time: Option<DateTime<Utc>>,
+) -> sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments>
+where
+    Option<DateTime<Utc>>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<String>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    match store {
+        Store::Postgres(_) => query.bind(time),
+        Store::Sqlite(_) => query.bind(time.map(sqlite_time)),
+    }
+}
+
 /// Reads JSON stored natively (PostgreSQL `jsonb`) or as text (SQLite).
 pub(crate) fn json_column<R: Row>(row: &R, index: usize) -> Result<Value, sqlx::Error>
 where

@@ -3,7 +3,7 @@
 //! changes by polling one number. Status changes are conditional updates, so a late worker
 //! never overwrites a terminal status.
 
-use super::{bind_time, now, Result, Store, StoreError};
+use super::{bind_optional_time, bind_time, now, Result, Store, StoreError};
 use crate::model::Strategy;
 use crate::records::RunStatus;
 use chrono::{DateTime, Utc};
@@ -49,6 +49,8 @@ pub struct Run {
     pub approval: Option<Value>,
     /// What changed when the plan asked for approval again (`added`, `dropped`, `state`).
     pub plan_changes: Option<Value>,
+    /// When the run may start at the earliest (scheduled provisioning); `None`: as soon as it can.
+    pub start_at: Option<DateTime<Utc>>,
 }
 
 /// A run as submitted.
@@ -63,12 +65,14 @@ pub struct NewRun<'a> {
     pub confirm_removals: bool,
     pub compensate: bool,
     pub claim: Uuid,
-    /// `Queued`, or `AwaitingApproval` when the policy asks for approvals.
+    /// `Queued`, `Scheduled` (approved, with a start time), or `AwaitingApproval` when the
+    /// policy asks for approvals.
     pub status: RunStatus,
     pub progress: &'a str,
     pub plan_digest: &'a str,
     pub plan_state: &'a Value,
     pub approval: &'a Value,
+    pub start_at: Option<DateTime<Utc>>,
 }
 
 /// A plan the worker recomputed and that must be approved again.
@@ -84,7 +88,7 @@ pub struct AskAgain<'a> {
 
 const RUN_COLUMNS: &str = "run_id, share_pack_id, version, workspace_url, status, strategy, requested_by, correlation_id, error, \
     created_at, updated_at, plan, confirm_removals, compensate, cancel_requested, progress, deliveries, revision, started_at, \
-    finished_at, claim, plan_digest, plan_state, approval, plan_changes";
+    finished_at, claim, plan_digest, plan_state, approval, plan_changes, start_at";
 
 /// A JSON column: text on SQLite, JSONB on PostgreSQL.
 macro_rules! json_at {
@@ -127,6 +131,7 @@ macro_rules! run_from_row {
             plan_state: json_at!(row, 22),
             approval: json_at!(row, 23),
             plan_changes: json_at!(row, 24),
+            start_at: row.try_get(25)?,
         }
     }};
 }
@@ -150,7 +155,8 @@ impl Store {
     pub async fn insert_run(&self, run: &NewRun<'_>) -> Result<()> {
         let sql = "INSERT INTO provisioning_runs (run_id, share_pack_id, version, workspace_url, status, strategy, requested_by, \
                    correlation_id, created_at, updated_at, plan, confirm_removals, compensate, claim, progress, plan_digest, \
-                   plan_state, approval) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)";
+                   plan_state, approval, start_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
+                   $17, $18, $19)";
         let at = now();
         on_pool!(self, pool => {
             let query = sqlx::query(sql)
@@ -166,7 +172,8 @@ impl Store {
             let query = bind_json!(self, query, run.plan);
             let query = query.bind(run.confirm_removals).bind(run.compensate).bind(run.claim).bind(run.progress).bind(run.plan_digest);
             let query = bind_json!(self, query, run.plan_state);
-            bind_json!(self, query, run.approval).execute(pool).await?;
+            let query = bind_json!(self, query, run.approval);
+            bind_optional_time(self, query, run.start_at).execute(pool).await?;
         });
         Ok(())
     }
@@ -255,7 +262,7 @@ impl Store {
     /// Returns the status after the request, `None` for an unknown run.
     pub async fn request_cancel(&self, id: Uuid) -> Result<Option<RunStatus>> {
         let sql = "UPDATE provisioning_runs SET status = 'CANCELLED', progress = 'Cancelled before it started', updated_at = $1, \
-                   finished_at = $1, revision = revision + 1 WHERE run_id = $2 AND status IN ('QUEUED', 'AWAITING_APPROVAL')";
+                   finished_at = $1, revision = revision + 1 WHERE run_id = $2 AND status IN ('QUEUED', 'SCHEDULED', 'AWAITING_APPROVAL')";
         on_pool!(self, pool => {
             bind_time(self, sqlx::query(sql), now()).bind(id).execute(pool).await?;
         });
@@ -293,13 +300,34 @@ impl Store {
         Ok(changed > 0)
     }
 
-    /// An approved plan goes to the workers: AWAITING_APPROVAL to QUEUED, only while the run
-    /// still waits with the digest that was approved. False when it no longer does.
-    pub async fn release_run(&self, id: Uuid, digest: &str) -> Result<bool> {
-        let sql = "UPDATE provisioning_runs SET status = 'QUEUED', progress = 'Approved; waiting for a worker', updated_at = $1, \
+    /// An approved plan goes to the workers: AWAITING_APPROVAL to QUEUED (or SCHEDULED, when
+    /// it starts later), only while the run still waits with the digest that was approved.
+    /// False when it no longer does.
+    pub async fn release_run(&self, id: Uuid, digest: &str, to: RunStatus, progress: &str) -> Result<bool> {
+        let sql = "UPDATE provisioning_runs SET status = $4, progress = $5, updated_at = $1, \
                    revision = revision + 1 WHERE run_id = $2 AND status = 'AWAITING_APPROVAL' AND plan_digest = $3";
         let changed = on_pool!(self, pool => {
-            bind_time(self, sqlx::query(sql), now()).bind(id).bind(digest).execute(pool).await?.rows_affected()
+            bind_time(self, sqlx::query(sql), now()).bind(id).bind(digest).bind(to.as_str()).bind(progress).execute(pool).await?.rows_affected()
+        });
+        Ok(changed > 0)
+    }
+
+    /// Scheduled runs whose start time has come, oldest first.
+    pub async fn due_runs(&self, at: DateTime<Utc>) -> Result<Vec<Uuid>> {
+        let sql = "SELECT run_id FROM provisioning_runs WHERE status = 'SCHEDULED' AND start_at <= $1 ORDER BY start_at, run_id";
+        on_pool!(self, pool => {
+            let rows = bind_time(self, sqlx::query(sql), at).fetch_all(pool).await?;
+            rows.iter().map(|row| Ok(row.try_get(0)?)).collect()
+        })
+    }
+
+    /// A due scheduled run goes to the workers: SCHEDULED to QUEUED, once (false when another
+    /// process did it, or the run was cancelled meanwhile).
+    pub async fn start_scheduled(&self, id: Uuid) -> Result<bool> {
+        let sql = "UPDATE provisioning_runs SET status = 'QUEUED', progress = 'Its start time came; waiting for a worker', \
+                   updated_at = $1, revision = revision + 1 WHERE run_id = $2 AND status = 'SCHEDULED'";
+        let changed = on_pool!(self, pool => {
+            bind_time(self, sqlx::query(sql), now()).bind(id).execute(pool).await?.rows_affected()
         });
         Ok(changed > 0)
     }

@@ -65,6 +65,10 @@ enum PackCommand {
         confirm_removals: bool,
         #[arg(long)]
         strict: bool,
+        /// Start no earlier than this time (RFC 3339, e.g. 2026-12-24T22:00:00Z); once
+        /// approved, the runs wait as SCHEDULED until then.
+        #[arg(long, value_name = "TIME")]
+        start_at: Option<String>,
         /// Follow the runs until they end and exit with their result.
         #[arg(long)]
         wait: bool,
@@ -197,8 +201,9 @@ async fn command(portal: &Portal, out: &Out, command: PackCommand) -> Result<Out
                 }
             }))
         }
-        PackCommand::Submit { files, confirm_removals, strict, wait, timeout } => {
-            let query = [("confirm_removals", confirm_removals.to_string()), ("strict", strict.to_string())];
+        PackCommand::Submit { files, confirm_removals, strict, start_at, wait, timeout } => {
+            let mut query = vec![("confirm_removals", confirm_removals.to_string()), ("strict", strict.to_string())];
+            query.extend(start_at.map(|at| ("start_at", at)));
             let batch: BatchResponse<UploadResponse> = portal.batch(BatchKind::Upload, &files, &query).await?;
             if !wait {
                 return Ok(report(out, &batch, "submitted", |_| Outcome::Success));

@@ -35,8 +35,12 @@ pub struct UploadResponse {
     /// Proof that you submitted the run: `POST /workflow/runs/{id}/activation-links` with it in
     /// `X-Claim-Token` hands over new token recipients' activation links, once.
     pub claim_token: Option<uuid::Uuid>,
-    /// `AWAITING_APPROVAL` when the plan waits for approvals (see `Approval`), `QUEUED` otherwise.
+    /// `AWAITING_APPROVAL` when the plan waits for approvals (see `Approval`), `SCHEDULED` when
+    /// it starts later (see `StartAt`), `QUEUED` otherwise.
     pub run_status: Option<RunStatus>,
+    /// When the run starts at the earliest (RFC 3339), when it was given a start time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_at: Option<String>,
     /// What the plan waits for before it is queued.
     pub approval: Option<ApprovalNeeded>,
     pub findings: Vec<Finding>,
@@ -60,6 +64,9 @@ pub struct UploadQuery {
     /// Remove what a failed run created (default: on for NEW).
     pub compensate: Option<bool>,
     pub strict: Option<bool>,
+    /// Start no earlier than this (RFC 3339, e.g. `2026-12-24T22:00:00Z`): once approved, the
+    /// run waits in `SCHEDULED` until then.
+    pub start_at: Option<String>,
 }
 
 pub async fn upload(
@@ -87,6 +94,16 @@ pub async fn upload_one(
 ) -> Result<(StatusCode, UploadResponse), ApiError> {
     let portal = &state.portal;
     by.require(sharepack_engine::access::Act::Request, None)?;
+    let start_at = match query.start_at.as_deref().map(str::trim).filter(|text| !text.is_empty()) {
+        None => None,
+        Some(text) => Some(sharepack_engine::history::moment(text).ok_or_else(|| {
+            Problem::invalid(
+                "time_invalid",
+                format!("`{}` is not a time like 2026-12-24T22:00:00Z", text.chars().take(40).collect::<String>()),
+            )
+            .at("start_at")
+        })?),
+    };
     portal.throttle.admit(by)?;
     let submission = sharepack_engine::apply::Submission {
         by,
@@ -102,6 +119,7 @@ pub async fn upload_one(
         policy: &portal.approvals,
         note: None,
         restate: false,
+        start_at,
     };
     let submitted = sharepack_engine::apply::submit(&portal.store, &portal.queue, submission).await.map_err(submit_error)?;
     Ok(answer(submitted))
@@ -170,9 +188,18 @@ fn answer(submitted: sharepack_engine::apply::Submitted) -> (StatusCode, UploadR
         (true, false, false) => "Share pack uploaded successfully and queued for provisioning",
         (false, _, _) => "Share pack validation failed; nothing was queued",
     };
-    let run_status = accepted.then_some(if waits { RunStatus::AwaitingApproval } else { RunStatus::Queued });
+    let run_status = submitted.run_status;
+    let message = match (run_status, submitted.start_at) {
+        (Some(RunStatus::Scheduled), Some(at)) => {
+            format!("Share pack uploaded; the run is scheduled to start at {}", sharepack_engine::apply::schedule::words(at))
+        }
+        (Some(RunStatus::AwaitingApproval), Some(at)) => {
+            format!("{message}; once approved it starts at {}", sharepack_engine::apply::schedule::words(at))
+        }
+        _ => message.to_string(),
+    };
     let body = UploadResponse {
-        message: message.into(),
+        message,
         share_pack_id: submitted.share_pack_id,
         share_pack_name: submitted.share_pack_name,
         status: if accepted { PackStatus::InProgress } else { PackStatus::ValidationFailed },
@@ -182,6 +209,7 @@ fn answer(submitted: sharepack_engine::apply::Submitted) -> (StatusCode, UploadR
         run_id: submitted.run_id,
         claim_token: submitted.claim,
         run_status,
+        start_at: submitted.start_at.filter(|_| accepted).map(|at| at.to_rfc3339()),
         approval: submitted.awaiting.map(|needed| ApprovalNeeded { approvals: needed.approvals, admin: needed.admin, why: needed.why }),
         findings: submitted.findings,
     };

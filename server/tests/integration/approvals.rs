@@ -307,7 +307,13 @@ async fn a_queued_plan_nobody_approved_is_sent_back_by_the_worker(stack: Stack) 
     // Whatever puts an unapproved run in the workers' hands (a bug, a retry after a give-up, a
     // hand-edited row), the worker checks the approvals of the very plan it is about to apply.
     let stored = portal.store.load_run(id).await.unwrap().unwrap();
-    assert!(portal.store.release_run(id, stored.plan_digest.as_deref().unwrap()).await.unwrap());
+    let released = portal.store.release_run(
+        id,
+        stored.plan_digest.as_deref().unwrap(),
+        sharepack_engine::records::RunStatus::Queued,
+        "released by hand",
+    );
+    assert!(released.await.unwrap());
     portal.queue.send(&sharepack_engine::queue::Job::ApplyRun { run_id: id }).await.unwrap();
     let back = until(&portal, pack, "AWAITING_APPROVAL").await;
     assert!(back["ProvisioningStatus"].as_str().unwrap().starts_with("Waiting for approval"), "{back}");

@@ -170,6 +170,59 @@ async fn an_approver_approves_the_plan_the_command_printed() {
     assert_eq!(stored.status, RunStatus::Completed);
 }
 
+/// Scheduled provisioning: approved now, started at the given time by whichever worker looks.
+#[tokio::test]
+async fn a_run_set_to_start_later_waits_scheduled_then_runs() {
+    let vars = [("SHAREPACK_APPROVALS", r#"{"approvals": 1}"#), ("SHAREPACK_IDLE_POLL_MS", "50"), ("SHAREPACK_SCHEDULE_POLL_MS", "100")];
+    let portal = Portal::start(Stack::Embedded, &vars, 1).await.unwrap();
+    // The scheduler runs with housekeeping, as in every portal and worker process.
+    let (_stop, stopped) = tokio::sync::watch::channel(false);
+    let orchestrator = server::orchestrator(&portal.settings, portal.store.clone(), portal.workspaces.clone());
+    let _scheduler = server::spawn_housekeeping(&portal.settings, orchestrator, portal.queue.clone(), stopped);
+    let sales = path("valid/sales.yaml");
+    let start_at = chrono::Utc::now() + chrono::Duration::seconds(3);
+    let at = start_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let ran = pack(&portal.url, portal.token_for(JOHN), &["submit", "--json", "--start-at", &at, &sales]).await;
+    assert_eq!(ran.code, 0, "{ran}");
+    let json = ran.json();
+    let answer = &json["Results"][0]["Answer"];
+    assert_eq!(answer["RunStatus"], "AWAITING_APPROVAL", "{json}");
+    assert!(answer["Message"].as_str().unwrap().contains("once approved it starts at"), "{json}");
+    let run: uuid::Uuid = answer["RunId"].as_str().unwrap().parse().unwrap();
+
+    let ran = pack(&portal.url, portal.token_for(ANN), &["approve", &run.to_string()]).await;
+    assert_eq!(ran.code, 0, "{ran}");
+    assert!(ran.stdout.contains("SCHEDULED"), "{ran}");
+    let stored = portal.store.load_run(run).await.unwrap().unwrap();
+    assert_eq!(stored.status, RunStatus::Scheduled, "approved a moment after submitting, well before its time");
+    assert!(stored.progress.starts_with("Scheduled to start at"), "{}", stored.progress);
+    assert_eq!(portal.queue.depth().await.unwrap().0, 0, "nothing is queued before its time");
+    let ran = pack(&portal.url, portal.token_for(JOHN), &["wait", &run.to_string(), "--timeout", "60"]).await;
+    assert_eq!(ran.code, 0, "{ran}");
+    let stored = portal.store.load_run(run).await.unwrap().unwrap();
+    assert_eq!(stored.status, RunStatus::Completed);
+    assert!(stored.started_at.unwrap() >= start_at, "started {:?}, scheduled for {start_at}", stored.started_at);
+
+    // Times that cannot be used are refused where they are named, before anything is stored.
+    let john = bearer_client(portal.token_for(JOHN));
+    for (start_at, code) in
+        [("2020-01-01T00:00:00Z", "start_at_passed"), ("next tuesday", "time_invalid"), ("2999-01-01", "start_at_too_far")]
+    {
+        let form = reqwest::multipart::Form::new()
+            .part("file", reqwest::multipart::Part::bytes(sample("valid/sales.yaml")).file_name("sales.yaml"));
+        let response = john
+            .post(format!("{}/workflow/sharepack/upload", portal.url))
+            .query(&[("start_at", start_at)])
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 400, "{start_at}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!((body["Code"].as_str(), body["Location"].as_str()), (Some(code), Some("start_at")), "{body}");
+    }
+}
+
 /// One request, several packs: each answered as the one-file endpoint would, one summary.
 #[tokio::test]
 async fn a_batch_answers_each_file_on_its_own() {

@@ -7,6 +7,7 @@ use std::fmt;
 
 /// How much a finding matters. Errors block provisioning; warnings and infos do not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Error,
@@ -27,6 +28,7 @@ impl Severity {
 /// Where something is in the uploaded file: a YAML line and column, or an Excel sheet and cell.
 /// `path` is the logical place in the pack (`recipients[1].email`), the same for both formats.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "PascalCase")]
 pub struct Location {
     pub path: String,
@@ -104,6 +106,7 @@ impl fmt::Display for Location {
 
 /// One thing worth telling the user about the pack.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "PascalCase")]
 pub struct Finding {
     pub severity: Severity,
@@ -148,6 +151,7 @@ impl Finding {
 
 /// Counts by severity, for summaries.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "PascalCase")]
 pub struct FindingCounts {
     pub errors: usize,

@@ -12,6 +12,7 @@ use std::fmt;
 
 /// The file format a pack was read from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum SourceFormat {
     #[serde(rename = "YAML")]
     Yaml,
@@ -30,6 +31,7 @@ impl fmt::Display for SourceFormat {
 
 /// A whole share pack, as parsed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "PascalCase")]
 pub struct SharePack {
     pub format: SourceFormat,
@@ -118,6 +120,7 @@ located!(Metadata, Recipient, Share, DataObject, Pipeline);
 
 /// NEW creates everything; UPDATE changes what exists and creates the rest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Strategy {
     New,
@@ -142,6 +145,7 @@ impl Strategy {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "PascalCase")]
 pub struct Metadata {
     pub requestor: String,
@@ -159,6 +163,7 @@ pub struct Metadata {
 
 /// Databricks-to-Open (token, open sharing) or Databricks-to-Databricks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum RecipientType {
     D2O,
     D2D,
@@ -190,6 +195,7 @@ impl RecipientType {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "PascalCase")]
 pub struct Recipient {
     pub name: String,
@@ -210,6 +216,7 @@ pub struct Recipient {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "PascalCase")]
 pub struct Share {
     pub name: String,
@@ -224,6 +231,7 @@ pub struct Share {
 
 /// The kinds of object Databricks can put in a share.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum DataObjectType {
     Table,
@@ -298,6 +306,7 @@ impl DataObjectType {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "PascalCase")]
 pub struct DataObject {
     /// Full name: `catalog.schema.table` (`catalog.schema` for a schema).
@@ -336,12 +345,14 @@ impl DataObject {
 
 /// One partition filter of a shared table: all its values must hold.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "PascalCase")]
 pub struct Partition {
     pub values: Vec<PartitionValue>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "PascalCase")]
 pub struct PartitionValue {
     pub name: String,
@@ -353,6 +364,7 @@ pub struct PartitionValue {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "UPPERCASE")]
 pub enum PartitionOp {
     Equal,
@@ -382,6 +394,7 @@ impl fmt::Display for Partition {
 
 /// A data pipeline. Parsed, kept and shown; nothing provisions pipelines yet.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "PascalCase")]
 pub struct Pipeline {
     pub name: String,

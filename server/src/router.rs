@@ -37,6 +37,7 @@ pub fn endpoints() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::GET, "/auth/oidc/start", get(auth::oidc::start)),
         (Method::GET, "/auth/oidc/callback", get(auth::oidc::callback)),
         (Method::GET, "/metrics", get(metrics::scrape)),
+        (Method::GET, "/openapi.json", get(rest::openapi::serve)),
     ]
 }
 
@@ -86,7 +87,7 @@ pub fn build_with(settings: &Settings, store: Store, workspaces: Arc<Workspaces>
     let mut router = endpoints().into_iter().fold(Router::new(), |router, (_, path, route)| router.route(path, route));
     router = router.nest_service(SANDBOX, sandbox::router(sandbox_state(settings, &store)));
     if settings.enable_workflow {
-        router = router.nest("/workflow", rest::router());
+        router = router.nest("/workflow", rest::router()).merge(rest::openapi::explorer());
     }
     router
         .leptos_routes_with_context(

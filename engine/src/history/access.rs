@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// One recipient reading one table through one share.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "PascalCase")]
 pub struct Access {
     pub recipient: String,
@@ -22,6 +23,7 @@ pub struct Access {
 
 /// The answer to one question.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "PascalCase")]
 pub struct AccessAnswer {
     pub question: String,

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// One entity in a list: its version in effect (now or then).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "PascalCase")]
 pub struct ListRow {
     pub id: String,
@@ -25,6 +26,7 @@ pub struct ListRow {
 
 /// A page of one kind; `next_cursor` asks for the next.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "PascalCase")]
 pub struct ListPage {
     pub kind: Kind,
@@ -34,6 +36,7 @@ pub struct ListPage {
 
 /// A share pack in a list (`GET /workflow/sharepacks`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "PascalCase")]
 pub struct PackRow {
     pub id: String,
@@ -50,6 +53,7 @@ pub struct PackRow {
 
 /// A page of share packs; `next_cursor` asks for the next.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "PascalCase")]
 pub struct PackPage {
     pub share_packs: Vec<PackRow>,
@@ -82,6 +86,7 @@ impl From<ListPage> for PackPage {
 
 /// The filters as text, as a query string or a plain form has them.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct Filter {
     #[serde(default)]
     pub q: Option<String>,

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 /// The kinds of kept entities people browse, named as the REST paths name them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
     SharePacks,
@@ -69,6 +70,7 @@ impl Kind {
 
 /// One version in a timeline.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "PascalCase")]
 pub struct VersionView {
     pub version: i64,
@@ -88,6 +90,7 @@ pub struct VersionView {
 
 /// Every version of one entity, newest first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "PascalCase")]
 pub struct Timeline {
     pub kind: Kind,
@@ -109,6 +112,7 @@ impl Timeline {
 
 /// Two versions of one entity compared.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "PascalCase")]
 pub struct Comparison {
     pub kind: Kind,

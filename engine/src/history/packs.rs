@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 pub type SheetCells = (String, Vec<(String, String)>);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ChangeKind {
     Added,
@@ -23,6 +24,7 @@ pub enum ChangeKind {
 
 /// One thing the later upload adds, removes or changes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "PascalCase")]
 pub struct PackChange {
     pub change: ChangeKind,
@@ -38,6 +40,7 @@ pub struct PackChange {
 
 /// Two uploads compared.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "PascalCase")]
 pub struct PackComparison {
     pub share_pack_id: String,

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 /// One approver's decision.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DecisionView {
     pub by: String,
     pub decision: Decision,
@@ -21,6 +22,7 @@ pub struct DecisionView {
 
 /// What changed when a plan asked for approval again.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PlanChanges {
     /// Changes the new plan has that the approved one did not.
     pub added: Vec<String>,
@@ -38,6 +40,7 @@ impl PlanChanges {
 
 /// A run's approval.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApprovalView {
     /// Approvals the plan needs, whether one must be an administrator's, and why.
     pub needed: u32,
@@ -65,6 +68,7 @@ pub struct ApprovalView {
 /// A plan waiting for approval, as the approvals queue lists it (and `GET /workflow/approvals`
 /// answers, in the seed's PascalCase).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "PascalCase")]
 pub struct ApprovalRow {
     pub run_id: String,
@@ -95,6 +99,7 @@ pub struct ApprovalRow {
 /// The approvals page: plans waiting for the viewer, and the viewer's own plans waiting for
 /// someone else.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Approvals {
     pub for_you: Vec<ApprovalRow>,
     pub yours: Vec<ApprovalRow>,

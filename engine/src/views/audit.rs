@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// One entry.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "PascalCase")]
 pub struct AuditEntryView {
     pub id: String,
@@ -28,6 +29,7 @@ pub struct AuditEntryView {
 
 /// A page of entries; `next_cursor` asks for the one after.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "PascalCase")]
 pub struct AuditPage {
     pub entries: Vec<AuditEntryView>,
@@ -36,6 +38,7 @@ pub struct AuditPage {
 
 /// The filters, as a page or a query string gives them (all text, checked by [`audit`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct AuditFilter {
     #[serde(default)]
     pub actor: Option<String>,

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// One step.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StepView {
     pub no: i32,
     pub phase: i32,
@@ -18,6 +19,7 @@ pub struct StepView {
 
 /// One audit entry of a run (submission, recomputed plan, cancel, retry, result, ...).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EventView {
     pub at: String,
     pub actor: String,
@@ -27,6 +29,7 @@ pub struct EventView {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RunView {
     pub id: String,
     pub share_pack_id: String,

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// A share pack with its uploads and runs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SharePackView {
     pub id: String,
     pub name: String,
@@ -29,6 +30,7 @@ pub struct SharePackView {
 
 /// One uploaded version of a share pack.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UploadSummary {
     pub version: i64,
     pub file_name: String,
@@ -46,6 +48,7 @@ pub struct UploadSummary {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RunSummary {
     pub id: String,
     pub upload: i64,
@@ -58,6 +61,7 @@ pub struct RunSummary {
 /// A share pack's progress in the seed's terms and shape (`GET /workflow/sharepack/{id}`): the
 /// pack's status, or while and after a run the run's status as the seed reports it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "PascalCase")]
 pub struct PackProgress {
     pub share_pack_id: String,

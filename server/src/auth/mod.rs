@@ -21,10 +21,23 @@ use sharepack_engine::access::{sessions, tokens, Principal};
 use sharepack_engine::error::{Class, Problem};
 
 /// Paths anyone may reach: sign-in and its links, the identity provider's callback, static
-/// files, templates and samples, health, and what answers 401 itself (server functions, the
-/// REST API, event streams, the sandbox with its own token).
-const PUBLIC: [&str; 11] =
-    ["/signin", "/setup/", "/invite/", "/auth/", "/pkg/", "/api/", "/workflow/", "/sandbox/", "/templates/", "/samples/", "/runs/"];
+/// files, templates and samples, health, the API's contract and its explorer, and what answers
+/// 401 itself (server functions, the REST API, event streams, the sandbox with its own token).
+const PUBLIC: [&str; 13] = [
+    "/signin",
+    "/setup/",
+    "/invite/",
+    "/auth/",
+    "/pkg/",
+    "/api/",
+    "/workflow/",
+    "/sandbox/",
+    "/templates/",
+    "/samples/",
+    "/runs/",
+    "/openapi.json",
+    "/api-docs",
+];
 
 /// What the request's credentials say, before any handler runs.
 pub async fn authenticate(State(state): State<AppState>, mut request: Request, next: Next) -> Response {

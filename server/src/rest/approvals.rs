@@ -13,13 +13,15 @@ use sharepack_engine::approval::decide::{self, Verdict};
 use sharepack_engine::records::{Decision, RunStatus};
 use sharepack_engine::views::ApprovalRow;
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct ApprovalsResponse {
     /// Oldest first.
     pub approvals: Vec<ApprovalRow>,
 }
 
+#[utoipa::path(get, path = "/approvals", tag = "approvals", operation_id = "approvals",
+    responses((status = 200, body = ApprovalsResponse), crate::rest::openapi::Refusals))]
 pub async fn list(State(state): State<AppState>, Caller(by): Caller) -> Result<Json<ApprovalsResponse>, ApiError> {
     let approvals = sharepack_engine::views::approvals(&state.portal.store, &by).await?;
     Ok(Json(ApprovalsResponse { approvals: approvals.for_you }))
@@ -27,7 +29,7 @@ pub async fn list(State(state): State<AppState>, Caller(by): Caller) -> Result<J
 
 /// A decision's comment (needed to reject). `PlanDigest`, when sent, must be the digest
 /// `GET /workflow/approvals` or the run page showed: the decision is refused if the plan changed.
-#[derive(Debug, Default, Serialize, Deserialize)]
+#[derive(Debug, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct DecisionRequest {
     #[serde(default)]
@@ -36,7 +38,7 @@ pub struct DecisionRequest {
     pub plan_digest: Option<String>,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct DecisionResponse {
     pub run_id: uuid::Uuid,
@@ -47,6 +49,10 @@ pub struct DecisionResponse {
     pub approvals_needed: u32,
 }
 
+#[utoipa::path(post, path = "/runs/{id}/approve", tag = "approvals", operation_id = "approve",
+    params(("id" = String, Path, description = "The run's id")), request_body(content = Option<DecisionRequest>),
+    responses((status = 200, body = DecisionResponse), (status = 404, body = crate::rest::error::ErrorBody),
+        (status = 409, body = crate::rest::error::ErrorBody, description = "Not waiting, already decided, or the plan changed"), crate::rest::openapi::Refusals))]
 pub async fn approve(
     state: State<AppState>,
     caller: Caller,
@@ -56,6 +62,10 @@ pub async fn approve(
     decide_as(state, caller, id, body, Decision::Approved).await
 }
 
+#[utoipa::path(post, path = "/runs/{id}/reject", tag = "approvals", operation_id = "reject",
+    params(("id" = String, Path, description = "The run's id")), request_body = DecisionRequest,
+    responses((status = 200, body = DecisionResponse), (status = 400, body = crate::rest::error::ErrorBody, description = "A comment is needed"),
+        (status = 404, body = crate::rest::error::ErrorBody), (status = 409, body = crate::rest::error::ErrorBody), crate::rest::openapi::Refusals))]
 pub async fn reject(
     state: State<AppState>,
     caller: Caller,

@@ -23,6 +23,11 @@ pub struct AuditQuery {
     format: Option<String>,
 }
 
+#[utoipa::path(get, path = "/audit", tag = "audit", operation_id = "audit",
+    params(AuditFilter, ("format" = Option<String>, Query, description = "`csv` for CSV (as `Accept: text/csv`)")),
+    responses((status = 200, description = "JSON, or CSV when asked (with X-Next-Cursor)",
+        content((AuditPage = "application/json"), (String = "text/csv"))),
+        (status = 400, body = crate::rest::error::ErrorBody, description = "A filter cannot be read"), crate::rest::openapi::Refusals))]
 pub async fn list(
     State(state): State<AppState>,
     Caller(by): Caller,

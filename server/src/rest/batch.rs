@@ -22,7 +22,7 @@ use sharepack_engine::access::Act;
 /// The most files one request takes (their total size is bounded by the body limit).
 pub const MOST_FILES: usize = 50;
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct BatchResponse<T> {
     /// One per file, in the order they were sent.
@@ -30,7 +30,7 @@ pub struct BatchResponse<T> {
     pub summary: BatchSummary,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct BatchItem<T> {
     /// The file's name as sent.
@@ -46,7 +46,7 @@ pub struct BatchItem<T> {
 }
 
 /// How the files fared.
-#[derive(Debug, Default, Serialize, Deserialize)]
+#[derive(Debug, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct BatchSummary {
     pub files: usize,
@@ -115,6 +115,11 @@ fn item<T>(file: String, answered: Result<(StatusCode, T), ApiError>) -> BatchIt
     }
 }
 
+#[utoipa::path(post, path = "/sharepack/batch/validate", tag = "batch", operation_id = "batch_validate",
+    request_body(content = crate::rest::openapi::BatchForm, content_type = "multipart/form-data"),
+    params(("X-Workspace-URL" = Option<String>, Header, description = "The workspace (the default when absent)")),
+    responses((status = 200, body = BatchResponse<ValidateResponse>), (status = 400, body = ErrorBody, description = "More than 50 files, or none"),
+        (status = 415, body = ErrorBody), crate::rest::openapi::Refusals))]
 pub async fn validate(
     State(state): State<AppState>,
     Caller(by): Caller,
@@ -131,6 +136,11 @@ pub async fn validate(
     Ok(Json(BatchResponse::of(results)))
 }
 
+#[utoipa::path(post, path = "/sharepack/batch/plan", tag = "batch", operation_id = "batch_plan",
+    request_body(content = crate::rest::openapi::BatchForm, content_type = "multipart/form-data"),
+    params(PlanQuery, ("X-Workspace-URL" = Option<String>, Header, description = "The workspace (the default when absent)")),
+    responses((status = 200, body = BatchResponse<PlanResponse>), (status = 400, body = ErrorBody), (status = 415, body = ErrorBody),
+        crate::rest::openapi::Refusals))]
 pub async fn plan(
     State(state): State<AppState>,
     Caller(by): Caller,
@@ -148,6 +158,11 @@ pub async fn plan(
     Ok(Json(BatchResponse::of(results)))
 }
 
+#[utoipa::path(post, path = "/sharepack/batch/upload", tag = "batch", operation_id = "batch_upload",
+    request_body(content = crate::rest::openapi::BatchForm, content_type = "multipart/form-data"),
+    params(UploadQuery, ("X-Workspace-URL" = Option<String>, Header, description = "The workspace (the default when absent)")),
+    responses((status = 200, body = BatchResponse<UploadResponse>), (status = 400, body = ErrorBody), (status = 415, body = ErrorBody),
+        crate::rest::openapi::Refusals))]
 pub async fn upload(
     State(state): State<AppState>,
     Caller(by): Caller,

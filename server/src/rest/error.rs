@@ -17,7 +17,7 @@ impl<E: Into<Problem>> From<E> for ApiError {
 }
 
 /// The body of every error answer (and of a batch item that was refused).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct ErrorBody {
     /// Stable and machine-readable, e.g. `role_missing`.

@@ -1,5 +1,6 @@
 //! `GET /workflow/health`, in the seed's shape: the database, the queue and the workspace.
 
+use super::error::ErrorBody;
 use super::{chosen_workspace, ApiError, WorkspaceInfo};
 use crate::AppState;
 use axum::extract::State;
@@ -7,7 +8,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use serde::Serialize;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct Health {
     pub message: String,
@@ -28,7 +29,7 @@ pub struct Health {
 }
 
 /// How callers prove who they are.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct AuthInfo {
     /// `bearer` (API tokens), or `open` when `SHAREPACK_OPEN_REST` serves /workflow to anyone.
@@ -44,6 +45,10 @@ pub struct AuthInfo {
 pub const OPEN_REST_WARNING: &str =
     "SHAREPACK_OPEN_REST is on: /workflow accepts requests without credentials, recorded as anonymous. Use it only on a trusted network.";
 
+#[utoipa::path(get, path = "/health", tag = "service", security(()),
+    params(("X-Workspace-URL" = Option<String>, Header, description = "The workspace to report on; the default when absent")),
+    responses((status = 200, body = Health), (status = 503, body = Health, description = "The database or the queue does not answer"),
+        (status = 400, body = ErrorBody, description = "An unknown X-Workspace-URL")))]
 pub async fn health(State(state): State<AppState>, headers: HeaderMap) -> Result<(StatusCode, Json<Health>), ApiError> {
     let workspace = WorkspaceInfo::from(chosen_workspace(&state, &headers)?);
     let store = &state.portal.store;

@@ -17,7 +17,8 @@ pub async fn versions(kind: Kind, state: AppState, by: Caller, name: String) -> 
     Ok(Json(history::timeline(&state.portal.store, &by, kind, &name).await?))
 }
 
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DiffQuery {
     from: Option<String>,
     to: Option<String>,
@@ -95,7 +96,8 @@ pub fn routes(kind: Kind) -> Vec<(&'static str, axum::routing::MethodRouter<AppS
     routes
 }
 
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ExportQuery {
     /// RFC 3339 or a date: the pack as it was then.
     as_of: Option<String>,
@@ -105,6 +107,11 @@ pub struct ExportQuery {
 
 /// `GET /workflow/sharepacks/{id}/export`: the share pack's current (or `?as_of=`) pack as an
 /// editable workbook in the template's layout; uploading it unchanged plans no change.
+#[utoipa::path(get, path = "/sharepacks/{id}/export", tag = "history", operation_id = "export",
+    params(("id" = String, Path, description = "The share pack's id"), ExportQuery),
+    responses((status = 200, description = "The pack as an Excel workbook (or YAML with format=yaml)",
+        content((Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (String = "application/yaml"))),
+        (status = 400, body = crate::rest::error::ErrorBody), (status = 404, body = crate::rest::error::ErrorBody), crate::rest::openapi::Refusals))]
 pub async fn export(
     State(state): State<AppState>,
     Caller(by): Caller,
@@ -156,7 +163,8 @@ pub async fn export(
     Ok(crate::downloads::attachment(bytes, crate::downloads::XLSX, &format!("{name}-v{upload}.xlsx")))
 }
 
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AccessQuery {
     table: Option<String>,
     recipient: Option<String>,
@@ -167,6 +175,9 @@ pub struct AccessQuery {
 /// `GET /workflow/access?table=CATALOG.SCHEMA.TABLE&at=TIME` (who could read it) or
 /// `?recipient=NAME&at=TIME` (what they could read), from history, with the runs and approvals
 /// behind each access.
+#[utoipa::path(get, path = "/access", tag = "history", operation_id = "access", params(AccessQuery),
+    responses((status = 200, body = sharepack_engine::history::access::AccessAnswer),
+        (status = 400, body = crate::rest::error::ErrorBody, description = "`table`, `recipient` or `at` cannot be read"), crate::rest::openapi::Refusals))]
 pub async fn access(
     State(state): State<AppState>,
     Caller(by): Caller,
@@ -204,6 +215,11 @@ pub async fn access(
 
 /// `GET /workflow/sharepacks/{id}/uploads/{version}`: the file of one upload (a draft too), as
 /// it was uploaded, for whoever may see the share pack.
+#[utoipa::path(get, path = "/sharepacks/{id}/uploads/{version}", tag = "history", operation_id = "upload_file",
+    params(("id" = String, Path, description = "The share pack's id"), ("version" = i64, Path, description = "The upload's version")),
+    responses((status = 200, description = "The file as it was uploaded",
+        content((String = "application/yaml"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+        (status = 400, body = crate::rest::error::ErrorBody), (status = 404, body = crate::rest::error::ErrorBody), crate::rest::openapi::Refusals))]
 pub async fn upload_file(
     State(state): State<AppState>,
     Caller(by): Caller,
@@ -225,6 +241,9 @@ pub async fn upload_file(
 /// `GET /workflow/sharepacks`: share packs the caller sees, by name, filtered (`q`,
 /// `business_line`, `status`, `created_by`, `changed_since`), now or `?as_of=` a moment, a page
 /// at a time (`cursor` from `NextCursor`, `limit` up to 1000).
+#[utoipa::path(get, path = "/sharepacks", tag = "history", operation_id = "share_packs",
+    params(sharepack_engine::history::Filter),
+    responses((status = 200, body = sharepack_engine::history::PackPage), (status = 400, body = crate::rest::error::ErrorBody), crate::rest::openapi::Refusals))]
 pub async fn share_packs(
     State(state): State<AppState>,
     Caller(by): Caller,
@@ -235,6 +254,10 @@ pub async fn share_packs(
 
 /// `GET /workflow/sharepacks/{id}/compare?from=V&to=W`: two uploads compared as packs (what the
 /// later adds, removes or changes), each change with where it is written in both files.
+#[utoipa::path(get, path = "/sharepacks/{id}/compare", tag = "history", operation_id = "compare_uploads",
+    params(("id" = String, Path, description = "The share pack's id"), DiffQuery),
+    responses((status = 200, body = sharepack_engine::history::packs::PackComparison), (status = 400, body = crate::rest::error::ErrorBody),
+        (status = 404, body = crate::rest::error::ErrorBody), crate::rest::openapi::Refusals))]
 pub async fn compare_uploads(
     State(state): State<AppState>,
     Caller(by): Caller,
@@ -248,6 +271,10 @@ pub async fn compare_uploads(
 
 /// `DELETE /workflow/sharepacks/{id}/uploads/{version}`: the uploader deletes a draft (an upload
 /// no run took); 204. Submitted versions are history and stay (409).
+#[utoipa::path(delete, path = "/sharepacks/{id}/uploads/{version}", tag = "history", operation_id = "delete_draft",
+    params(("id" = String, Path, description = "The share pack's id"), ("version" = i64, Path, description = "The draft's version")),
+    responses((status = 204, description = "Deleted"), (status = 404, body = crate::rest::error::ErrorBody),
+        (status = 409, body = crate::rest::error::ErrorBody, description = "Submitted versions are history and stay"), crate::rest::openapi::Refusals))]
 pub async fn delete_draft(
     State(state): State<AppState>,
     Caller(by): Caller,

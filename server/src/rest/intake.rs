@@ -1,8 +1,10 @@
 //! `POST /workflow/sharepack/validate` (parse and validate, nothing stored) and
 //! `POST /workflow/sharepack/plan` (a dry run against the workspace, nothing changed).
 
+use super::error::ErrorBody;
 use super::extract::Params;
 use super::multipart::read_upload;
+use super::openapi::{Refusals, UploadForm};
 use super::{chosen_workspace, ApiError, WorkspaceInfo};
 use crate::auth::Caller;
 use crate::AppState;
@@ -19,7 +21,7 @@ use sharepack_engine::intake::{read_pack, Intake};
 use sharepack_engine::{Finding, FindingCounts, SharePack};
 
 /// The answer of `POST /workflow/sharepack/validate`.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct ValidateResponse {
     /// `YAML` or `EXCEL`.
@@ -53,6 +55,12 @@ async fn intake(state: &AppState, by: &Principal, workspace_url: &str, upload: R
     }
 }
 
+#[utoipa::path(post, path = "/sharepack/validate", tag = "intake", operation_id = "validate",
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
+    params(("X-Workspace-URL" = Option<String>, Header, description = "The workspace (the default when absent)")),
+    responses((status = 200, body = ValidateResponse, description = "Read and validated; `Valid` says whether it has errors"),
+        (status = 400, body = ErrorBody, description = "Empty, unreadable or hostile file"), (status = 413, body = ErrorBody, description = "Past the size limit"),
+        (status = 415, body = ErrorBody, description = "Neither YAML nor Excel, or not a multipart form"), Refusals))]
 pub async fn validate(
     State(state): State<AppState>,
     Caller(by): Caller,
@@ -84,7 +92,7 @@ pub async fn validate_one(
 }
 
 /// The dry run's answer: the plan, nothing changed.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct PlanResponse {
     /// The strategy that applies (after detection or an automatic switch).
@@ -101,12 +109,18 @@ pub struct PlanResponse {
     pub workspace: WorkspaceInfo,
 }
 
-#[derive(Debug, Default, serde::Deserialize)]
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PlanQuery {
     /// Refuse NEW when named resources exist (`SHAREPACK_STRICT_STRATEGY` sets the default).
     pub strict: Option<bool>,
 }
 
+#[utoipa::path(post, path = "/sharepack/plan", tag = "intake", operation_id = "plan",
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
+    params(PlanQuery, ("X-Workspace-URL" = Option<String>, Header, description = "The workspace (the default when absent)")),
+    responses((status = 200, body = PlanResponse, description = "The dry run: nothing was changed"),
+        (status = 400, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), Refusals))]
 pub async fn plan(
     State(state): State<AppState>,
     Caller(by): Caller,

@@ -11,6 +11,7 @@ mod health;
 mod history;
 pub mod intake;
 mod multipart;
+pub mod openapi;
 mod runs;
 pub mod sharepacks;
 
@@ -76,7 +77,7 @@ fn parse_id(text: &str, what: &str) -> Result<uuid::Uuid, ApiError> {
 }
 
 /// The workspace an answer is about.
-#[derive(Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct WorkspaceInfo {
     pub name: String,

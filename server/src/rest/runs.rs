@@ -15,14 +15,14 @@ use sharepack_engine::records::RunStatus;
 
 /// Why, for cancel and retry. Who is the caller's token; a `By` field, which the API took
 /// before sign-in existed, is ignored.
-#[derive(Debug, Default, serde::Deserialize)]
+#[derive(Debug, Default, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct ActionRequest {
     #[serde(default)]
     pub reason: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct RunActionResponse {
     pub run_id: uuid::Uuid,
@@ -30,6 +30,10 @@ pub struct RunActionResponse {
     pub message: String,
 }
 
+#[utoipa::path(post, path = "/runs/{id}/cancel", tag = "runs", operation_id = "cancel",
+    params(("id" = String, Path, description = "The run's id")), request_body(content = Option<ActionRequest>),
+    responses((status = 200, body = RunActionResponse), (status = 404, body = crate::rest::error::ErrorBody),
+        (status = 409, body = crate::rest::error::ErrorBody, description = "The run's status does not allow it"), crate::rest::openapi::Refusals))]
 pub async fn cancel(
     state: State<AppState>,
     caller: Caller,
@@ -39,6 +43,10 @@ pub async fn cancel(
     act(state, caller, id, body, Control::Cancel).await
 }
 
+#[utoipa::path(post, path = "/runs/{id}/retry", tag = "runs", operation_id = "retry",
+    params(("id" = String, Path, description = "The run's id")), request_body(content = Option<ActionRequest>),
+    responses((status = 200, body = RunActionResponse), (status = 404, body = crate::rest::error::ErrorBody),
+        (status = 409, body = crate::rest::error::ErrorBody), crate::rest::openapi::Refusals))]
 pub async fn retry(
     state: State<AppState>,
     caller: Caller,
@@ -64,14 +72,14 @@ async fn act(
 }
 
 /// One new token recipient's activation link.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct ActivationLink {
     pub recipient: String,
     pub url: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct ActivationLinksResponse {
     pub run_id: uuid::Uuid,
@@ -82,6 +90,10 @@ pub struct ActivationLinksResponse {
 
 /// Header `X-Claim-Token`: the submitter takes the run's activation links; Sharepack deletes
 /// them as it hands them over.
+#[utoipa::path(post, path = "/runs/{id}/activation-links", tag = "runs", operation_id = "activation_links",
+    params(("id" = String, Path, description = "The run's id"), ("X-Claim-Token" = String, Header, description = "The upload's ClaimToken")),
+    responses((status = 200, body = ActivationLinksResponse, description = "Handed over once, then deleted"),
+        (status = 404, body = crate::rest::error::ErrorBody), crate::rest::openapi::Refusals))]
 pub async fn activation_links(
     State(state): State<AppState>,
     Caller(by): Caller,

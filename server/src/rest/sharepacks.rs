@@ -19,7 +19,7 @@ use sharepack_engine::records::{PackStatus, RunStatus};
 use sharepack_engine::views::PackProgress;
 use sharepack_engine::Finding;
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct UploadResponse {
     pub message: String,
@@ -47,7 +47,7 @@ pub struct UploadResponse {
 }
 
 /// The approvals a plan waits for, and why.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct ApprovalNeeded {
     pub approvals: u32,
@@ -56,7 +56,8 @@ pub struct ApprovalNeeded {
     pub why: Vec<String>,
 }
 
-#[derive(Debug, Default, serde::Deserialize)]
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UploadQuery {
     /// Apply the removals the plan lists (objects leaving shares, revoked grants).
     #[serde(default)]
@@ -69,6 +70,13 @@ pub struct UploadQuery {
     pub start_at: Option<String>,
 }
 
+#[utoipa::path(post, path = "/sharepack/upload", tag = "sharepacks", operation_id = "upload",
+    request_body(content = crate::rest::openapi::UploadForm, content_type = "multipart/form-data"),
+    params(UploadQuery, ("X-Workspace-URL" = Option<String>, Header, description = "The workspace (the default when absent)")),
+    responses((status = 202, body = UploadResponse, description = "Stored and queued, scheduled or waiting for approval"),
+        (status = 400, body = crate::rest::openapi::UploadRefused, description = "VALIDATION_FAILED with the findings, or the request refused"),
+        (status = 409, body = crate::rest::error::ErrorBody, description = "The share pack has a run in progress"),
+        (status = 413, body = crate::rest::error::ErrorBody), (status = 415, body = crate::rest::error::ErrorBody), crate::rest::openapi::Refusals))]
 pub async fn upload(
     State(state): State<AppState>,
     Caller(by): Caller,
@@ -134,7 +142,7 @@ fn submit_error(error: SubmitError) -> ApiError {
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase", deny_unknown_fields)]
 pub struct RollbackBody {
     /// The version (upload) to go back to.
@@ -147,6 +155,10 @@ pub struct RollbackBody {
 /// `POST /workflow/sharepacks/{id}/rollback` with `{"Version": 1, "ConfirmRemovals": true}`:
 /// that version's file as the pack's next version, planned from the workspace as it is now,
 /// approved and run like any upload (the answer is the upload's).
+#[utoipa::path(post, path = "/sharepacks/{id}/rollback", tag = "sharepacks", operation_id = "rollback",
+    params(("id" = String, Path, description = "The share pack's id")), request_body = RollbackBody,
+    responses((status = 202, body = UploadResponse), (status = 400, body = crate::rest::openapi::UploadRefused),
+        (status = 404, body = crate::rest::error::ErrorBody), (status = 409, body = crate::rest::error::ErrorBody), crate::rest::openapi::Refusals))]
 pub async fn rollback(
     State(state): State<AppState>,
     Caller(by): Caller,
@@ -216,6 +228,11 @@ fn answer(submitted: sharepack_engine::apply::Submitted) -> (StatusCode, UploadR
     (if accepted { StatusCode::ACCEPTED } else { StatusCode::BAD_REQUEST }, body)
 }
 
+#[utoipa::path(get, path = "/sharepack/{id}", tag = "sharepacks", operation_id = "status",
+    params(("id" = String, Path, description = "The share pack's id")),
+    responses((status = 200, body = sharepack_engine::views::PackProgress),
+        (status = 400, body = crate::rest::error::ErrorBody, description = "Not an id"),
+        (status = 404, body = crate::rest::error::ErrorBody), crate::rest::openapi::Refusals))]
 pub async fn status(State(state): State<AppState>, Caller(by): Caller, Path(id): Path<String>) -> Result<Json<PackProgress>, ApiError> {
     let id = parse_id(&id, "share pack")?;
     let progress = sharepack_engine::views::share_pack_progress(&state.portal.store, &by, id).await?;

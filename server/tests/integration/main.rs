@@ -8,6 +8,7 @@ mod access;
 mod apply;
 mod approvals;
 mod client;
+mod contract;
 mod crash;
 mod deploy;
 mod faults;

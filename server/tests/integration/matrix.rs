@@ -82,6 +82,7 @@ const TABLE: &[(&str, &str)] = &[
     ("POST /api/reject_run", "401 403 404 409 403 409"),
     // The REST API.
     ("GET /workflow/health", "200 200 200 200 200 200"),
+    ("GET /openapi.json", "200 200 200 200 200 200"),
     ("POST /workflow/sharepack/validate", "401 200 403 403 403 200"),
     ("POST /workflow/sharepack/plan", "401 200 403 403 403 200"),
     ("POST /workflow/sharepack/upload", "401 202 403 403 403 202"),
@@ -384,7 +385,7 @@ async fn ask(portal: &Portal, route: &str, who: &Person, ids: &Fixture, index: u
             rest("GET", format!("{}?from=1&to=1", history.replace("{id}", &id)))
         }
         ("GET", "/runs/{id}/events") => rest("GET", format!("/runs/{}/events", ids.queued)),
-        ("GET", "/metrics") => rest("GET", path.to_string()),
+        ("GET", "/metrics") | ("GET", "/openapi.json") => rest("GET", path.to_string()),
         ("GET", "/templates/{file}") => rest("GET", "/templates/sharepack-template.yaml".into()),
         ("GET", "/samples/{*path}") => rest("GET", "/samples/valid/minimal.yaml".into()),
         ("GET", "/auth/oidc/start") | ("GET", "/auth/oidc/callback") => rest("GET", path.to_string()),

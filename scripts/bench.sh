@@ -12,3 +12,5 @@ cargo bench -p sharepack-engine --bench store
 cargo bench -p server --bench client
 cargo bench -p server --bench plan
 cargo bench -p server --bench apply
+# The same without recording metrics, for their overhead.
+BENCH_METRICS=off cargo bench -p server --bench apply

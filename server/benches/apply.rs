@@ -2,7 +2,8 @@
 //! portal's workers against the sandbox, every sandbox call delayed by 50 ms (a real workspace's
 //! latency). Prints runs per minute, workspace calls per pack against the fewest possible, and
 //! step latency to the browser (from a run's change in the store to its server-sent event).
-//! Run with `cargo bench -p server --bench apply`.
+//! Run with `cargo bench -p server --bench apply`; `BENCH_METRICS=off` runs it with the metrics
+//! recorder replaced by a no-op one, for the overhead of recording them.
 
 use server::config::Settings;
 use std::fmt::Write as _;
@@ -39,6 +40,12 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 }
 
 fn main() {
+    let metrics = std::env::var("BENCH_METRICS").map_or(true, |value| value != "off");
+    if !metrics {
+        // Installed first, so the portal's Prometheus recorder is not: every metric is a no-op.
+        metrics::set_global_recorder(metrics::NoopRecorder).expect("no recorder is installed yet");
+    }
+    println!("metrics recorded: {}", if metrics { "yes (Prometheus exporter)" } else { "no (no-op recorder)" });
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -104,6 +104,11 @@ async fn scheduled_runs_come_due_at_their_time_and_start_once(stack: Stack) {
     assert!(!store.start_scheduled(ids[0]).await.unwrap(), "queued once");
     assert_eq!(store.load_run(ids[0]).await.unwrap().unwrap().status, RunStatus::Queued);
     assert!(store.due_runs(now).await.unwrap().is_empty());
+    // The queue refused it: back to waiting, due again at the next look.
+    assert!(store.reschedule(ids[0], "queue away").await.unwrap());
+    assert_eq!(store.load_run(ids[0]).await.unwrap().unwrap().status, RunStatus::Scheduled);
+    assert_eq!(store.due_runs(now).await.unwrap(), vec![ids[0]]);
+    assert!(store.start_scheduled(ids[0]).await.unwrap());
     assert_eq!(store.due_runs(now + chrono::Duration::hours(2)).await.unwrap(), vec![ids[1]]);
     // A scheduled run can be cancelled before its time.
     assert_eq!(store.request_cancel(ids[1]).await.unwrap(), Some(RunStatus::Cancelled));

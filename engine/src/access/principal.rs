@@ -180,9 +180,14 @@ impl Principal {
     /// file not yet read), or answers 403 naming the role that is missing.
     pub fn require(&self, act: Act, owner: Option<&Owner<'_>>) -> Result<(), Problem> {
         if act == Act::Observe {
-            // A scraper's token carries the metrics scope; an administrator needs none.
-            let scraper = matches!(&self.via, Via::Token { scopes, .. } if scopes.has(Scope::Metrics));
-            return match scraper || self.is_admin() {
+            // A token needs the metrics scope, whoever owns it (an administrator's `read` token
+            // is scoped like anyone's); an administrator signed in needs none.
+            let allowed = match &self.via {
+                Via::Token { scopes, .. } => scopes.has(Scope::Metrics),
+                Via::Session | Via::Operator => self.is_admin(),
+                Via::Open => false,
+            };
+            return match allowed {
                 true => Ok(()),
                 false => {
                     Err(Problem::new(Class::Forbidden, "scope_missing", "Metrics are for administrators and tokens with the metrics scope")

@@ -83,7 +83,7 @@ async fn cancel(store: &Store, run: Uuid, by: &Actor, reason: &str) -> Result<An
     let before = store.load_run(run).await?.ok_or(ControlError::NotFound(run))?;
     if !before.status.can_cancel() {
         return Err(ControlError::NotAllowed(format!(
-            "The run is already {}; only runs waiting for approval, queued or running can be cancelled",
+            "The run is already {}; only runs waiting for approval or their start time, queued or running can be cancelled",
             before.status.as_str().to_lowercase()
         )));
     }
@@ -96,6 +96,7 @@ async fn cancel(store: &Store, run: Uuid, by: &Actor, reason: &str) -> Result<An
         RunStatus::Cancelled if before.status == RunStatus::AwaitingApproval => {
             "Withdrawn before approval; nothing was applied".to_string()
         }
+        RunStatus::Cancelled if before.status == RunStatus::Scheduled => "Cancelled before its start time; nothing was applied".to_string(),
         RunStatus::Cancelled if before.status == RunStatus::Queued => "Cancelled before any step ran".to_string(),
         RunStatus::Cancelled => "Cancelled; the steps already finished stay applied".to_string(),
         _ => "The run stops after the step in progress; finished steps stay applied".to_string(),

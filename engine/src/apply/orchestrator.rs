@@ -166,8 +166,9 @@ impl Orchestrator {
     /// created when compensation is on, as any other failure.
     pub async fn abandon(&self, id: Uuid, reason: &str) -> Result<(), JobError> {
         let run = self.store.load_run(id).await?.ok_or(unknown_run(id))?;
-        // A run waiting for approval is not the message's to give up: no message stands for it.
-        if !run.status.is_terminal() && run.status != RunStatus::AwaitingApproval {
+        // A run waiting for approval or its start time is not the message's to give up: no
+        // message stands for it.
+        if !run.status.is_terminal() && !matches!(run.status, RunStatus::AwaitingApproval | RunStatus::Scheduled) {
             let workspace = self.workspaces.select(Some(&run.workspace_url), None).ok();
             self.fail(&run, workspace, reason).await?;
             self.audit(&run, AuditAction::RunPoisoned, "provisioning_run", Some(run.id), reason, json!({"upload": run.upload})).await?;

@@ -46,7 +46,8 @@ pub fn words(at: DateTime<Utc>) -> String {
 }
 
 /// Queues every scheduled run whose time has come; returns how many this call queued. A run the
-/// queue refuses fails with the reason (and can be retried), as at submission.
+/// queue refuses goes back to waiting, with the reason in its progress, and the next tick tries
+/// again: an approved run is not failed by a queue that is away for a moment.
 pub async fn release_due(store: &Store, queue: &Queue) -> Result<usize, StoreError> {
     let mut released = 0;
     for id in store.due_runs(Utc::now()).await? {
@@ -54,8 +55,9 @@ pub async fn release_due(store: &Store, queue: &Queue) -> Result<usize, StoreErr
             continue;
         }
         if let Err(error) = queue.send(&Job::ApplyRun { run_id: id }).await {
-            let why = format!("The work queue could not be reached when the run's start time came: {error}");
-            store.set_run_status(id, RunStatus::Failed, &why, Some(&why)).await?;
+            tracing::error!(run = %id, %error, "the queue refused a scheduled run; it is tried again at the next tick");
+            let why = format!("Its start time came, but the work queue could not be reached ({error}); trying again");
+            store.reschedule(id, &why).await?;
             continue;
         }
         tracing::info!(run = %id, "scheduled run queued");

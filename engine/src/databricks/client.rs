@@ -237,13 +237,13 @@ impl WorkspaceClient {
     /// One request's metrics: its status (`transport` when no answer came) and time.
     fn record(&self, operation: &str, outcome: &Result<(u16, Vec<u8>), ApiError>, took: Duration) {
         use crate::telemetry::{WORKSPACE_DURATION, WORKSPACE_RATE_LIMITED, WORKSPACE_REQUESTS};
-        let status = match outcome {
-            Ok((status, _)) => status.to_string(),
-            Err(error) if error.status == 0 => "transport".to_string(),
-            Err(error) => error.status.to_string(),
+        let code = match outcome {
+            Ok((status, _)) => *status,
+            Err(error) => error.status,
         };
+        let status = if code == 0 { "transport".to_string() } else { code.to_string() };
         let (workspace, operation) = (self.label.clone(), operation.to_string());
-        if status == "429" {
+        if code == 429 {
             metrics::counter!(WORKSPACE_RATE_LIMITED, "workspace" => workspace.clone(), "operation" => operation.clone()).increment(1);
         }
         metrics::histogram!(WORKSPACE_DURATION, "workspace" => workspace.clone(), "operation" => operation.clone())

@@ -142,9 +142,12 @@ impl EmbeddedQueue {
 
     /// When the oldest message waiting was sent.
     pub async fn oldest(&self) -> Result<Option<chrono::DateTime<chrono::Utc>>, QueueError> {
-        let sql = "SELECT enqueued_at FROM queue_messages WHERE queue = $1 ORDER BY enqueued_at LIMIT 1";
+        // Waiting: visible now (a message being worked on or pausing before a retry is not).
+        let sql = "SELECT enqueued_at FROM queue_messages WHERE queue = $1 AND visible_at <= $2 ORDER BY enqueued_at LIMIT 1";
         Ok(on_pool!(&self.store, pool => {
-            sqlx::query_scalar(sql).bind(&self.name).fetch_optional(pool).await.map_err(crate::store::StoreError::from)?
+            let query = crate::store::bind_time(&self.store, sqlx::query(sql).bind(&self.name), crate::store::now());
+            let row = query.fetch_optional(pool).await.map_err(crate::store::StoreError::from)?;
+            row.map(|row| sqlx::Row::try_get(&row, 0)).transpose().map_err(crate::store::StoreError::from)?
         }))
     }
 

@@ -332,6 +332,17 @@ impl Store {
         Ok(changed > 0)
     }
 
+    /// A scheduled run the queue refused goes back to waiting (QUEUED to SCHEDULED, only if no
+    /// worker moved it meanwhile), for the scheduler's next tick.
+    pub async fn reschedule(&self, id: Uuid, progress: &str) -> Result<bool> {
+        let sql = "UPDATE provisioning_runs SET status = 'SCHEDULED', progress = $1, updated_at = $2, revision = revision + 1 \
+                   WHERE run_id = $3 AND status = 'QUEUED'";
+        let changed = on_pool!(self, pool => {
+            bind_time(self, sqlx::query(sql).bind(progress), now()).bind(id).execute(pool).await?.rows_affected()
+        });
+        Ok(changed > 0)
+    }
+
     /// A rejected plan: AWAITING_APPROVAL to FAILED with the rejection as the error, only while
     /// the run still waits with the digest that was rejected.
     pub async fn reject_run(&self, id: Uuid, digest: &str, progress: &str, error: &str) -> Result<bool> {

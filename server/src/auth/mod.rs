@@ -23,7 +23,7 @@ use sharepack_engine::error::{Class, Problem};
 /// Paths anyone may reach: sign-in and its links, the identity provider's callback, static
 /// files, templates and samples, health, the API's contract and its explorer, and what answers
 /// 401 itself (server functions, the REST API, event streams, the sandbox with its own token).
-const PUBLIC: [&str; 13] = [
+const PUBLIC: [&str; 12] = [
     "/signin",
     "/setup/",
     "/invite/",
@@ -35,8 +35,7 @@ const PUBLIC: [&str; 13] = [
     "/templates/",
     "/samples/",
     "/runs/",
-    "/openapi.json",
-    "/api-docs",
+    "/api-docs/",
 ];
 
 /// What the request's credentials say, before any handler runs.

@@ -75,6 +75,12 @@ enum PackCommand {
         /// With --wait: give up after this many seconds (exit code 5).
         #[arg(long, value_name = "SECONDS")]
         timeout: Option<u64>,
+        /// Write each run's claim token (`RUN_ID CLAIM_TOKEN` lines, readable by you alone) to
+        /// this file: it takes new token recipients' activation links
+        /// (POST /workflow/runs/{id}/activation-links). It is never printed, as CI logs are
+        /// read by many.
+        #[arg(long, value_name = "FILE")]
+        claims: Option<PathBuf>,
     },
     /// The status of a share pack (by the id an upload answered).
     Status { share_pack_id: String },
@@ -151,7 +157,7 @@ pub fn run(args: PackArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let out = Out { json: args.json };
+    let out = Out { words: !args.json, json: args.json };
     match runtime.block_on(command(&portal, &out, args.command)) {
         Ok(outcome) => outcome.code(),
         Err(error) => {
@@ -164,13 +170,20 @@ pub fn run(args: PackArgs) -> ExitCode {
     }
 }
 
-/// Where answers go: words or JSON on standard output.
+/// Where answers go: words or JSON on standard output (never both, so `--json` output parses).
 struct Out {
+    words: bool,
     json: bool,
 }
 
 impl Out {
+    /// Prints nothing: for a part of the answer that is printed later as a whole.
+    const SILENT: Out = Out { words: false, json: false };
+
     fn json(&self, value: &impl Serialize) {
+        if !self.json {
+            return;
+        }
         match serde_json::to_string_pretty(value) {
             Ok(text) => println!("{text}"),
             Err(error) => eprintln!("sharepack: cannot print the answer as JSON: {error}"),
@@ -178,7 +191,7 @@ impl Out {
     }
 
     fn words(&self, text: impl AsRef<str>) {
-        if !self.json {
+        if self.words {
             println!("{}", text.as_ref());
         }
     }
@@ -201,14 +214,16 @@ async fn command(portal: &Portal, out: &Out, command: PackCommand) -> Result<Out
                 }
             }))
         }
-        PackCommand::Submit { files, confirm_removals, strict, start_at, wait, timeout } => {
+        PackCommand::Submit { files, confirm_removals, strict, start_at, wait, timeout, claims } => {
             let mut query = vec![("confirm_removals", confirm_removals.to_string()), ("strict", strict.to_string())];
             query.extend(start_at.map(|at| ("start_at", at)));
-            let batch: BatchResponse<UploadResponse> = portal.batch(BatchKind::Upload, &files, &query).await?;
+            let mut batch: BatchResponse<UploadResponse> = portal.batch(BatchKind::Upload, &files, &query).await?;
+            keep_claims(&mut batch, claims.as_deref())?;
             if !wait {
                 return Ok(report(out, &batch, "submitted", |_| Outcome::Success));
             }
-            let mut outcome = report(&Out { json: false }, &batch, "submitted", |_| Outcome::Success);
+            // With --json the submission and the runs are printed together at the end.
+            let mut outcome = report(if out.json { &Out::SILENT } else { out }, &batch, "submitted", |_| Outcome::Success);
             let deadline = timeout.map(|seconds| Instant::now() + Duration::from_secs(seconds));
             let mut runs = Vec::new();
             for run in batch.results.iter().filter_map(|item| item.answer.as_ref().and_then(|answer| answer.run_id)) {
@@ -216,16 +231,12 @@ async fn command(portal: &Portal, out: &Out, command: PackCommand) -> Result<Out
                 outcome = outcome.max(ended);
                 runs.extend(last);
             }
-            if out.json {
-                out.json(&serde_json::json!({ "Submitted": batch, "Runs": runs }));
-            }
+            out.json(&serde_json::json!({ "Submitted": batch, "Runs": runs }));
             Ok(outcome)
         }
         PackCommand::Status { share_pack_id } => {
             let progress = portal.status(&share_pack_id).await?;
-            if out.json {
-                out.json(&progress);
-            }
+            out.json(&progress);
             out.words(print::status(&progress));
             Ok(Outcome::Success)
         }
@@ -238,9 +249,7 @@ async fn command(portal: &Portal, out: &Out, command: PackCommand) -> Result<Out
             };
             let deadline = timeout.map(|seconds| Instant::now() + Duration::from_secs(seconds));
             let (outcome, last) = follow(portal, out, &run, deadline).await?;
-            if out.json {
-                out.json(&last);
-            }
+            out.json(&last);
             Ok(outcome)
         }
         PackCommand::Approve { run_id, comment } => decide(portal, out, &run_id, true, comment).await,
@@ -248,12 +257,28 @@ async fn command(portal: &Portal, out: &Out, command: PackCommand) -> Result<Out
     }
 }
 
+/// Takes the claim tokens out of the answer, writing them to `path` when given.
+fn keep_claims(batch: &mut BatchResponse<UploadResponse>, path: Option<&std::path::Path>) -> Result<(), CallError> {
+    let mut lines = String::new();
+    for answer in batch.results.iter_mut().filter_map(|item| item.answer.as_mut()) {
+        if let (Some(run), Some(claim)) = (answer.run_id, answer.claim_token.take()) {
+            lines.push_str(&format!("{run} {claim}\n"));
+        }
+    }
+    let Some(path) = path else { return Ok(()) };
+    let failed = |error: std::io::Error| CallError::File { path: path.display().to_string(), reason: error.to_string() };
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    use std::io::Write as _;
+    options.open(path).and_then(|mut file| file.write_all(lines.as_bytes())).map_err(failed)
+}
+
 /// Prints a batch (each file, then the summary) and gives its worst outcome; `judge` says what
 /// a file with an answer and no errors means (a plan with changes, say).
 fn report<T: Words + Serialize + Tally>(out: &Out, batch: &BatchResponse<T>, succeeded: &str, judge: impl Fn(&T) -> Outcome) -> Outcome {
-    if out.json {
-        out.json(batch);
-    }
+    out.json(batch);
     let mut worst = Outcome::Success;
     for item in &batch.results {
         out.words(print::item(item));
@@ -273,17 +298,20 @@ fn outcome_of<T: Tally>(item: &BatchItem<T>, judge: impl Fn(&T) -> Outcome) -> O
     }
 }
 
-/// Follows a run over its event stream, printing each change, until it ends (connecting
-/// again when the portal closes the stream early) or the deadline passes.
+/// Follows a run over its event stream, printing each change, until it ends or the deadline
+/// passes. A stream that ends early or breaks (the portal restarting, a proxy cutting long
+/// connections, a 5xx on the way) is opened again, with a pause that grows while nothing arrives.
 async fn follow(portal: &Portal, out: &Out, run: &str, deadline: Option<Instant>) -> Result<(Outcome, Option<RunView>), CallError> {
     let mut progress = print::Progress::default();
     let mut last: Option<RunView> = None;
-    let mut reconnects = 0u32;
+    let mut failures = 0u32;
     loop {
+        let mut heard = false;
         let following = async {
             let mut events = std::pin::pin!(portal.run_events(run).await?);
             while let Some(view) = events.next().await {
                 let view = view?;
+                heard = true;
                 for line in progress.lines(&view) {
                     out.words(line);
                 }
@@ -305,15 +333,31 @@ async fn follow(portal: &Portal, out: &Out, run: &str, deadline: Option<Instant>
             },
             None => following.await,
         };
-        match (followed, &last) {
-            (Ok(()), Some(view)) if view.is_terminal() => return Ok((Outcome::of_run(view), last)),
-            // The portal restarted or a connection dropped: go on from another connection.
-            (Ok(()), _) | (Err(CallError::Unreachable { .. }), _) if reconnects < 30 => {
-                reconnects += 1;
-                tokio::time::sleep(Duration::from_secs(2)).await;
+        if let Some(view) = last.as_ref().filter(|view| view.is_terminal()) {
+            return Ok((Outcome::of_run(view), last));
+        }
+        let passing = match &followed {
+            Ok(()) => true,
+            Err(CallError::Unreachable { .. } | CallError::Unreadable(_)) => true,
+            Err(CallError::Refused { status, .. }) => *status >= 500,
+            Err(CallError::File { .. }) => false,
+        };
+        failures = if heard { 1 } else { failures + 1 };
+        match followed {
+            Err(error) if !passing || failures > 30 => return Err(error),
+            Ok(()) if failures > 30 => {
+                return Err(CallError::Unreadable(format!("the stream of run {run} kept ending before the run did")));
             }
-            (Ok(()), _) => return Err(CallError::Unreadable(format!("the stream of run {run} kept ending before the run did"))),
-            (Err(error), _) => return Err(error),
+            _ => {
+                let pause = Duration::from_secs(u64::from(failures.min(15)));
+                match deadline {
+                    Some(deadline) if Instant::now() + pause >= deadline => {
+                        eprintln!("sharepack: run {run} did not end in time");
+                        return Ok((Outcome::TimedOut, last));
+                    }
+                    _ => tokio::time::sleep(pause).await,
+                }
+            }
         }
     }
 }
@@ -328,9 +372,7 @@ async fn decide(portal: &Portal, out: &Out, run_id: &str, approve: bool, comment
     out.words(print::approval(&row));
     let decision = DecisionRequest { comment, plan_digest: Some(row.plan_digest.clone()) };
     let decided = portal.decide(&row.run_id, approve, &decision).await?;
-    if out.json {
-        out.json(&decided);
-    }
+    out.json(&decided);
     out.words(format!("run {} {}: {}", decided.run_id, decided.run_status, decided.message));
     Ok(Outcome::Success)
 }

@@ -131,7 +131,8 @@ const TABLE: &[(&str, &str)] = &[
     ("GET /samples/{*path}", "200 200 200 200 200 200"),
     // Sign-in through an identity provider, not configured on this portal.
     // Metrics: administrators (and tokens with the metrics scope, which only they make).
-    ("GET /metrics", "401 403 403 403 403 200"),
+    // Tokens need the metrics scope to scrape, an administrator's too (observability.rs scrapes).
+    ("GET /metrics", "401 403 403 403 403 403"),
     ("GET /auth/oidc/start", "404 404 404 404 404 404"),
     ("GET /auth/oidc/callback", "404 404 404 404 404 404"),
     // The sandbox workspace answers only its own token.

@@ -90,7 +90,13 @@ async fn metrics_follow_runs(stack: Stack) {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 
-    let scraped = scrape(&portal, &admin).await;
+    // An administrator's token is scoped like anyone's: scraping takes the metrics scope.
+    let refused = bearer_client(&admin).get(format!("{}/metrics", portal.url)).send().await.unwrap();
+    assert_eq!(refused.status().as_u16(), 403);
+    let metrics_scope: Scopes = "metrics".parse().unwrap();
+    let (prometheus, _) =
+        tokens::create(&portal.store, &Principal::operator(), Some("adm@example.com"), "prometheus", &metrics_scope, 1).await.unwrap();
+    let scraped = scrape(&portal, prometheus.expose()).await;
     let value = |name: &str, labels: &[(&str, &str)]| scraped.value(name, labels);
     assert_eq!(value("sharepack_runs_finished_total", &[("status", "COMPLETED")]), 1.0);
     assert_eq!(value("sharepack_runs_finished_total", &[("status", "FAILED")]), 1.0);

@@ -98,17 +98,27 @@ async fn a_pipeline_validates_plans_and_submits_with_exit_codes() {
     // Submitted and followed to the end: the steps as the run page lists them.
     let ran = pack(&portal.url, john, &["submit", "--wait", "--timeout", "120", &sales]).await;
     assert_eq!(ran.code, 0, "{ran}");
+    assert!(!ran.stdout.contains("ClaimToken"), "{ran}");
     assert!(ran.stdout.contains("queued for provisioning"), "{ran}");
     assert!(ran.stdout.contains("COMPLETED"), "{ran}");
     assert!(ran.stdout.contains("step 1/") && ran.stdout.contains("DONE"), "{ran}");
+    let ran = pack(&portal.url, john, &["submit", "--wait", "--json", &sales]).await;
+    assert_eq!(ran.code, 0, "{ran}");
+    assert_eq!(ran.json()["Runs"][0]["status"], "COMPLETED", "--wait --json prints one JSON document\n{ran}");
     let ran = pack(&portal.url, john, &["plan", "--fail-on-change", &sales]).await;
     assert_eq!(ran.code, 0, "nothing left to change after the run\n{ran}");
     assert!(ran.stdout.contains("UPDATE plan") && ran.stdout.contains("0 to create, 0 to update, 0 to remove"), "{ran}");
 
     // Status by the share pack's id, as the upload answered it.
-    let ran = pack(&portal.url, john, &["submit", "--json", &sales]).await;
+    let claims = portal.data_dir.join("claims.txt");
+    let ran = pack(&portal.url, john, &["submit", "--json", "--claims", &claims.display().to_string(), &sales]).await;
     assert_eq!(ran.code, 0, "{ran}");
     let submitted = ran.json();
+    // The claim is in the file, never on the output a CI log keeps.
+    let run_id = submitted["Results"][0]["Answer"]["RunId"].as_str().unwrap();
+    assert!(submitted["Results"][0]["Answer"].get("ClaimToken").is_none_or(Value::is_null), "{submitted}");
+    let written = std::fs::read_to_string(&claims).unwrap();
+    assert!(written.starts_with(run_id) && written.trim().len() > run_id.len() + 30, "{written}");
     let pack_id = submitted["Results"][0]["Answer"]["SharePackId"].as_str().unwrap().to_string();
     let ran = pack(&portal.url, john, &["wait", &pack_id, "--json"]).await;
     assert_eq!(ran.code, 0, "{ran}");

@@ -628,6 +628,30 @@ test('a run that keeps hitting an outage can be cancelled and the page follows i
   await context.close();
 });
 
+test('a run set to start later waits as scheduled, says when, and can be cancelled before its time', async ({ browser }) => {
+  const context = await signedIn(browser, 'e2e@example.com');
+  const page = await context.newPage();
+  await hydratedHome(page);
+  const pack = uniquePack('e2e_later');
+  await dropBytes(page, pack.name, pack.bytes);
+  await waitForReport(page);
+  await page.waitForSelector('#submit button:not([disabled])', { timeout: 20_000 });
+  // The form's time is UTC, as its label says: an hour from now, to the minute.
+  const later = new Date(Date.now() + 3_600_000).toISOString().slice(0, 16);
+  await page.fill('#submit input[name=start_at]', later);
+  await page.click('#submit button');
+  await page.waitForURL(/\/runs\/[0-9a-f-]{36}/, { timeout: 20_000 });
+  await page.waitForSelector('#run[data-status="SCHEDULED"]', { timeout: 20_000 });
+  const progress = await text(page, '#run .progress');
+  assert(progress.includes(`Scheduled to start at ${later.replace('T', ' ')} UTC`), `the run says when it starts: ${progress}`);
+  await page.waitForSelector('.app[data-hydrated="true"]', { timeout: 20_000 });
+  await page.fill('form.run-action.cancel input[name=reason]', 'not today');
+  await page.click('form.run-action.cancel button');
+  await page.waitForSelector('#run[data-status="CANCELLED"]', { timeout: 20_000 });
+  assert((await text(page, '#run .progress')).length > 0);
+  await context.close();
+});
+
 test('removals happen only when the submitter ticks the confirmation', async ({ browser }) => {
   const tag = Math.random().toString(36).slice(2, 8);
   const share = `e2e_rm_${tag}`;

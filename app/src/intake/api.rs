@@ -102,11 +102,12 @@ pub async fn get_upload(id: String) -> Answer<Option<UploadView>> {
 }
 
 /// Submits a previewed upload for provisioning and opens its run page. Removals in the plan
-/// are applied only when `confirm_removals` is sent (the form's checkbox).
+/// are applied only when `confirm_removals` is sent (the form's checkbox); `start_at` (the
+/// form's UTC time, or RFC 3339) holds the run, once approved, until then.
 #[server(name = SubmitUpload, prefix = "/api", endpoint = "submit_upload")]
-pub async fn submit_upload(id: String, confirm_removals: Option<String>) -> Answer<String> {
+pub async fn submit_upload(id: String, confirm_removals: Option<String>, start_at: Option<String>) -> Answer<String> {
     let confirmed = confirm_removals.is_some_and(|value| value != "false");
-    crate::portal::answer(super::ssr::submit_upload(id, confirmed)).await
+    crate::portal::answer(super::ssr::submit_upload(id, confirmed, start_at)).await
 }
 
 /// What the page needs to know about this portal instance.

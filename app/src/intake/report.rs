@@ -542,6 +542,13 @@ fn SubmitForm(id: String, blocked: bool, removals: usize) -> impl IntoView {
                     {format!(" Also remove the {removals} item{} marked Remove (objects leaving shares, revoked grants). Unticked, they are kept.", plural(removals))}
                 </label>
             })}
+            {(!blocked).then(|| view! {
+                <label class="start-at">
+                    "Start at (UTC, optional) "
+                    <input type="datetime-local" name="start_at"/>
+                    <span class="hint">" Once approved, the run waits until then. Empty: as soon as it may."</span>
+                </label>
+            })}
             <button type="submit" class="button primary" disabled=blocked>"Submit for provisioning"</button>
             {if blocked {
                 view! { <p class="status error" role="alert">"This pack cannot be submitted until the errors above are fixed."</p> }.into_any()

@@ -159,7 +159,19 @@ fn no_such_upload() -> Problem {
         .hint("Drop the file again on the intake page")
 }
 
-pub async fn submit_upload(id: String, confirm_removals: bool) -> Result<String, Problem> {
+/// A start time as the form sends it: `datetime-local`'s `2026-12-24T22:00` (read as UTC, as the
+/// form says), RFC 3339 or a date; empty is none.
+fn start_time(text: Option<&str>) -> Result<Option<chrono::DateTime<chrono::Utc>>, Problem> {
+    let Some(text) = text.map(str::trim).filter(|text| !text.is_empty()) else { return Ok(None) };
+    let local = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"].iter().find_map(|format| chrono::NaiveDateTime::parse_from_str(text, format).ok());
+    local.map(|at| at.and_utc()).or_else(|| sharepack_engine::history::moment(text)).map(Some).ok_or_else(|| {
+        Problem::invalid("time_invalid", format!("`{}` is not a time like 2026-12-24T22:00", text.chars().take(40).collect::<String>()))
+            .at("start_at")
+    })
+}
+
+pub async fn submit_upload(id: String, confirm_removals: bool, start_at: Option<String>) -> Result<String, Problem> {
+    let start_at = start_time(start_at.as_deref())?;
     let request = request()?;
     let portal = &request.portal;
     portal.throttle.admit(&request.by)?;
@@ -186,7 +198,7 @@ pub async fn submit_upload(id: String, confirm_removals: bool) -> Result<String,
         policy: &portal.approvals,
         // A rollback's preview is the submitter's request, like its submission.
         restate: view.note.is_some(),
-        start_at: None,
+        start_at,
         note: view.note.clone(),
     };
     match apply::submit(&portal.store, &portal.queue, submission).await {
@@ -208,5 +220,19 @@ pub async fn submit_upload(id: String, confirm_removals: bool) -> Result<String,
             Ok(run_id.to_string())
         }
         Err(error) => Err(error.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_forms_start_time_reads_as_utc() {
+        let at = super::start_time(Some("2026-12-24T22:00")).unwrap().unwrap();
+        assert_eq!(at.to_rfc3339(), "2026-12-24T22:00:00+00:00");
+        assert_eq!(super::start_time(Some("2026-12-24T22:00:00+01:00")).unwrap().unwrap().to_rfc3339(), "2026-12-24T21:00:00+00:00");
+        assert_eq!(super::start_time(Some("  ")).unwrap(), None);
+        assert_eq!(super::start_time(None).unwrap(), None);
+        let refused = super::start_time(Some("tomorrow")).unwrap_err();
+        assert_eq!((refused.code.as_str(), refused.location.as_deref()), ("time_invalid", Some("start_at")));
     }
 }

@@ -12,6 +12,7 @@ use super::sharepacks::{upload_one, UploadQuery, UploadResponse};
 use super::{chosen_workspace, ApiError};
 use crate::auth::Caller;
 use crate::AppState;
+use app::portal::multipart::ReceivedFile;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -108,11 +109,20 @@ impl<T: Tally> BatchResponse<T> {
     }
 }
 
-fn item<T>(file: String, answered: Result<(StatusCode, T), ApiError>) -> BatchItem<T> {
-    match answered {
-        Ok((status, answer)) => BatchItem { file, status: status.as_u16(), answer: Some(answer), error: None },
-        Err(error) => BatchItem { file, status: error.status().as_u16(), answer: None, error: Some(ErrorBody::from(&error.0)) },
+/// Answers every file of the batch with `one` (the one-file endpoint's function), in order.
+async fn each<T: Tally, Answered>(files: Vec<ReceivedFile>, mut one: impl FnMut(ReceivedFile) -> Answered) -> Json<BatchResponse<T>>
+where
+    Answered: std::future::Future<Output = Result<(StatusCode, T), ApiError>>,
+{
+    let mut results = Vec::with_capacity(files.len());
+    for upload in files {
+        let file = upload.file_name.clone();
+        results.push(match one(upload).await {
+            Ok((status, answer)) => BatchItem { file, status: status.as_u16(), answer: Some(answer), error: None },
+            Err(error) => BatchItem { file, status: error.status().as_u16(), answer: None, error: Some(ErrorBody::from(&error.0)) },
+        });
     }
+    Json(BatchResponse::of(results))
 }
 
 #[utoipa::path(post, path = "/sharepack/batch/validate", tag = "batch", operation_id = "batch_validate",
@@ -128,12 +138,9 @@ pub async fn validate(
 ) -> Result<Json<BatchResponse<ValidateResponse>>, ApiError> {
     let workspace = chosen_workspace(&state, &headers)?;
     by.require(Act::Request, None)?;
-    let mut results = Vec::new();
-    for upload in read_uploads(&headers, body, state.portal.limits.max_file_bytes, MOST_FILES).await? {
-        let file = upload.file_name.clone();
-        results.push(item(file, validate_one(&state, &by, workspace, upload).await.map(|answer| (StatusCode::OK, answer))));
-    }
-    Ok(Json(BatchResponse::of(results)))
+    let files = read_uploads(&headers, body, state.portal.limits.max_file_bytes, MOST_FILES).await?;
+    let (state, by) = (&state, &by);
+    Ok(each(files, move |upload| async move { Ok((StatusCode::OK, validate_one(state, by, workspace, upload).await?)) }).await)
 }
 
 #[utoipa::path(post, path = "/sharepack/batch/plan", tag = "batch", operation_id = "batch_plan",
@@ -150,12 +157,9 @@ pub async fn plan(
 ) -> Result<Json<BatchResponse<PlanResponse>>, ApiError> {
     let workspace = chosen_workspace(&state, &headers)?;
     by.require(Act::Request, None)?;
-    let mut results = Vec::new();
-    for upload in read_uploads(&headers, body, state.portal.limits.max_file_bytes, MOST_FILES).await? {
-        let file = upload.file_name.clone();
-        results.push(item(file, plan_one(&state, &by, workspace, &query, upload).await.map(|answer| (StatusCode::OK, answer))));
-    }
-    Ok(Json(BatchResponse::of(results)))
+    let files = read_uploads(&headers, body, state.portal.limits.max_file_bytes, MOST_FILES).await?;
+    let (state, by, query) = (&state, &by, &query);
+    Ok(each(files, move |upload| async move { Ok((StatusCode::OK, plan_one(state, by, workspace, query, upload).await?)) }).await)
 }
 
 #[utoipa::path(post, path = "/sharepack/batch/upload", tag = "batch", operation_id = "batch_upload",
@@ -172,10 +176,7 @@ pub async fn upload(
 ) -> Result<Json<BatchResponse<UploadResponse>>, ApiError> {
     let workspace = chosen_workspace(&state, &headers)?;
     by.require(Act::Request, None)?;
-    let mut results = Vec::new();
-    for upload in read_uploads(&headers, body, state.portal.limits.max_file_bytes, MOST_FILES).await? {
-        let file = upload.file_name.clone();
-        results.push(item(file, upload_one(&state, &by, workspace, &query, upload).await));
-    }
-    Ok(Json(BatchResponse::of(results)))
+    let files = read_uploads(&headers, body, state.portal.limits.max_file_bytes, MOST_FILES).await?;
+    let (state, by, query) = (&state, &by, &query);
+    Ok(each(files, move |upload| upload_one(state, by, workspace, query, upload)).await)
 }

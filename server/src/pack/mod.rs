@@ -217,8 +217,10 @@ async fn command(portal: &Portal, out: &Out, command: PackCommand) -> Result<Out
         PackCommand::Submit { files, confirm_removals, strict, start_at, wait, timeout, claims } => {
             let mut query = vec![("confirm_removals", confirm_removals.to_string()), ("strict", strict.to_string())];
             query.extend(start_at.map(|at| ("start_at", at)));
+            // Opened before anything is submitted: a path that cannot be written stops here.
+            let claims = claims.as_deref().map(|path| claims_file(path).map(|file| (path, file))).transpose()?;
             let mut batch: BatchResponse<UploadResponse> = portal.batch(BatchKind::Upload, &files, &query).await?;
-            keep_claims(&mut batch, claims.as_deref())?;
+            keep_claims(&mut batch, claims);
             if !wait {
                 return Ok(report(out, &batch, "submitted", |_| Outcome::Success));
             }
@@ -258,21 +260,30 @@ async fn command(portal: &Portal, out: &Out, command: PackCommand) -> Result<Out
 }
 
 /// Takes the claim tokens out of the answer, writing them to `path` when given.
-fn keep_claims(batch: &mut BatchResponse<UploadResponse>, path: Option<&std::path::Path>) -> Result<(), CallError> {
+/// The claims file, readable by its owner alone.
+fn claims_file(path: &std::path::Path) -> Result<std::fs::File, CallError> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path).map_err(|error| CallError::File { path: path.display().to_string(), reason: format!("cannot write: {error}") })
+}
+
+/// Takes the claim tokens out of the answer, writing them to the claims file when there is one.
+/// The packs are submitted by now, so a write that fails is said and the command goes on.
+fn keep_claims(batch: &mut BatchResponse<UploadResponse>, file: Option<(&std::path::Path, std::fs::File)>) {
     let mut lines = String::new();
     for answer in batch.results.iter_mut().filter_map(|item| item.answer.as_mut()) {
         if let (Some(run), Some(claim)) = (answer.run_id, answer.claim_token.take()) {
             lines.push_str(&format!("{run} {claim}\n"));
         }
     }
-    let Some(path) = path else { return Ok(()) };
-    let failed = |error: std::io::Error| CallError::File { path: path.display().to_string(), reason: error.to_string() };
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    use std::io::Write as _;
-    options.open(path).and_then(|mut file| file.write_all(lines.as_bytes())).map_err(failed)
+    if let Some((path, mut file)) = file {
+        use std::io::Write as _;
+        if let Err(error) = file.write_all(lines.as_bytes()) {
+            eprintln!("sharepack: {}: cannot write the claims: {error}", path.display());
+        }
+    }
 }
 
 /// Prints a batch (each file, then the summary) and gives its worst outcome; `judge` says what

@@ -20,7 +20,7 @@ pub enum CallError {
     Refused { status: u16, body: ErrorBody },
     #[error("the portal's answer could not be read: {0}")]
     Unreadable(String),
-    #[error("{path}: cannot read: {reason}")]
+    #[error("{path}: {reason}")]
     File { path: String, reason: String },
 }
 
@@ -86,7 +86,7 @@ impl Portal {
         for path in files {
             let bytes = tokio::fs::read(path)
                 .await
-                .map_err(|error| CallError::File { path: path.display().to_string(), reason: error.to_string() })?;
+                .map_err(|error| CallError::File { path: path.display().to_string(), reason: format!("cannot read: {error}") })?;
             let name = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_else(|| "upload".into());
             form = form.part("file", reqwest::multipart::Part::bytes(bytes).file_name(name));
         }

@@ -135,6 +135,12 @@ async fn a_pipeline_validates_plans_and_submits_with_exit_codes() {
     let ran = pack(&format!("http://{closed}"), john, &["validate", &sales]).await;
     assert_eq!(ran.code, 4, "{ran}");
     assert!(ran.stderr.contains("cannot reach the portal"), "{ran}");
+    // A claims file that cannot be written stops the command before anything is submitted.
+    let before = portal.store.runs_of_pack(pack_id.parse().unwrap()).await.unwrap().len();
+    let ran = pack(&portal.url, john, &["submit", "--claims", "/no/such/dir/claims.txt", &sales]).await;
+    assert_eq!(ran.code, 2, "{ran}");
+    assert!(ran.stderr.contains("/no/such/dir/claims.txt: cannot write"), "{ran}");
+    assert_eq!(portal.store.runs_of_pack(pack_id.parse().unwrap()).await.unwrap().len(), before, "nothing was submitted");
     let ran = pack(&portal.url, john, &["validate", "no-such-file.yaml"]).await;
     assert_eq!(ran.code, 2, "{ran}");
     assert!(ran.stderr.contains("no-such-file.yaml: cannot read"), "{ran}");

@@ -53,6 +53,8 @@ pub mod plan;
 pub mod records;
 #[cfg(any(feature = "store", feature = "databricks"))]
 pub mod telemetry;
+#[cfg(feature = "databricks")]
+pub mod trace;
 pub mod views;
 
 pub mod intake;

@@ -3,7 +3,9 @@
 //! latency). Prints runs per minute, workspace calls per pack against the fewest possible, and
 //! step latency to the browser (from a run's change in the store to its server-sent event).
 //! Run with `cargo bench -p server --bench apply`; `BENCH_METRICS=off` runs it with the metrics
-//! recorder replaced by a no-op one, for the overhead of recording them.
+//! recorder replaced by a no-op one, for the overhead of recording them; `BENCH_TRACES=on` exports
+//! every span over OTLP/HTTP to a receiver in the bench (logging is installed either way, at
+//! `RUST_LOG`, `warn` by default), for the overhead of tracing.
 
 use server::config::Settings;
 use std::fmt::Write as _;
@@ -46,7 +48,26 @@ fn main() {
         metrics::set_global_recorder(metrics::NoopRecorder).expect("no recorder is installed yet");
     }
     println!("metrics recorded: {}", if metrics { "yes (Prometheus exporter)" } else { "no (no-op recorder)" });
+    let traced = std::env::var("BENCH_TRACES").is_ok_and(|value| value == "on");
+    println!("traces exported: {}", if traced { "yes (OTLP/HTTP to a receiver in the bench)" } else { "no" });
+    if std::env::var_os("RUST_LOG").is_none() {
+        std::env::set_var("RUST_LOG", "warn");
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let exported = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let collector = traced.then(|| runtime.block_on(receiver(exported.clone())));
+    let settings = collector.map(|endpoint| {
+        server::telemetry::TraceSettings::read(|name| {
+            if name == "OTEL_EXPORTER_OTLP_ENDPOINT" {
+                Some(endpoint.clone())
+            } else {
+                std::env::var(name).ok()
+            }
+        })
+        .unwrap()
+        .unwrap()
+    });
+    let telemetry = server::telemetry::init(false, settings.as_ref()).unwrap();
     runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
@@ -161,4 +182,31 @@ fn main() {
         );
         let _ = std::fs::remove_dir_all(&dir);
     });
+    telemetry.flush();
+    if traced {
+        println!("spans exported: {}", exported.load(std::sync::atomic::Ordering::Relaxed));
+    }
+    telemetry.shutdown();
+}
+
+/// An OTLP/HTTP receiver that decodes each export and counts its spans, as a collector would
+/// take them; its address.
+async fn receiver(exported: std::sync::Arc<std::sync::atomic::AtomicUsize>) -> String {
+    use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+    use prost::Message;
+    let app = axum::Router::new().route(
+        "/v1/traces",
+        axum::routing::post(move |body: axum::body::Bytes| {
+            let exported = exported.clone();
+            async move {
+                let request = ExportTraceServiceRequest::decode(body).expect("an OTLP export");
+                let spans: usize = request.resource_spans.iter().flat_map(|r| &r.scope_spans).map(|scope| scope.spans.len()).sum();
+                exported.fetch_add(spans, std::sync::atomic::Ordering::Relaxed);
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    format!("http://{address}")
 }

@@ -90,6 +90,10 @@ pub struct Settings {
     /// `SHAREPACK_APPROVALS`: which plans wait for approval (see `engine::approval::policy`).
     /// Unset: every plan needs one approval, by someone other than its submitter.
     pub approvals: std::sync::Arc<sharepack_engine::approval::Policy>,
+    /// `OTEL_EXPORTER_OTLP_ENDPOINT` (or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`),
+    /// `OTEL_EXPORTER_OTLP_HEADERS`, `OTEL_SERVICE_NAME`, `OTEL_TRACES_SAMPLER(_ARG)`: traces
+    /// over OTLP/HTTP (see `telemetry::traces`). Unset: no traces are exported.
+    pub traces: Option<crate::telemetry::TraceSettings>,
 }
 
 /// The identity provider.
@@ -329,6 +333,7 @@ impl Settings {
             })?),
         };
         Ok(Settings {
+            traces: crate::telemetry::TraceSettings::read(get)?,
             metrics_addr,
             sandbox_address: sandbox_address.trim_end_matches('/').to_string(),
             public_url,

@@ -10,7 +10,7 @@
 //! - [`workers`]: queue workers and housekeeping inside a process.
 //! - [`live`]: a run's progress as server-sent events.
 //! - [`metrics`]: `/metrics` for Prometheus and the HTTP request counts.
-//! - [`telemetry`] and [`shutdown`]: logs, and stopping gracefully.
+//! - [`telemetry`] and [`shutdown`]: logs and traces, and stopping gracefully.
 
 pub mod auth;
 pub mod body_limit;
@@ -36,7 +36,6 @@ use leptos::prelude::LeptosOptions;
 pub use router::{build, build_with};
 pub use services::{check_workspaces, open_store, queue, sandbox_endpoint, sandbox_state, sandbox_workspace, workspaces};
 pub use startup::{open_workspaces, serve, serve_sandbox, serve_workers, StartupError};
-pub use telemetry::init_logging;
 pub use workers::{orchestrator, spawn_housekeeping, spawn_workers};
 
 /// State shared by every handler.

@@ -147,15 +147,23 @@ fn runtime() -> Option<tokio::runtime::Runtime> {
 
 /// Runs a server until it stops, with logging and a runtime.
 fn run(settings: Settings, server: impl FnOnce(Settings) -> Serving) -> ExitCode {
-    server::init_logging(settings.log_json);
+    let telemetry = match server::telemetry::init(settings.log_json, settings.traces.as_ref()) {
+        Ok(telemetry) => telemetry,
+        Err(error) => {
+            eprintln!("sharepack: {error}");
+            return ExitCode::from(2);
+        }
+    };
     let Some(runtime) = runtime() else { return ExitCode::FAILURE };
-    match runtime.block_on(server(settings)) {
+    let code = match runtime.block_on(server(settings)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             tracing::error!(%error, "the portal stopped");
             ExitCode::FAILURE
         }
-    }
+    };
+    telemetry.shutdown();
+    code
 }
 
 /// Runs an administration command: what scripts read on standard output, notes and errors
@@ -181,7 +189,10 @@ fn administer(settings: Settings, command: impl FnOnce(Settings) -> Administerin
 
 /// Opening the store migrates it; useful before rolling out several instances.
 fn migrate(settings: Settings) -> ExitCode {
-    server::init_logging(settings.log_json);
+    if let Err(error) = server::telemetry::init(settings.log_json, None) {
+        eprintln!("sharepack: {error}");
+        return ExitCode::from(2);
+    }
     let Some(runtime) = runtime() else { return ExitCode::FAILURE };
     match runtime.block_on(server::open_store(&settings)) {
         Ok(store) => {

@@ -58,11 +58,7 @@ pub fn handle() -> &'static PrometheusHandle {
 pub async fn track(request: Request<axum::body::Body>, next: Next) -> Response {
     let route = match request.extensions().get::<MatchedPath>() {
         Some(matched) => series::template(matched.as_str()),
-        None => ["/sandbox", "/pkg"]
-            .into_iter()
-            .find(|prefix| request.uri().path().starts_with(&format!("{prefix}/")))
-            .unwrap_or("other")
-            .to_string(),
+        None => unrouted(request.uri().path()).to_string(),
     };
     use axum::http::Method;
     let method = match *request.method() {
@@ -76,6 +72,12 @@ pub async fn track(request: Request<axum::body::Body>, next: Next) -> Response {
         .record(started.elapsed().as_secs_f64());
     ::metrics::counter!(series::HTTP_REQUESTS, "method" => method, "route" => route, "status" => status).increment(1);
     response
+}
+
+/// What names a request no route template matched: the sandbox's and the static files'
+/// prefix, or `other`.
+pub fn unrouted(path: &str) -> &'static str {
+    ["/sandbox", "/pkg"].into_iter().find(|prefix| path.strip_prefix(prefix).is_some_and(|rest| rest.starts_with('/'))).unwrap_or("other")
 }
 
 /// `GET /metrics` on the portal.

@@ -110,15 +110,39 @@ pub fn build_with(settings: &Settings, store: Store, workspaces: Arc<Workspaces>
         .layer(axum::middleware::from_fn(auth::cross_origin::refuse_cross_origin))
         .layer(axum::middleware::from_fn_with_state(BodyLimit { body: body_limit, file: settings.max_upload_bytes }, refuse_oversized))
         .layer(axum::middleware::map_response(server_fn_errors_by_class))
-        .layer(TraceLayer::new_for_http().make_span_with(request_span))
+        .layer(TraceLayer::new_for_http().make_span_with(request_span).on_response(record_status))
         .layer(axum::middleware::from_fn(metrics::track))
         .with_state(state)
 }
 
 /// The span of a request, without what may be secret: no query (OIDC codes and states) and no
-/// one-time link in the path.
+/// one-time link in the path. It continues the caller's trace when a `traceparent` came, and
+/// is named by the route's template, as metrics are.
 fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Span {
-    tracing::debug_span!("request", method = %request.method(), path = %loggable_path(request.uri().path()))
+    use tracing::field::Empty;
+    let route = request.extensions().get::<axum::extract::MatchedPath>().map(|matched| matched.as_str().to_string());
+    let named = route.clone().unwrap_or_else(|| metrics::unrouted(request.uri().path()).to_string());
+    let span = tracing::info_span!(
+        "request",
+        otel.name = %format!("{} {named}", request.method()),
+        otel.kind = "server",
+        otel.status_code = Empty,
+        method = %request.method(),
+        path = %loggable_path(request.uri().path()),
+        http.route = route,
+        http.response.status_code = Empty,
+        trace_id = Empty,
+    );
+    sharepack_engine::trace::continue_from_headers(&span, request.headers());
+    span
+}
+
+/// The response's status on the request's span; a 5xx marks the span failed.
+fn record_status(response: &axum::response::Response, _latency: std::time::Duration, span: &tracing::Span) {
+    span.record("http.response.status_code", response.status().as_u16());
+    if response.status().is_server_error() {
+        span.record("otel.status_code", "ERROR");
+    }
 }
 
 fn loggable_path(path: &str) -> String {

@@ -87,9 +87,12 @@ impl Orchestrator {
         &self.store
     }
 
-    /// Takes run `id` as far as it goes. `stop` turns true when the worker shuts down.
+    /// Takes run `id` as far as it goes. `stop` turns true when the worker shuts down. Its span
+    /// names the run and the correlation id its audit entries share.
+    #[tracing::instrument(name = "apply", skip_all, fields(run_id = %id, correlation_id = tracing::field::Empty))]
     pub async fn process(&self, id: Uuid, stop: &watch::Receiver<bool>) -> Result<Outcome, JobError> {
         let run = self.store.load_run(id).await?.ok_or(unknown_run(id))?;
+        tracing::Span::current().record("correlation_id", tracing::field::display(run.correlation_id));
         if run.status.is_terminal() {
             return Ok(Outcome::Finished(run.status));
         }
@@ -276,6 +279,7 @@ impl Orchestrator {
     }
 
     /// Runs one step and records how it went.
+    #[tracing::instrument(name = "step", skip_all, fields(otel.name = %step.kind, step = step.step_no, phase = step.phase, otel.status_code = tracing::field::Empty))]
     async fn step(&self, run: &Run, pack: &SharePack, workspace: &Workspace, step: &StepRecord) -> Result<(), StepFailure> {
         let Some(work) = super::steps::stored_work(step) else {
             let error = ApiError::transport(crate::databricks::error::ErrorKind::Invalid, "the stored step cannot be read".to_string());
@@ -306,6 +310,7 @@ impl Orchestrator {
             Ok(()) => self.store.step_finished(run.id, step.step_no, StepStatus::Done, None).await.map_err(store_failure)?,
             Err(failed) => {
                 let message = failed.error.to_string();
+                tracing::Span::current().record("otel.status_code", "ERROR");
                 tracing::warn!(run = %run.id, step = step.step_no, error = %message, "step failed");
                 self.store.step_finished(run.id, step.step_no, StepStatus::Failed, Some(&message)).await.map_err(store_failure)?;
             }

@@ -124,6 +124,8 @@ pub fn share_pack_name(requestor: &str, at: chrono::DateTime<Utc>) -> String {
     format!("SharePack_{}_{}", requestor.trim(), at.format("%Y%m%d_%H%M%S"))
 }
 
+/// Its span carries the correlation id the run's audit entries will share, once there is one.
+#[tracing::instrument(name = "submit", skip_all, fields(correlation_id = tracing::field::Empty))]
 pub async fn submit(store: &Store, queue: &Queue, submission: Submission<'_>) -> Result<Submitted, SubmitError> {
     let by = submission.by;
     by.require(Act::Request, None).map_err(SubmitError::Refused)?;
@@ -193,6 +195,7 @@ pub async fn submit(store: &Store, queue: &Queue, submission: Submission<'_>) ->
     // Every upload is kept as a version of the pack, accepted or not, so its history is complete.
     let upload = store.save_pack_file(share_pack_id, submission.file_name, &format, &bytes, &parsed, &requested_by).await?;
     let run_id = Uuid::now_v7();
+    tracing::Span::current().record("correlation_id", tracing::field::display(run_id));
     let record = SharePackRecord {
         status: if blocked { PackStatus::ValidationFailed } else { PackStatus::InProgress },
         strategy: outcome.strategy,

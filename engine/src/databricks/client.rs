@@ -182,7 +182,8 @@ impl WorkspaceClient {
         self.calls.load(std::sync::atomic::Ordering::Relaxed)
     }
 
-    /// One API call with retries. `attempts` reports how many tries it took.
+    /// One API call with retries, in a client span named by its operation (the trace's
+    /// `traceparent` goes with each request). `attempts` reports how many tries it took.
     async fn call<T: DeserializeOwned>(
         &self,
         method: reqwest::Method,
@@ -190,8 +191,36 @@ impl WorkspaceClient {
         query: &[(&str, String)],
         body: Option<&Value>,
     ) -> Result<(T, u32), ApiError> {
-        let url = format!("{}/api/2.1/unity-catalog{path}", self.host);
+        use tracing::field::Empty;
         let operation = operation(&method, path);
+        let span = tracing::info_span!(
+            "databricks",
+            otel.name = %operation,
+            otel.kind = "client",
+            otel.status_code = Empty,
+            http.request.method = %method,
+            url.path = path,
+            workspace = %self.label,
+            http.response.status_code = Empty,
+            attempts = Empty,
+        );
+        let outcome = tracing::Instrument::instrument(self.call_retrying(method, path, &operation, query, body), span.clone()).await;
+        match &outcome {
+            Ok((_, attempts)) => span.record("attempts", attempts),
+            Err(error) => span.record("attempts", error.attempts).record("otel.status_code", "ERROR"),
+        };
+        outcome
+    }
+
+    async fn call_retrying<T: DeserializeOwned>(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        operation: &str,
+        query: &[(&str, String)],
+        body: Option<&Value>,
+    ) -> Result<(T, u32), ApiError> {
+        let url = format!("{}/api/2.1/unity-catalog{path}", self.host);
         let started = Instant::now();
         let mut attempt = 0;
         let mut refreshed = false;
@@ -199,7 +228,7 @@ impl WorkspaceClient {
             attempt += 1;
             let sent = Instant::now();
             let outcome = self.try_call(&method, &url, query, body).await;
-            self.record(&operation, &outcome, sent.elapsed());
+            self.record(operation, &outcome, sent.elapsed());
             let error = match outcome {
                 Ok((_, bytes)) => {
                     let bytes = if bytes.iter().all(u8::is_ascii_whitespace) { b"{}".to_vec() } else { bytes };
@@ -224,7 +253,7 @@ impl WorkspaceClient {
                 Some(delay) => {
                     use crate::telemetry::WORKSPACE_RETRIES;
                     let labels =
-                        [("workspace", self.label.clone()), ("operation", operation.clone()), ("reason", error.kind.as_str().into())];
+                        [("workspace", self.label.clone()), ("operation", operation.to_string()), ("reason", error.kind.as_str().into())];
                     metrics::counter!(WORKSPACE_RETRIES, &labels).increment(1);
                     tracing::debug!(%method, path, attempt, delay_ms = delay.as_millis() as u64, error = %error, "retrying a Databricks call");
                     tokio::time::sleep(delay).await;
@@ -241,6 +270,9 @@ impl WorkspaceClient {
             Ok((status, _)) => *status,
             Err(error) => error.status,
         };
+        if code != 0 {
+            tracing::Span::current().record("http.response.status_code", code);
+        }
         let status = if code == 0 { "transport".to_string() } else { code.to_string() };
         let (workspace, operation) = (self.label.clone(), operation.to_string());
         if code == 429 {
@@ -260,7 +292,9 @@ impl WorkspaceClient {
     ) -> Result<(u16, Vec<u8>), ApiError> {
         let token = self.tokens.token(&self.http).await?;
         self.calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let mut request = self.http.request(method.clone(), url).bearer_auth(token.expose_secret()).query(query);
+        let mut headers = reqwest::header::HeaderMap::new();
+        crate::trace::inject_headers(&mut headers);
+        let mut request = self.http.request(method.clone(), url).bearer_auth(token.expose_secret()).headers(headers).query(query);
         if let Some(body) = body {
             request = request.json(body);
         }

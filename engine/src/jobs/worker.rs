@@ -8,6 +8,7 @@ use super::{Job, JobError, Jobs, Settled};
 use crate::queue::{Delivery, Queue, QueueError};
 use std::time::Duration;
 use tokio::sync::watch;
+use tracing::Instrument;
 
 #[derive(Debug, Clone, Copy)]
 pub struct WorkerSettings {
@@ -68,8 +69,9 @@ impl Worker {
         }
     }
 
-    /// Handles one delivery to the end: done, handed back, or poisoned.
-    pub async fn handle(&self, mut delivery: Delivery, stop: watch::Receiver<bool>) {
+    /// Handles one delivery to the end: done, handed back, or poisoned. The job runs in a span
+    /// that continues the trace the message carries (the sender's), across the queue.
+    pub async fn handle(&self, delivery: Delivery, stop: watch::Receiver<bool>) {
         let job = match Job::decode(&delivery.body) {
             Ok(job) => job,
             Err(error) => {
@@ -78,6 +80,22 @@ impl Worker {
                 return;
             }
         };
+        let span = tracing::info_span!(
+            "job",
+            otel.name = job.kind(),
+            otel.kind = "consumer",
+            job = job.kind(),
+            messaging.system = self.queue.backend(),
+            messaging.destination.name = self.queue.name(),
+            messaging.message.id = %delivery.id,
+            deliveries = delivery.dequeue_count,
+            trace_id = tracing::field::Empty,
+        );
+        crate::trace::Carrier::read(&delivery.body).continue_in(&span);
+        self.handle_job(job, delivery, stop).instrument(span).await
+    }
+
+    async fn handle_job(&self, job: Job, mut delivery: Delivery, stop: watch::Receiver<bool>) {
         if delivery.dequeue_count > self.settings.max_deliveries {
             let reason = format!("Gave up after {} deliveries", delivery.dequeue_count - 1);
             self.give_up(job, &delivery, &reason).await;

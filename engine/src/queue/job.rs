@@ -37,6 +37,17 @@ impl Job {
         serde_json::to_string(self).unwrap_or_default()
     }
 
+    /// The message body: the job's fields with the trace context beside them
+    /// (`{"job":"apply_run","run_id":...,"traceparent":...}`); [`Job::decode`] ignores it and
+    /// [`Carrier::read`](crate::trace::Carrier::read) reads it.
+    pub fn encode_with(&self, trace: &crate::trace::Carrier) -> String {
+        let mut body = serde_json::to_value(self).unwrap_or_default();
+        if let (Some(fields), Ok(serde_json::Value::Object(trace))) = (body.as_object_mut(), serde_json::to_value(trace)) {
+            fields.extend(trace);
+        }
+        body.to_string()
+    }
+
     /// Reads a message body; bodies from before jobs were tagged (`{"run_id": ...}`) are runs
     /// to apply, so messages in flight across an upgrade are not lost.
     pub fn decode(text: &str) -> Result<Self, QueueError> {
@@ -88,6 +99,22 @@ mod tests {
         assert_eq!(Job::decode(r#"{"job":"expire_activation_links"}"#).unwrap(), Job::ExpireActivationLinks);
         assert!(matches!(Job::decode(r#"{"job":"drop_tables"}"#), Err(QueueError::Malformed(_))));
         assert!(matches!(Job::decode("not json"), Err(QueueError::Malformed(_))));
+    }
+
+    #[test]
+    fn the_trace_context_travels_beside_the_ids() {
+        use crate::trace::Carrier;
+        let job = Job::ApplyRun { run_id: Uuid::from_u128(7) };
+        let trace = Carrier { traceparent: Some("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01".into()), tracestate: None };
+        let body = job.encode_with(&trace);
+        assert_eq!(
+            body,
+            r#"{"job":"apply_run","run_id":"00000000-0000-0000-0000-000000000007","traceparent":"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}"#
+        );
+        assert_eq!((Job::decode(&body).unwrap(), Carrier::read(&body)), (job, trace));
+        // Without a trace the body is the job alone, as before.
+        assert_eq!(job.encode_with(&Carrier::default()), job.encode());
+        assert_eq!(Job::decode(&Job::ExpireSignIns.encode_with(&Carrier::default())).unwrap(), Job::ExpireSignIns);
     }
 
     #[test]

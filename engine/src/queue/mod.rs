@@ -3,7 +3,8 @@
 //! at-least-once delivery with visibility timeouts, dequeue counts and lease renewal; a message
 //! that keeps failing goes to the poison queue (`<name>-poison`).
 //!
-//! A message is a [`Job`] carrying ids only: never pack content or secrets. Handlers must be
+//! A message is a [`Job`] carrying ids only (and the sender's trace context beside them):
+//! never pack content or secrets. Handlers must be
 //! idempotent, since a message can be delivered again after a crash or an expired lease.
 
 mod azure;
@@ -88,11 +89,26 @@ impl Queue {
         }
     }
 
+    /// Sends `job`, carrying the trace of the span the caller is in, so the worker's span
+    /// continues it.
     pub async fn send(&self, job: &Job) -> Result<(), QueueError> {
-        match self {
-            Queue::Embedded(queue) => queue.send(&job.encode()).await,
-            Queue::Azure(queue) => queue.send(&job.encode()).await,
+        use tracing::Instrument;
+        let span = tracing::info_span!(
+            "send",
+            otel.name = %format!("send {}", job.kind()),
+            otel.kind = "producer",
+            messaging.system = self.backend(),
+            messaging.destination.name = self.name(),
+        );
+        let body = span.in_scope(|| job.encode_with(&crate::trace::Carrier::current()));
+        async {
+            match self {
+                Queue::Embedded(queue) => queue.send(&body).await,
+                Queue::Azure(queue) => queue.send(&body).await,
+            }
         }
+        .instrument(span)
+        .await
     }
 
     /// Up to `max` visible messages, each hidden from other receivers for `visibility`.

@@ -24,3 +24,4 @@ mod plan;
 mod sandbox;
 mod shutdown;
 mod standalone;
+mod traces;

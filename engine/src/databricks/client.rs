@@ -145,6 +145,8 @@ pub struct WorkspaceClient {
     calls: std::sync::atomic::AtomicU64,
     /// The workspace's name in metrics (configured, so a closed set).
     label: String,
+    /// Shared by every caller of this workspace in the process.
+    limiter: std::sync::Arc<super::limiter::Limiter>,
 }
 
 impl WorkspaceClient {
@@ -164,7 +166,26 @@ impl WorkspaceClient {
             .map_err(|error| ApiError::transport(ErrorKind::Other, format!("the HTTP client cannot start: {error}")))?;
         let host = host.trim_end_matches('/').to_string();
         let label = host.split_once("://").map_or(host.as_str(), |(_, rest)| rest).to_string();
-        Ok(WorkspaceClient { tokens: TokenSource::new(credentials, host.clone()), http, host, retry, calls: Default::default(), label })
+        Ok(WorkspaceClient {
+            tokens: TokenSource::new(credentials, host.clone()),
+            http,
+            host,
+            retry,
+            calls: Default::default(),
+            label,
+            limiter: Default::default(),
+        })
+    }
+
+    /// At most `concurrency` requests to the workspace in flight at once, whoever sends them.
+    pub fn with_concurrency(mut self, concurrency: usize) -> Self {
+        self.limiter = std::sync::Arc::new(super::limiter::Limiter::new(concurrency));
+        self
+    }
+
+    /// How many requests may be in flight at once: what readers may usefully start together.
+    pub fn concurrency(&self) -> usize {
+        self.limiter.concurrency()
     }
 
     /// Names the workspace in metrics (its host and path otherwise).
@@ -252,6 +273,11 @@ impl WorkspaceClient {
             match self.retry.next_delay(attempt, &error, started.elapsed(), jitter) {
                 Some(delay) => {
                     use crate::telemetry::WORKSPACE_RETRIES;
+                    if error.status == 429 {
+                        // Told to slow down: every caller of this workspace waits as long (the
+                        // policy's delay honours `Retry-After`), not only this one.
+                        self.limiter.pause(delay);
+                    }
                     let labels =
                         [("workspace", self.label.clone()), ("operation", operation.to_string()), ("reason", error.kind.as_str().into())];
                     metrics::counter!(WORKSPACE_RETRIES, &labels).increment(1);
@@ -291,6 +317,7 @@ impl WorkspaceClient {
         body: Option<&Value>,
     ) -> Result<(u16, Vec<u8>), ApiError> {
         let token = self.tokens.token(&self.http).await?;
+        let _slot = self.limiter.admit().await;
         self.calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let mut headers = reqwest::header::HeaderMap::new();
         crate::trace::inject_headers(&mut headers);

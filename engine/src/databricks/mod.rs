@@ -13,5 +13,6 @@
 pub mod auth;
 pub mod client;
 pub mod error;
+pub mod limiter;
 pub mod retry;
 pub mod workspaces;

@@ -64,6 +64,8 @@ struct Entry {
     regions: Vec<String>,
     #[serde(default)]
     default: bool,
+    /// Requests in flight at once to this workspace, from this process (16).
+    concurrency: Option<usize>,
 }
 
 /// How the sandbox is named and reached. Its state lives in the database, so every instance on
@@ -92,8 +94,10 @@ impl Workspaces {
         } else {
             serde_json::from_str(json).map_err(|error| format!("SHAREPACK_WORKSPACES is not valid JSON: {error}"))?
         };
-        let client = |url: &str, name: &str, credentials| {
-            WorkspaceClient::new(url, credentials, retry).map(|client| Arc::new(client.labelled(name))).map_err(|error| error.to_string())
+        let client = |url: &str, name: &str, credentials, concurrency: usize| {
+            WorkspaceClient::new(url, credentials, retry)
+                .map(|client| Arc::new(client.labelled(name).with_concurrency(concurrency)))
+                .map_err(|error| error.to_string())
         };
         // The sandbox is this portal itself: short pauses, but enough tries that the faults it
         // injects for tests and demos (a share of calls answered 429 or 503) pass.
@@ -144,9 +148,13 @@ impl Workspaces {
             if entry.default {
                 default = all.len();
             }
+            let concurrency = entry.concurrency.unwrap_or(super::limiter::DEFAULT_CONCURRENCY);
+            if !(1..=256).contains(&concurrency) {
+                return Err(format!("{at}: `concurrency` is {concurrency}; it takes 1 to 256 requests at once"));
+            }
             let name = entry.name.unwrap_or_else(|| host_of(&entry.url));
             all.push(Workspace {
-                client: client(&entry.url, &name, credentials)?,
+                client: client(&entry.url, &name, credentials, concurrency)?,
                 name,
                 url: normalize(&entry.url),
                 address: None,

@@ -6,14 +6,17 @@ use super::snapshot::{Metastore, Provisioned, ShareState, Snapshot};
 use crate::databricks::client::WorkspaceClient;
 use crate::databricks::error::{ApiError, ErrorKind};
 use crate::model::{name_key, DataObjectType, SharePack};
+use futures::stream::{self, StreamExt, TryStreamExt};
 use std::collections::BTreeSet;
 
-/// Reads what `pack` names from the workspace, and what earlier versions of it made.
+/// Reads what `pack` names from the workspace, and what earlier versions of it made. Calls that
+/// do not depend on each other go out together, as many at once as the workspace's limiter lets
+/// through (which every other caller of the workspace shares).
 pub async fn read(client: &WorkspaceClient, pack: &SharePack, provisioned: Provisioned) -> Result<Snapshot, ApiError> {
+    let width = client.concurrency();
     let mut snapshot = Snapshot::default();
-    let summary = client.metastore_summary().await?;
-    let all_recipients = client.list_recipients().await?;
-    let all_shares = client.list_shares().await?;
+    let (summary, all_recipients, all_shares) =
+        futures::try_join!(client.metastore_summary(), client.list_recipients(), client.list_shares())?;
     snapshot.metastore = Metastore {
         global_metastore_id: summary["global_metastore_id"].as_str().unwrap_or_default().to_string(),
         delta_sharing_scope: summary["delta_sharing_scope"].as_str().unwrap_or_default().to_string(),
@@ -28,54 +31,63 @@ pub async fn read(client: &WorkspaceClient, pack: &SharePack, provisioned: Provi
     let existing: BTreeSet<String> = all_shares.iter().map(|share| name_key(&share.name)).collect();
     let mut shares: BTreeSet<String> = pack.shares.iter().map(|share| name_key(&share.name)).filter(|name| !name.is_empty()).collect();
     shares.extend(provisioned.shares.keys().cloned());
-    for key in shares {
-        if !existing.contains(&key) {
-            continue;
-        }
-        let info = client.get_share(&key, true).await?;
-        let grants = client
-            .share_permissions(&key)
-            .await?
-            .into_iter()
-            .filter(|grant| grant.privileges.iter().any(|p| p == "SELECT"))
-            .map(|grant| name_key(&grant.principal))
-            .collect();
-        snapshot.shares.insert(key, ShareState { info, grants });
-    }
+    let share_reads = stream::iter(shares.into_iter().filter(|key| existing.contains(key)))
+        .map(|key| async move {
+            let (info, grants) = futures::try_join!(client.get_share(&key, true), client.share_permissions(&key))?;
+            let grants = grants.into_iter().filter(|grant| grant.privileges.iter().any(|p| p == "SELECT")).map(|grant| name_key(&grant.principal));
+            Ok::<_, ApiError>((key, ShareState { info, grants: grants.collect() }))
+        })
+        .buffer_unordered(width)
+        .try_collect::<Vec<_>>();
     // The catalog objects the pack shares: tables by schema, schemas one by one.
     let mut schemas = BTreeSet::new();
+    let mut schema_objects = BTreeSet::new();
     for object in pack.shares.iter().flat_map(|share| &share.data_objects) {
         let name = name_key(&object.name);
         let parts: Vec<&str> = name.split('.').collect();
         match (object.kind, parts.as_slice()) {
-            (DataObjectType::Schema, [catalog, schema]) => match client.get_schema(&format!("{catalog}.{schema}")).await {
-                Ok(_) => {
-                    snapshot.catalog.insert(name.clone(), "SCHEMA".into());
-                }
-                Err(error) if error.kind == ErrorKind::NotFound => {}
-                Err(error) => return Err(error),
-            },
+            (DataObjectType::Schema, [_, _]) => {
+                schema_objects.insert(name.clone());
+            }
             (kind, [catalog, schema, _]) if kind.is_table_like() => {
                 schemas.insert((catalog.to_string(), schema.to_string()));
             }
             _ => {}
         }
     }
-    for (catalog, schema) in schemas {
-        match client.list_tables(&catalog, &schema).await {
-            Ok(tables) => {
-                for table in tables {
-                    let full = table["full_name"]
-                        .as_str()
-                        .map(name_key)
-                        .unwrap_or_else(|| format!("{catalog}.{schema}.{}", table["name"].as_str().unwrap_or_default()));
-                    snapshot.catalog.insert(full, table["table_type"].as_str().unwrap_or("MANAGED").to_string());
-                }
+    let schema_reads = stream::iter(schema_objects)
+        .map(|name| async move {
+            match client.get_schema(&name).await {
+                Ok(_) => Ok(Some(name)),
+                Err(error) if error.kind == ErrorKind::NotFound => Ok(None),
+                Err(error) => Err(error),
             }
-            Err(error) if error.kind == ErrorKind::NotFound => {}
-            Err(error) => return Err(error),
-        }
-    }
+        })
+        .buffer_unordered(width)
+        .try_collect::<Vec<_>>();
+    let table_lists = stream::iter(schemas)
+        .map(|(catalog, schema)| async move {
+            match client.list_tables(&catalog, &schema).await {
+                Ok(tables) => Ok(tables
+                    .into_iter()
+                    .map(|table| {
+                        let full = table["full_name"]
+                            .as_str()
+                            .map(name_key)
+                            .unwrap_or_else(|| format!("{catalog}.{schema}.{}", table["name"].as_str().unwrap_or_default()));
+                        (full, table["table_type"].as_str().unwrap_or("MANAGED").to_string())
+                    })
+                    .collect::<Vec<_>>()),
+                Err(error) if error.kind == ErrorKind::NotFound => Ok(Vec::new()),
+                Err(error) => Err(error),
+            }
+        })
+        .buffer_unordered(width)
+        .try_collect::<Vec<_>>();
+    let (share_states, found_schemas, tables) = futures::try_join!(share_reads, schema_reads, table_lists)?;
+    snapshot.shares.extend(share_states);
+    snapshot.catalog.extend(found_schemas.into_iter().flatten().map(|name| (name, "SCHEMA".to_string())));
+    snapshot.catalog.extend(tables.into_iter().flatten());
     snapshot.provisioned = provisioned;
     Ok(snapshot)
 }

@@ -202,6 +202,28 @@ impl Store {
         })
     }
 
+    /// The latest versions of many keys, as [`Store::latest`] answers each, in one query per 500
+    /// keys: checks over a whole pack cost a round trip or two, not one per name.
+    pub async fn latest_many(&self, entity: Entity, keys: &[Uuid]) -> Result<Vec<Version>> {
+        let (table, key_column) = entity.table();
+        let mut out = Vec::new();
+        for chunk in keys.chunks(500) {
+            let placeholders: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
+            let sql = format!(
+                "SELECT {COLUMNS} FROM {table} WHERE {key_column} IN ({}) AND is_current",
+                placeholders.join(", "),
+                COLUMNS = columns(key_column)
+            );
+            on_pool!(self, pool => {
+                let query = chunk.iter().fold(sqlx::query(AssertSqlSafe(sql)), |query, key| query.bind(*key));
+                for row in query.fetch_all(pool).await? {
+                    out.push(version_from(&row)?);
+                }
+            });
+        }
+        Ok(out)
+    }
+
     /// The version of `key` that was in effect at `time` (deleted versions included, flagged).
     pub async fn as_of(&self, entity: Entity, key: Uuid, time: DateTime<Utc>) -> Result<Option<Version>> {
         let (table, key_column) = entity.table();

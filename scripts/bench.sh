@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every benchmark and prints its figures: intake (YAML and Excel), the store on SQLite and
-# on a throwaway PostgreSQL server, the Databricks client against the sandbox, planning, and
+# on a throwaway PostgreSQL server, the Databricks client against the sandbox, planning, the
+# validate endpoint beside openpyxl and PyYAML, and
 # applying 100 packs end to end. Record the
 # figures in BENCHMARKS.md.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -11,6 +12,11 @@ cargo bench -p sharepack-engine --bench intake
 cargo bench -p sharepack-engine --bench store
 cargo bench -p server --bench client
 cargo bench -p server --bench plan
+# Side by side with the seed's parsers (openpyxl and PyYAML, from PyPI).
+python3 -c 'import openpyxl, yaml' 2>/dev/null || python3 -m pip install --quiet openpyxl pyyaml
+cargo bench -p server --bench validate
 cargo bench -p server --bench apply
 # The same without recording metrics, for their overhead.
 BENCH_METRICS=off cargo bench -p server --bench apply
+# And exporting every span, for the overhead of tracing.
+BENCH_TRACES=on cargo bench -p server --bench apply

@@ -122,8 +122,10 @@ fn main() {
             let (mut peak_bytes, mut answer_bytes) = (0, 0);
             // Two warm-up requests, then the timed ones.
             for round in 0..runs + 2 {
-                let form = reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(bytes.clone()).file_name(name.clone()));
-                let request = http.post(format!("http://{address}/workflow/sharepack/validate")).bearer_auth(token.expose()).multipart(form);
+                let form =
+                    reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(bytes.clone()).file_name(name.clone()));
+                let request =
+                    http.post(format!("http://{address}/workflow/sharepack/validate")).bearer_auth(token.expose()).multipart(form);
                 let before = LIVE.load(Ordering::Relaxed);
                 PEAK.store(before, Ordering::Relaxed);
                 let started = Instant::now();

@@ -18,7 +18,8 @@ use uuid::Uuid;
 /// names, one per share pack found), not one by one.
 pub async fn check_owners(store: &Store, by: &Principal, workspace_url: &str, intake: &mut Intake) -> Result<(), StoreError> {
     let Some(pack) = intake.pack.as_ref() else { return Ok(()) };
-    let recipients = pack.recipients.iter().map(|recipient| (keys::recipient(workspace_url, &recipient.name), &recipient.name, recipient.origin()));
+    let recipients =
+        pack.recipients.iter().map(|recipient| (keys::recipient(workspace_url, &recipient.name), &recipient.name, recipient.origin()));
     let shares = pack.shares.iter().map(|share| (keys::share(workspace_url, &share.name), &share.name, share.origin()));
     let mut found = Vec::new();
     let mut owners: HashMap<Uuid, Option<String>> = HashMap::new();

@@ -183,6 +183,11 @@ impl WorkspaceClient {
         self
     }
 
+    /// Whether the workspace asked everyone to wait (a 429) and the wait is not over.
+    pub fn throttled(&self) -> bool {
+        self.limiter.paused()
+    }
+
     /// How many requests may be in flight at once: what readers may usefully start together.
     pub fn concurrency(&self) -> usize {
         self.limiter.concurrency()

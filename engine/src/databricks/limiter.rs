@@ -52,6 +52,11 @@ impl Limiter {
         }
     }
 
+    /// Whether a pause is in force now.
+    pub fn paused(&self) -> bool {
+        self.pause_left().is_some()
+    }
+
     fn pause_left(&self) -> Option<Instant> {
         let paused = self.paused_until.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         paused.filter(|until| *until > Instant::now())

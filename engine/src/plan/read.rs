@@ -34,7 +34,8 @@ pub async fn read(client: &WorkspaceClient, pack: &SharePack, provisioned: Provi
     let share_reads = stream::iter(shares.into_iter().filter(|key| existing.contains(key)))
         .map(|key| async move {
             let (info, grants) = futures::try_join!(client.get_share(&key, true), client.share_permissions(&key))?;
-            let grants = grants.into_iter().filter(|grant| grant.privileges.iter().any(|p| p == "SELECT")).map(|grant| name_key(&grant.principal));
+            let grants =
+                grants.into_iter().filter(|grant| grant.privileges.iter().any(|p| p == "SELECT")).map(|grant| name_key(&grant.principal));
             Ok::<_, ApiError>((key, ShareState { info, grants: grants.collect() }))
         })
         .buffer_unordered(width)

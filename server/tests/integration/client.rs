@@ -297,3 +297,89 @@ async fn entra_service_principals_ask_for_the_azure_databricks_resource() {
     let printed = format!("{:?}", Credentials::DatabricksOAuth { client_id: "a".into(), client_secret: "hunter2".to_string().into() });
     assert!(!printed.contains("hunter2"), "secrets stay out of debug output: {printed}");
 }
+
+/// A workspace that answers the first call 429 with `Retry-After: 1` and every later one at
+/// once, noting when each call came.
+async fn throttling_once() -> (String, Arc<std::sync::Mutex<Vec<Instant>>>) {
+    let arrivals: Arc<std::sync::Mutex<Vec<Instant>>> = Default::default();
+    let seen = arrivals.clone();
+    let router = Router::new().fallback(any(move || {
+        let seen = seen.clone();
+        async move {
+            let first = {
+                let mut seen = seen.lock().unwrap();
+                seen.push(Instant::now());
+                seen.len() == 1
+            };
+            if first {
+                (StatusCode::TOO_MANY_REQUESTS, [("retry-after", "1")], r#"{"error_code":"REQUEST_LIMIT_EXCEEDED","message":"slow down"}"#)
+                    .into_response()
+            } else {
+                axum::Json(json!({"name": "r", "authentication_type": "TOKEN"})).into_response()
+            }
+        }
+    }));
+    (serve(router).await, arrivals)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_429_slows_every_caller_of_the_workspace() {
+    let (host, arrivals) = throttling_once().await;
+    let client = Arc::new(WorkspaceClient::new(&host, Credentials::Pat("dapi-x".to_string().into()), RetryPolicy::default()).unwrap());
+    let first = tokio::spawn({
+        let client = client.clone();
+        async move { client.get_recipient("r").await }
+    });
+    let started = Instant::now();
+    while !client.throttled() {
+        assert!(started.elapsed() < Duration::from_secs(5), "the 429 never paused the workspace");
+        tokio::task::yield_now().await;
+    }
+    let throttled = arrivals.lock().unwrap()[0];
+    // Three other callers, after the workspace said to wait: none goes out before the second is up.
+    let others: Vec<_> = (0..3)
+        .map(|_| {
+            let client = client.clone();
+            tokio::spawn(async move { client.get_recipient("r").await })
+        })
+        .collect();
+    for call in others {
+        assert_eq!(call.await.unwrap().unwrap().name, "r");
+    }
+    assert_eq!(first.await.unwrap().unwrap().name, "r");
+    let arrivals = arrivals.lock().unwrap();
+    assert_eq!(arrivals.len(), 5, "one throttled call, its retry and three others");
+    for later in &arrivals[1..] {
+        assert!(*later - throttled >= Duration::from_millis(950), "a call went out {:?} after the 429", *later - throttled);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_more_calls_are_in_flight_than_the_workspace_allows() {
+    let (now, most) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let router = Router::new().fallback(any({
+        let (now, most) = (now.clone(), most.clone());
+        move || {
+            let (now, most) = (now.clone(), most.clone());
+            async move {
+                most.fetch_max(now.fetch_add(1, Ordering::SeqCst) + 1, Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                now.fetch_sub(1, Ordering::SeqCst);
+                axum::Json(json!({"name": "r"}))
+            }
+        }
+    }));
+    let host = serve(router).await;
+    let client = Arc::new(client(&host).with_concurrency(3));
+    let calls: Vec<_> = (0..12)
+        .map(|_| {
+            let client = client.clone();
+            tokio::spawn(async move { client.get_recipient("r").await })
+        })
+        .collect();
+    for call in calls {
+        call.await.unwrap().unwrap();
+    }
+    assert_eq!(most.load(Ordering::SeqCst), 3);
+    assert_eq!(client.concurrency(), 3);
+}

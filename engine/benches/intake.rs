@@ -7,34 +7,14 @@
 
 use sharepack_engine::intake::{read_pack, Limits};
 use sharepack_engine::templates::write_workbook;
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::fmt::Write as _;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-struct Counting;
-
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let pointer = unsafe { System.alloc(layout) };
-        if !pointer.is_null() {
-            let live = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
-            PEAK.fetch_max(live, Ordering::Relaxed);
-        }
-        pointer
-    }
-
-    unsafe fn dealloc(&self, pointer: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(pointer, layout) };
-        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
-    }
-}
+#[path = "counting/mod.rs"]
+mod counting;
 
 #[global_allocator]
-static ALLOCATOR: Counting = Counting;
+static ALLOCATOR: counting::Counting = counting::Counting;
 
 const RECIPIENTS: usize = 500;
 const SHARES: usize = 200;
@@ -96,12 +76,11 @@ fn measure(bytes: &[u8], name: &str, runs: usize) -> Figures {
     let mut times = Vec::new();
     let mut peak_bytes = 0;
     for _ in 0..runs {
-        let before = LIVE.load(Ordering::Relaxed);
-        PEAK.store(before, Ordering::Relaxed);
+        let before = counting::start();
         let started = Instant::now();
         let intake = read_pack(bytes, Some(name), &limits).expect("the benchmark pack reads");
         times.push(started.elapsed());
-        peak_bytes = peak_bytes.max(PEAK.load(Ordering::Relaxed) - before);
+        peak_bytes = peak_bytes.max(counting::peak_since(before));
         let pack = intake.pack.as_ref().expect("a pack");
         assert_eq!((pack.recipients.len(), pack.shares.len(), pack.data_object_count()), (RECIPIENTS, SHARES, SHARES * OBJECTS_PER_SHARE));
         assert!(intake.is_valid(), "{name}: {:?}", intake.findings.iter().find(|f| f.is_error()));

@@ -12,34 +12,14 @@
 //! `scripts/bench.sh` installs them). `SHAREPACK_BENCH_RUNS` sets the runs per file (15).
 
 use server::config::Settings;
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-struct Counting;
-
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let pointer = unsafe { System.alloc(layout) };
-        if !pointer.is_null() {
-            let live = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
-            PEAK.fetch_max(live, Ordering::Relaxed);
-        }
-        pointer
-    }
-
-    unsafe fn dealloc(&self, pointer: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(pointer, layout) };
-        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
-    }
-}
+#[path = "../../engine/benches/counting/mod.rs"]
+mod counting;
 
 #[global_allocator]
-static ALLOCATOR: Counting = Counting;
+static ALLOCATOR: counting::Counting = counting::Counting;
 
 struct Figures {
     median: Duration,
@@ -126,8 +106,7 @@ fn main() {
                     reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(bytes.clone()).file_name(name.clone()));
                 let request =
                     http.post(format!("http://{address}/workflow/sharepack/validate")).bearer_auth(token.expose()).multipart(form);
-                let before = LIVE.load(Ordering::Relaxed);
-                PEAK.store(before, Ordering::Relaxed);
+                let before = counting::start();
                 let started = Instant::now();
                 let response = request.send().await.unwrap();
                 let status = response.status().as_u16();
@@ -136,7 +115,7 @@ fn main() {
                 assert_eq!(status, 200, "{name}: {}", String::from_utf8_lossy(&answer[..answer.len().min(500)]));
                 if round >= 2 {
                     times.push(took);
-                    peak_bytes = peak_bytes.max(PEAK.load(Ordering::Relaxed).saturating_sub(before));
+                    peak_bytes = peak_bytes.max(counting::peak_since(before));
                     answer_bytes = answer.len();
                 }
             }

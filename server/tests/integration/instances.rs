@@ -3,12 +3,9 @@
 //! know a run's workspace hands it back for one that does.
 
 use crate::support::Portal;
-use serde_json::Value;
 use sharepack_engine::jobs::JobError;
 use sharepack_engine::records::RunStatus;
-use sharepack_engine::store::testing::{sample, Stack, TempDir};
-use std::time::Duration;
-use uuid::Uuid;
+use sharepack_engine::store::testing::{Stack, TempDir};
 
 const QUICK: [(&str, &str); 4] = [
     ("SHAREPACK_IDLE_POLL_MS", "50"),
@@ -16,33 +13,6 @@ const QUICK: [(&str, &str); 4] = [
     ("SHAREPACK_WORKER_VISIBILITY_SECS", "30"),
     ("SHAREPACK_MAX_DELIVERIES", "50"),
 ];
-
-/// Uploads a sample to `portal` as its requestor, for `workspace` (the default when `None`).
-async fn upload(portal: &Portal, file: &str, workspace: Option<&str>) -> Uuid {
-    let form = reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(sample(file)).file_name(file.to_string()));
-    let mut request = portal.client_for_pack(&sample(file)).post(format!("{}/workflow/sharepack/upload", portal.url)).multipart(form);
-    if let Some(workspace) = workspace {
-        request = request.header("X-Workspace-URL", workspace);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    let body: Value = response.json().await.unwrap();
-    assert_eq!(status, 202, "{body}");
-    body["RunId"].as_str().unwrap().parse().unwrap()
-}
-
-/// Waits for the run to end, following it through `portal`'s store.
-async fn settled(portal: &Portal, run: Uuid) -> sharepack_engine::store::Run {
-    let start = std::time::Instant::now();
-    loop {
-        let now = portal.store.load_run(run).await.unwrap().unwrap();
-        if now.status.is_terminal() {
-            return now;
-        }
-        assert!(start.elapsed() < Duration::from_secs(60), "run {run} still {:?}", now.status);
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
 
 #[tokio::test]
 async fn runs_complete_whichever_instance_takes_them_and_unknown_workspaces_wait_for_one_that_knows_them() {
@@ -64,14 +34,14 @@ async fn runs_complete_whichever_instance_takes_them_and_unknown_workspaces_wait
     assert_eq!(sandbox(&first), format!("http://{}/sandbox", first.address));
 
     // Uploaded to the second portal, applied by the first one's worker.
-    let run = upload(&second, "valid/finance.yaml", None).await;
-    let done = settled(&second, run).await;
+    let run = second.upload_sample("valid/finance.yaml", None).await;
+    let done = second.settled(run).await;
     assert_eq!(done.status, RunStatus::Completed, "{:?}", done.error);
     assert_eq!(done.workspace_url, sandbox(&first));
 
     // A workspace only the second portal knows: the first one's worker hands the run back
     // (without counting a delivery or touching its status) until a worker that knows it runs.
-    let run = upload(&second, "valid/minimal.yaml", Some(&extra)).await;
+    let run = second.upload_sample("valid/minimal.yaml", Some(&extra)).await;
     let stranger = server::orchestrator(&first.settings, first.store.clone(), first.workspaces.clone());
     let (_stop, stopped) = tokio::sync::watch::channel(false);
     match stranger.process(run, &stopped).await {
@@ -83,7 +53,7 @@ async fn runs_complete_whichever_instance_takes_them_and_unknown_workspaces_wait
     let knows = server::orchestrator(&second.settings, second.store.clone(), second.workspaces.clone());
     let (_stop_second, second_stopped) = tokio::sync::watch::channel(false);
     let _workers = server::spawn_workers(&second.settings, 1, second.queue.clone(), knows, second_stopped);
-    let done = settled(&second, run).await;
+    let done = second.settled(run).await;
     assert_eq!(done.status, RunStatus::Completed, "{:?}", done.error);
     assert_eq!(done.workspace_url, extra);
 }

@@ -6,36 +6,10 @@
 use crate::support::{bearer_client, make_token, Portal};
 use sharepack_engine::access::{tokens, Grant, Principal, Role, Scopes, Via};
 use sharepack_engine::records::RunStatus;
-use sharepack_engine::store::testing::{sample, Stack};
+use sharepack_engine::store::testing::Stack;
 use std::collections::HashMap;
 use std::time::Duration;
 use uuid::Uuid;
-
-async fn submit(portal: &Portal, file: &str) -> Uuid {
-    let form = reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(sample(file)).file_name(file.to_string()));
-    let response = portal
-        .client_for_pack(&sample(file))
-        .post(format!("{}/workflow/sharepack/upload", portal.url))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status().as_u16(), 202);
-    let body: serde_json::Value = response.json().await.unwrap();
-    body["RunId"].as_str().unwrap().parse().unwrap()
-}
-
-async fn settled(portal: &Portal, run: Uuid) -> RunStatus {
-    let start = std::time::Instant::now();
-    loop {
-        let now = portal.store.load_run(run).await.unwrap().unwrap();
-        if now.status.is_terminal() {
-            return now.status;
-        }
-        assert!(start.elapsed() < Duration::from_secs(60), "run {run} still {:?}", now.status);
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
 
 /// The scrape, parsed.
 struct Scraped {
@@ -79,10 +53,10 @@ async fn metrics_follow_runs(stack: Stack) {
     let Some(portal) = Portal::start(stack, &vars, 1).await else { return };
     let admin = make_token(&portal.store, "adm@example.com", &[Grant::everywhere(Role::Admin)]).await;
 
-    let applied = submit(&portal, "valid/finance.yaml").await;
-    assert_eq!(settled(&portal, applied).await, RunStatus::Completed);
-    let refused = submit(&portal, "valid/minimal.yaml").await;
-    assert_eq!(settled(&portal, refused).await, RunStatus::Failed);
+    let applied = portal.upload_sample("valid/finance.yaml", None).await;
+    assert_eq!(portal.settled(applied).await.status, RunStatus::Completed);
+    let refused = portal.upload_sample("valid/minimal.yaml", None).await;
+    assert_eq!(portal.settled(refused).await.status, RunStatus::Failed);
     // The poisoned message is settled just after the run fails.
     let start = std::time::Instant::now();
     while portal.queue.depth().await.unwrap().1 == 0 {

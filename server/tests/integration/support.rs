@@ -83,6 +83,35 @@ impl Portal {
         bearer_client(self.token_for_pack(bytes))
     }
 
+    /// Uploads a sample as its requestor, for `workspace` (the default when `None`); the run it
+    /// queued.
+    pub async fn upload_sample(&self, file: &str, workspace: Option<&str>) -> uuid::Uuid {
+        use sharepack_engine::store::testing::sample;
+        let form = reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(sample(file)).file_name(file.to_string()));
+        let mut request = self.client_for_pack(&sample(file)).post(format!("{}/workflow/sharepack/upload", self.url)).multipart(form);
+        if let Some(workspace) = workspace {
+            request = request.header("X-Workspace-URL", workspace);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(status, 202, "{body}");
+        body["RunId"].as_str().unwrap().parse().unwrap()
+    }
+
+    /// Waits (a minute at most) for a run to end, following it through this portal's store.
+    pub async fn settled(&self, run: uuid::Uuid) -> sharepack_engine::store::Run {
+        let start = std::time::Instant::now();
+        loop {
+            let now = self.store.load_run(run).await.unwrap().unwrap();
+            if now.status.is_terminal() {
+                return now;
+            }
+            assert!(start.elapsed() < std::time::Duration::from_secs(60), "run {run} still {:?}", now.status);
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
     /// A portal on the embedded stack without workers.
     pub async fn embedded(vars: &[(&str, &str)]) -> Portal {
         Portal::start(Stack::Embedded, vars, 0).await.expect("the embedded stack needs nothing")

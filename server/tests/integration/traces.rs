@@ -13,11 +13,10 @@ use opentelemetry_proto::tonic::trace::v1::span::SpanKind;
 use opentelemetry_proto::tonic::trace::v1::Span;
 use prost::Message;
 use sharepack_engine::records::RunStatus;
-use sharepack_engine::store::testing::{sample, Stack};
+use sharepack_engine::store::testing::Stack;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use uuid::Uuid;
 
 /// Spans received, as a collector would take them.
 #[derive(Clone, Default)]
@@ -86,28 +85,10 @@ async fn one_trace_across_the_queue(stack: Stack) {
     let vars = [("SHAREPACK_IDLE_POLL_MS", "50")];
     let Some(portal) = Portal::start(stack, &vars, 1).await else { return };
 
-    let file = "valid/minimal.yaml";
-    let form = reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(sample(file)).file_name(file));
-    let response = portal
-        .client_for_pack(&sample(file))
-        .post(format!("{}/workflow/sharepack/upload", portal.url))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status().as_u16(), 202);
-    let body: serde_json::Value = response.json().await.unwrap();
-    let run: Uuid = body["RunId"].as_str().unwrap().parse().unwrap();
+    let run = portal.upload_sample("valid/minimal.yaml", None).await;
+    let ended = portal.settled(run).await;
+    assert_eq!(ended.status, RunStatus::Completed, "{:?}", ended.error);
     let started = std::time::Instant::now();
-    loop {
-        let now = portal.store.load_run(run).await.unwrap().unwrap();
-        if now.status.is_terminal() {
-            assert_eq!(now.status, RunStatus::Completed, "{:?}", now.error);
-            break;
-        }
-        assert!(started.elapsed() < Duration::from_secs(60), "run {run} still {:?}", now.status);
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
     let steps = portal.store.load_steps(run).await.unwrap();
     // The request's span ends once its answer is sent, the job's once the message is settled.
     let wanted = |spans: &[Span]| {

@@ -90,9 +90,14 @@ async fn one_trace_across_the_queue(stack: Stack) {
     assert_eq!(ended.status, RunStatus::Completed, "{:?}", ended.error);
     let started = std::time::Instant::now();
     let steps = portal.store.load_steps(run).await.unwrap();
-    // The request's span ends once its answer is sent, the job's once the message is settled.
+    // Spans come as they end: the request's once its answer is sent, the job's once its message
+    // is settled (after the run is seen completed), the sandbox's side of a call once its answer
+    // is sent (a moment after the caller has it). Wait for all of them.
     let wanted = |spans: &[Span]| {
-        spans.iter().any(|span| span.name == "POST /workflow/sharepack/upload") && spans.iter().any(|span| span.name == "apply")
+        let answered = |call: &Span| spans.iter().any(|span| span.parent_span_id == call.span_id && kind(span) == SpanKind::Server);
+        spans.iter().any(|span| span.name == "POST /workflow/sharepack/upload")
+            && spans.iter().any(|span| span.name == "apply_run" && kind(span) == SpanKind::Consumer)
+            && spans.iter().filter(|span| kind(span) == SpanKind::Client).all(answered)
     };
     let spans = loop {
         telemetry.flush();

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every benchmark and prints its figures: intake (YAML and Excel), the store on SQLite and
 # on a throwaway PostgreSQL server, the Databricks client against the sandbox, planning, the
-# validate endpoint beside openpyxl and PyYAML, and
-# applying 100 packs end to end. Record the
+# validate endpoint beside openpyxl and PyYAML, serving the status endpoint under load (both
+# databases), and applying 100 packs end to end. Record the
 # figures in BENCHMARKS.md.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 source scripts/postgres.sh
@@ -20,3 +20,10 @@ cargo bench -p server --bench apply
 BENCH_METRICS=off cargo bench -p server --bench apply
 # And exporting every span, for the overhead of tracing.
 BENCH_TRACES=on cargo bench -p server --bench apply
+# Serving under load: oha, a packaged load generator (crates.io), at 1,000 requests per second.
+[ -x "$HOME/.cache/sharepack/tools/bin/oha" ] || command -v oha >/dev/null || cargo install oha --locked --root "$HOME/.cache/sharepack/tools"
+cargo bench -p server --bench load
+BENCH_DATABASE=postgres cargo bench -p server --bench load
+# 50 browsers following runs while 4 workers apply, on both databases.
+BENCH_WORKERS=4 BENCH_FOLLOWERS=50 cargo bench -p server --bench apply
+BENCH_DATABASE=postgres BENCH_WORKERS=4 BENCH_FOLLOWERS=50 cargo bench -p server --bench apply

@@ -5,16 +5,19 @@
 //! Run with `cargo bench -p server --bench apply`; `BENCH_METRICS=off` runs it with the metrics
 //! recorder replaced by a no-op one, for the overhead of recording them; `BENCH_TRACES=on` exports
 //! every span over OTLP/HTTP to a receiver in the bench (logging is installed either way, at
-//! `RUST_LOG`, `warn` by default), for the overhead of tracing.
+//! `RUST_LOG`, `warn` by default), for the overhead of tracing. `BENCH_WORKERS` (2) workers apply,
+//! `BENCH_FOLLOWERS` (10) browsers each follow a run's event stream, and `BENCH_DATABASE=postgres`
+//! runs the portal on PostgreSQL (`SHAREPACK_TEST_PG_URL`) instead of SQLite.
 
-use server::config::Settings;
+use sharepack_engine::records::RunStatus;
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
+
+mod portal;
 
 const PACKS: usize = 100;
 const RECIPIENTS: usize = 2;
 const OBJECTS: usize = 5;
-const WATCHED: usize = 10;
 
 fn pack(index: usize) -> String {
     let mut yaml =
@@ -68,62 +71,41 @@ fn main() {
         .unwrap()
     });
     let telemetry = server::telemetry::init(false, settings.as_ref()).unwrap();
+    let workers_wanted: u32 = std::env::var("BENCH_WORKERS").ok().and_then(|text| text.parse().ok()).unwrap_or(2);
+    let followers: usize = std::env::var("BENCH_FOLLOWERS").ok().and_then(|text| text.parse().ok()).unwrap_or(10).min(PACKS);
     runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let address = listener.local_addr().unwrap();
-        let dir = std::env::temp_dir().join(format!("sharepack-bench-apply-{}", uuid::Uuid::new_v4()));
         let tables: Vec<String> = (0..OBJECTS).map(|object| format!("catalog.bench.table_{object}")).collect();
         let vars = [
-            ("SHAREPACK_DATA_DIR", dir.display().to_string()),
-            ("LEPTOS_SITE_ADDR", address.to_string()),
             ("SHAREPACK_SANDBOX_FAULTS", "latency_ms=50".to_string()),
             ("SHAREPACK_SANDBOX_TABLES", tables.join(",")),
             ("SHAREPACK_IDLE_POLL_MS", "100".to_string()),
-            // One person submits all 100 packs at once: the per-person limit is not what is measured.
-            ("SHAREPACK_RATE_PER_MINUTE", "100000".to_string()),
             // Approval is a person's step, not the machine's: submission and apply are what is measured.
             ("SHAREPACK_APPROVALS", r#"{"approvals": 0, "risky_needs_one": false}"#.to_string()),
         ];
-        let settings = Settings::from_vars(vars.iter().map(|(name, value)| (name.to_string(), value.clone()))).unwrap();
-        let store = server::open_store(&settings).await.unwrap();
-        let queue = server::queue(&settings, &store).unwrap();
-        let workspaces = std::sync::Arc::new(server::open_workspaces(&settings, &store).await.unwrap());
-        let router = server::build_with(&settings, store.clone(), workspaces.clone(), queue.clone());
-        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        let portal = portal::Portal::start("apply", &vars).await;
+        let (address, settings, store, queue, workspaces, http) =
+            (portal.address, &portal.settings, &portal.store, &portal.queue, &portal.workspaces, &portal.http);
         let sandbox = workspaces.default_workspace().client.clone();
-        // The packs' requestor, with a token, as a CI pipeline would submit.
-        let operator = sharepack_engine::access::Principal::operator();
-        let requester = [sharepack_engine::access::Grant::everywhere(sharepack_engine::access::Role::Requester)];
-        sharepack_engine::access::people::add_person(&store, &operator, "bench@example.com", "", &requester).await.unwrap();
-        let scopes = sharepack_engine::access::Scopes::all();
-        let (token, _) = sharepack_engine::access::tokens::create(&store, &operator, Some("bench@example.com"), "bench", &scopes, 1).await.unwrap();
-        let mut headers = reqwest::header::HeaderMap::new();
-        headers.insert(reqwest::header::AUTHORIZATION, format!("Bearer {}", token.expose()).parse().unwrap());
-        let http = reqwest::Client::builder().default_headers(headers).build().unwrap();
 
         // Submit every pack first (workers stopped), so the apply phase is measured alone.
         let started = Instant::now();
         let mut runs = Vec::new();
         for index in 0..PACKS {
-            let form = reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(pack(index).into_bytes()).file_name("pack.yaml"));
-            let response = http.post(format!("http://{address}/workflow/sharepack/upload")).multipart(form).send().await.unwrap();
-            assert_eq!(response.status().as_u16(), 202);
-            let body: serde_json::Value = response.json().await.unwrap();
-            runs.push(body["RunId"].as_str().unwrap().to_string());
+            runs.push(portal.upload(pack(index)).await.1);
         }
         let submitted = started.elapsed();
         let submit_calls = sandbox.calls();
 
         // Browsers following some of the runs, as the run page does.
         let mut watchers = Vec::new();
-        for run in runs.iter().take(WATCHED) {
+        for run in runs.iter().take(followers) {
             let url = format!("http://{address}/runs/{run}/events");
             let http = http.clone();
             watchers.push(tokio::spawn(async move {
                 let mut response = http.get(url).send().await.unwrap();
                 let mut latencies = Vec::new();
                 let mut buffer = String::new();
-                let mut first = true;
+                let (mut first, mut finished) = (true, false);
                 while let Ok(Some(chunk)) = response.chunk().await {
                     let received = chrono::Utc::now();
                     buffer.push_str(&String::from_utf8_lossy(&chunk));
@@ -131,6 +113,7 @@ fn main() {
                         let event: String = buffer.drain(..end + 2).collect();
                         let Some(data) = event.lines().find_map(|line| line.strip_prefix("data: ")) else { continue };
                         let view: serde_json::Value = serde_json::from_str(data).unwrap();
+                        finished |= serde_json::from_value::<RunStatus>(view["status"].clone()).unwrap().is_terminal();
                         // The first message is the state the browser found, not a change.
                         if std::mem::replace(&mut first, false) {
                             continue;
@@ -139,21 +122,22 @@ fn main() {
                         latencies.push((received - changed.with_timezone(&chrono::Utc)).num_microseconds().unwrap() as f64 / 1000.0);
                     }
                 }
-                latencies
+                // A stream that ends before its run did is one a browser would have lost.
+                (latencies, finished)
             }));
         }
         tokio::time::sleep(Duration::from_millis(300)).await;
 
         let (stop, stopped) = tokio::sync::watch::channel(false);
-        let orchestrator = server::orchestrator(&settings, store.clone(), workspaces.clone());
+        let orchestrator = server::orchestrator(settings, store.clone(), workspaces.clone());
         let started = Instant::now();
-        let mut workers = server::spawn_workers(&settings, 2, queue.clone(), orchestrator, stopped);
+        let mut workers = server::spawn_workers(settings, workers_wanted, queue.clone(), orchestrator, stopped);
         for run in &runs {
             let id = uuid::Uuid::parse_str(run).unwrap();
             loop {
                 let state = store.load_run(id).await.unwrap().unwrap();
                 if state.status.is_terminal() {
-                    assert_eq!(state.status, sharepack_engine::records::RunStatus::Completed, "{state:?}");
+                    assert_eq!(state.status, RunStatus::Completed, "{state:?}");
                     break;
                 }
                 tokio::time::sleep(Duration::from_millis(20)).await;
@@ -163,24 +147,29 @@ fn main() {
         let apply_calls = sandbox.calls() - submit_calls;
         let _ = stop.send(true);
         while workers.join_next().await.is_some() {}
-        let mut latencies: Vec<f64> = Vec::new();
+        let (mut latencies, mut dropped) = (Vec::new(), 0);
         for watcher in watchers {
-            latencies.extend(watcher.await.unwrap());
+            let (seen, finished) = watcher.await.unwrap();
+            latencies.extend(seen);
+            dropped += usize::from(!finished);
         }
         latencies.sort_by(f64::total_cmp);
 
-        println!("apply benchmark: {PACKS} packs ({RECIPIENTS} recipients, 1 share, {OBJECTS} objects each), 50 ms per sandbox call, 2 workers, SQLite and the embedded queue");
+        println!(
+            "apply benchmark: {PACKS} packs ({RECIPIENTS} recipients, 1 share, {OBJECTS} objects each), 50 ms per sandbox call, {workers_wanted} workers, {} and its queue",
+            portal.database
+        );
         println!("submission: {:.1} s for {PACKS} packs ({:.0} ms each, dry run included), {:.1} workspace calls per pack", submitted.as_secs_f64(), submitted.as_secs_f64() * 1000.0 / PACKS as f64, submit_calls as f64 / PACKS as f64);
         println!("apply: {:.1} s, {:.0} runs per minute", applied.as_secs_f64(), PACKS as f64 / applied.as_secs_f64() * 60.0);
         println!("workspace calls per pack while applying: {:.1} (fewest possible: {})", apply_calls as f64 / PACKS as f64, minimum_apply_calls());
         println!(
-            "step latency to the browser ({} events on {WATCHED} runs): median {:.0} ms, p95 {:.0} ms, max {:.0} ms",
+            "step latency to the browser ({} events on {followers} runs followed): median {:.0} ms, p95 {:.0} ms, max {:.0} ms; {dropped} streams dropped before their run ended",
             latencies.len(),
             percentile(&latencies, 0.5),
             percentile(&latencies, 0.95),
             latencies.last().copied().unwrap_or_default()
         );
-        let _ = std::fs::remove_dir_all(&dir);
+        portal.clean_up();
     });
     telemetry.flush();
     if traced {

@@ -11,9 +11,10 @@
 //! Run with `cargo bench -p server --bench validate` (needs python3 with openpyxl and PyYAML;
 //! `scripts/bench.sh` installs them). `SHAREPACK_BENCH_RUNS` sets the runs per file (15).
 
-use server::config::Settings;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
+
+mod portal;
 
 #[path = "../../engine/benches/counting/mod.rs"]
 mod counting;
@@ -67,33 +68,8 @@ fn main() {
 
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let ours: Vec<(PathBuf, Figures)> = runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let address = listener.local_addr().unwrap();
-        let vars = [
-            ("SHAREPACK_DATA_DIR", dir.join("data").display().to_string()),
-            ("LEPTOS_SITE_ADDR", address.to_string()),
-            ("SHAREPACK_RATE_PER_MINUTE", "100000".to_string()),
-        ];
-        let settings = Settings::from_vars(vars.iter().map(|(name, value)| (name.to_string(), value.clone()))).unwrap();
-        let store = server::open_store(&settings).await.unwrap();
-        let queue = server::queue(&settings, &store).unwrap();
-        let workspaces = std::sync::Arc::new(server::open_workspaces(&settings, &store).await.unwrap());
-        let router = server::build_with(&settings, store.clone(), workspaces, queue);
-        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-        let operator = sharepack_engine::access::Principal::operator();
-        let requester = [sharepack_engine::access::Grant::everywhere(sharepack_engine::access::Role::Requester)];
-        sharepack_engine::access::people::add_person(&store, &operator, "bench@example.com", "", &requester).await.unwrap();
-        let (token, _) = sharepack_engine::access::tokens::create(
-            &store,
-            &operator,
-            Some("bench@example.com"),
-            "bench",
-            &sharepack_engine::access::Scopes::all(),
-            1,
-        )
-        .await
-        .unwrap();
-        let http = reqwest::Client::new();
+        let portal = portal::Portal::start("validate", &[]).await;
+        let (address, http) = (portal.address, &portal.http);
         let mut figures = Vec::new();
         for file in [&openpyxl, &template, &pyyaml] {
             let bytes = std::fs::read(file).unwrap();
@@ -105,7 +81,7 @@ fn main() {
                 let form =
                     reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(bytes.clone()).file_name(name.clone()));
                 let request =
-                    http.post(format!("http://{address}/workflow/sharepack/validate")).bearer_auth(token.expose()).multipart(form);
+                    http.post(format!("http://{address}/workflow/sharepack/validate")).multipart(form);
                 let before = counting::start();
                 let started = Instant::now();
                 let response = request.send().await.unwrap();
@@ -122,6 +98,7 @@ fn main() {
             times.sort();
             figures.push((file.clone(), Figures { median: times[times.len() / 2], fastest: times[0], peak_bytes, answer_bytes }));
         }
+        portal.clean_up();
         figures
     });
 

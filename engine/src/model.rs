@@ -29,7 +29,9 @@ impl fmt::Display for SourceFormat {
     }
 }
 
-/// A whole share pack, as parsed.
+/// A whole share pack, as parsed. In its JSON an optional field that was not given is left out
+/// rather than null: a large pack's answer and stored copy carry what was written (absent and
+/// null read the same to serde and to the history's comparison).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "PascalCase")]
@@ -152,9 +154,12 @@ pub struct Metadata {
     pub project_name: String,
     pub business_line: String,
     /// `None` when the pack leaves it to Sharepack to detect.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub strategy: Option<Strategy>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The Databricks workspace the pack is meant for, when the pack names one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workspace_url: Option<String>,
     pub origin: Location,
     #[serde(skip)]
@@ -201,13 +206,17 @@ pub struct Recipient {
     pub name: String,
     #[serde(rename = "Type")]
     pub kind: RecipientType,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Global metastore id `cloud:region:uuid` (D2D only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metastore_id: Option<String>,
     /// IPv4 addresses or CIDR blocks (D2O only).
     pub allowed_ips: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
     /// When the recipient's bearer token expires (D2O only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token_expiry: Option<DateTime<Utc>>,
     pub properties: BTreeMap<String, String>,
     pub origin: Location,
@@ -220,6 +229,7 @@ pub struct Recipient {
 #[serde(rename_all = "PascalCase")]
 pub struct Share {
     pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
     /// Names of the recipients granted SELECT on this share.
     pub recipients: Vec<String>,
@@ -314,12 +324,16 @@ pub struct DataObject {
     #[serde(rename = "Type")]
     pub kind: DataObjectType,
     /// The name recipients see (`schema.table`), when it differs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shared_as: Option<String>,
     /// Share the table's history (time travel and streaming reads).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub history_sharing: Option<bool>,
     /// Share the change data feed (the older switch; not together with history sharing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cdf_enabled: Option<bool>,
     pub partitions: Vec<Partition>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
     pub origin: Location,
     #[serde(skip)]
@@ -358,8 +372,10 @@ pub struct PartitionValue {
     pub name: String,
     pub op: PartitionOp,
     /// A literal value, or
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// the name of a recipient property whose value is used (`CURRENT_RECIPIENT().region`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recipient_property_key: Option<String>,
 }
 
@@ -399,10 +415,15 @@ impl fmt::Display for Partition {
 pub struct Pipeline {
     pub name: String,
     #[serde(rename = "Type")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schedule: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub destination: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
     pub origin: Location,
     #[serde(skip)]
@@ -412,5 +433,11 @@ pub struct Pipeline {
 /// The key under which Databricks knows a name: it stores names lowercase, so `Sales` and
 /// `sales` are the same recipient.
 pub fn name_key(name: &str) -> String {
-    name.trim().to_lowercase()
+    // Most names are ASCII, whose lowercase needs no Unicode tables (the same result).
+    let name = name.trim();
+    if name.is_ascii() {
+        name.to_ascii_lowercase()
+    } else {
+        name.to_lowercase()
+    }
 }

@@ -284,15 +284,15 @@ fn allowed_ips(recipient: &Recipient, findings: &mut Vec<Finding>) {
     }
     let mut seen = HashSet::new();
     for (index, ip) in ips.iter().enumerate() {
-        let at = recipient.item_at("allowed_ips", index);
+        let at = || recipient.item_at("allowed_ips", index);
         match check_ip(ip) {
             Ok(()) => {
                 if !seen.insert(ip.as_str()) {
-                    findings.push(Finding::warning("duplicate_ip", at, format!("`{ip}` is listed twice")));
+                    findings.push(Finding::warning("duplicate_ip", at(), format!("`{ip}` is listed twice")));
                 }
             }
             Err(problem) => findings
-                .push(Finding::error("invalid_ip", at, problem).hint("Use IPv4 addresses (203.0.113.7) or CIDR blocks (203.0.113.0/24)")),
+                .push(Finding::error("invalid_ip", at(), problem).hint("Use IPv4 addresses (203.0.113.7) or CIDR blocks (203.0.113.0/24)")),
         }
     }
 }
@@ -320,9 +320,9 @@ fn share(share: &Share, recipients: &HashMap<String, &Recipient>, findings: &mut
     let name = &share.name;
     let mut granted = HashSet::new();
     for (index, recipient) in share.recipients.iter().enumerate() {
-        let at = share.item_at("recipients", index);
+        let at = || share.item_at("recipients", index);
         if !granted.insert(name_key(recipient)) {
-            findings.push(Finding::warning("duplicate_grant", at, format!("Share `{name}` lists recipient `{recipient}` twice")));
+            findings.push(Finding::warning("duplicate_grant", at(), format!("Share `{name}` lists recipient `{recipient}` twice")));
             continue;
         }
         if !recipients.contains_key(&name_key(recipient)) {
@@ -335,7 +335,7 @@ fn share(share: &Share, recipients: &HashMap<String, &Recipient>, findings: &mut
                 None => format!("Add `{recipient}` to the recipients, or correct the name"),
             };
             findings.push(
-                Finding::error("unknown_recipient", at, format!("Share `{name}` grants `{recipient}`, which the pack does not define"))
+                Finding::error("unknown_recipient", at(), format!("Share `{name}` grants `{recipient}`, which the pack does not define"))
                     .hint(hint),
             );
         }
@@ -357,7 +357,7 @@ fn share(share: &Share, recipients: &HashMap<String, &Recipient>, findings: &mut
             format!("Share `{name}` is granted to nobody; no one can read it until a recipient is added"),
         ));
     }
-    let mut objects = HashSet::new();
+    let mut objects = HashSet::with_capacity(share.data_objects.len());
     let mut aliases = HashSet::new();
     for object in &share.data_objects {
         data_object(object, findings);
@@ -398,14 +398,14 @@ fn data_object(object: &DataObject, findings: &mut Vec<Finding>) {
         return;
     }
     if let Some(parts) = object.kind.name_parts() {
-        let found: Vec<&str> = name.split('.').collect();
-        if found.len() != parts || found.iter().any(|part| part.trim().is_empty()) {
+        let found = name.split('.').count();
+        if found != parts || name.split('.').any(|part| part.trim().is_empty()) {
             let form = if parts == 2 { "catalog.schema" } else { "catalog.schema.name" };
             findings.push(
                 Finding::error(
                     "object_name_parts",
                     object.at("name"),
-                    format!("`{name}` has {} part(s); a {} is named {form}", found.len(), object.kind.as_str()),
+                    format!("`{name}` has {found} part(s); a {} is named {form}", object.kind.as_str()),
                 )
                 .hint(format!("Write the full name, {form}")),
             );

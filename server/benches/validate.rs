@@ -80,8 +80,7 @@ fn main() {
             for round in 0..runs + 2 {
                 let form =
                     reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(bytes.clone()).file_name(name.clone()));
-                let request =
-                    http.post(format!("http://{address}/workflow/sharepack/validate")).multipart(form);
+                let request = http.post(format!("http://{address}/workflow/sharepack/validate")).multipart(form);
                 let before = counting::start();
                 let started = Instant::now();
                 let response = request.send().await.unwrap();

@@ -87,11 +87,11 @@ impl Entity {
 
     /// The canonical field a key or header names, if any.
     pub fn canonical_field(self, raw: &str) -> Option<&'static str> {
+        // Every key of every record comes through here: the key is normalized once, and the
+        // known names (lowercase ASCII and `_`, a test says) compared without building strings.
         let wanted = normalize(raw);
-        self.fields()
-            .iter()
-            .find(|(name, synonyms)| normalize(name) == wanted || synonyms.iter().any(|s| normalize(s) == wanted))
-            .map(|(name, _)| *name)
+        let same = |known: &str| known.bytes().filter(|&byte| byte != b'_').eq(wanted.bytes());
+        self.fields().iter().find(|(name, synonyms)| same(name) || synonyms.iter().any(|s| same(s))).map(|(name, _)| *name)
     }
 
     pub fn known_fields(self) -> Vec<&'static str> {
@@ -179,9 +179,7 @@ impl Decoder {
         let Some(node) = node else { return Vec::new() };
         match &node.value {
             Value::Null | Value::Unreadable => Vec::new(),
-            Value::Seq(items) => {
-                items.iter().enumerate().filter_map(|(index, node)| item(self, node, format!("{path}[{index}]"))).collect()
-            }
+            Value::Seq(items) => items.iter().enumerate().filter_map(|(index, node)| item(self, node, indexed(path, index))).collect(),
             Value::Map(_) => item(self, node, format!("{path}[0]")).into_iter().collect(),
             Value::Text(_) => {
                 self.findings.push(
@@ -341,7 +339,7 @@ impl Decoder {
             Value::Seq(items) => items.iter().collect(),
             Value::Text(_) | Value::Map(_) => vec![node],
         };
-        let mut objects = Vec::new();
+        let mut objects = Vec::with_capacity(items.len());
         for item in items {
             match &item.value {
                 Value::Null | Value::Unreadable => {}
@@ -350,15 +348,14 @@ impl Decoder {
                         self.date_where_text(&item.at.with_path(format!("{base}[{}]", objects.len())));
                         continue;
                     }
-                    for part in split_list(&text.text) {
-                        let path = format!("{base}[{}]", objects.len());
-                        let mut object = DataObject::table(part, item.at.with_path(path.clone()));
-                        object.fields.insert("name", item.at.with_path(format!("{path}.name")));
-                        objects.push(object);
+                    // A name in a list or cell has no field locations of its own: its `name` is
+                    // where the object is (`Located::at` falls back to the origin).
+                    for part in split_parts(&text.text) {
+                        objects.push(DataObject::table(part, item.at.with_path(indexed(&base, objects.len()))));
                     }
                 }
                 Value::Map(_) => {
-                    let path = format!("{base}[{}]", objects.len());
+                    let path = indexed(&base, objects.len());
                     if let Some(object) = self.data_object(item, path) {
                         objects.push(object);
                     }
@@ -476,7 +473,8 @@ impl Decoder {
             Value::Text(text) if text.kind == TextKind::Date => decoder.date_where_text(&node.at.with_path(base.clone())),
             Value::Text(text) => {
                 for part in split_list(&text.text) {
-                    record.fields.insert(format!("{base}[{}]", values.len()), node.at.with_path(format!("{base}[{}]", values.len())));
+                    let path = indexed(&base, values.len());
+                    record.fields.insert(path.clone(), node.at.with_path(path));
                     values.push(part);
                 }
             }
@@ -663,7 +661,24 @@ fn guess_type(metastore_id: &Option<String>) -> RecipientType {
 
 /// Splits a cell or string list on commas, semicolons and new lines, dropping blanks.
 pub fn split_list(text: &str) -> Vec<String> {
-    text.split([',', ';', '\n']).map(str::trim).filter(|part| !part.is_empty()).map(str::to_string).collect()
+    split_parts(text).map(str::to_string).collect()
+}
+
+fn split_parts(text: &str) -> impl Iterator<Item = &str> {
+    text.split([',', ';', '\n']).map(str::trim).filter(|part| !part.is_empty())
+}
+
+/// `base[index]`: the path of a list element, built for every one of a large pack's objects
+/// (without the formatting machinery).
+fn indexed(base: &str, index: usize) -> String {
+    let mut digits = itoa::Buffer::new();
+    let digits = digits.format(index);
+    let mut path = String::with_capacity(base.len() + digits.len() + 2);
+    path.push_str(base);
+    path.push('[');
+    path.push_str(digits);
+    path.push(']');
+    path
 }
 
 /// Parses `region = 'EU', year LIKE '2024%', tier = CURRENT_RECIPIENT().tier`.
@@ -734,6 +749,18 @@ mod tests {
         assert_eq!(Entity::Pack.canonical_field("recipient"), Some("recipients"));
         assert_eq!(Entity::Recipient.canonical_field("colour"), None);
         assert_eq!(Entity::Recipient.suggest("emial"), Some("email"));
+    }
+
+    #[test]
+    fn known_names_are_lowercase_ascii_with_underscores() {
+        // `canonical_field` compares them byte by byte, leaving out only `_`.
+        for entity in [Entity::Pack, Entity::Metadata, Entity::Recipient, Entity::Share, Entity::DataObject, Entity::Pipeline] {
+            for (name, synonyms) in entity.fields() {
+                for known in std::iter::once(name).chain(synonyms.iter()) {
+                    assert!(known.bytes().all(|byte| byte.is_ascii_lowercase() || byte == b'_'), "{known}");
+                }
+            }
+        }
     }
 
     #[test]

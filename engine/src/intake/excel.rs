@@ -12,6 +12,7 @@ use super::{IntakeError, Limits};
 use crate::finding::{Finding, Location};
 use calamine::{DataRef, Reader, Xlsx};
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::io::{Cursor, Read};
 
 /// The sheets of a share-pack workbook, as written in our template.
@@ -23,8 +24,9 @@ const DATA_OBJECTS: &str = "Data Objects";
 
 /// Reads a workbook into the same tree shape a YAML pack has.
 pub fn read(bytes: &[u8], limits: &Limits) -> Result<(Node, Vec<Finding>), IntakeError> {
-    check_archive(bytes, limits)?;
-    let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|error| IntakeError::Unreadable { detail: error.to_string() })?;
+    let unpacked = unpack(bytes, limits)?;
+    let mut workbook: Xlsx<_> =
+        Xlsx::new(Cursor::new(unpacked.as_slice())).map_err(|error| IntakeError::Unreadable { detail: error.to_string() })?;
     let mut reader = WorkbookReader { findings: Vec::new(), cells: 0, max_cells: limits.max_cells };
     let sheet_names = workbook.sheet_names();
     let find = |wanted: &[&str]| sheet_names.iter().find(|name| wanted.iter().any(|w| normalize(name) == normalize(w))).cloned();
@@ -41,14 +43,14 @@ pub fn read(bytes: &[u8], limits: &Limits) -> Result<(Node, Vec<Finding>), Intak
     match find(&[RECIPIENTS, "Recipient"]) {
         Some(sheet) => {
             let grid = reader.grid(&mut workbook, &sheet)?;
-            top.push(entry("recipients", reader.table(&sheet, &grid, Entity::Recipient)));
+            top.push(entry("recipients", reader.table(&sheet, grid, Entity::Recipient)));
         }
         None => reader.missing_sheet(RECIPIENTS, "one row per recipient: name, type, email, metastore_id, allowed_ips, comment"),
     }
     let mut shares = match find(&[SHARES, "Share"]) {
         Some(sheet) => {
             let grid = reader.grid(&mut workbook, &sheet)?;
-            reader.table(&sheet, &grid, Entity::Share)
+            reader.table(&sheet, grid, Entity::Share)
         }
         None => {
             reader.missing_sheet(SHARES, "one row per share: name, comment, recipients, data_objects");
@@ -57,13 +59,13 @@ pub fn read(bytes: &[u8], limits: &Limits) -> Result<(Node, Vec<Finding>), Intak
     };
     if let Some(sheet) = find(&[DATA_OBJECTS, "DataObjects", "Objects", "Tables"]) {
         let grid = reader.grid(&mut workbook, &sheet)?;
-        let objects = reader.table(&sheet, &grid, Entity::DataObject);
+        let objects = reader.table(&sheet, grid, Entity::DataObject);
         reader.attach_objects(&mut shares, objects);
     }
     top.push(entry("shares", shares));
     if let Some(sheet) = find(&[PIPELINES, "Pipeline"]) {
         let grid = reader.grid(&mut workbook, &sheet)?;
-        top.push(entry("pipelines", reader.table(&sheet, &grid, Entity::Pipeline)));
+        top.push(entry("pipelines", reader.table(&sheet, grid, Entity::Pipeline)));
     }
     Ok((Node::new(Value::Map(top), file), reader.findings))
 }
@@ -73,8 +75,9 @@ pub use crate::history::packs::SheetCells;
 /// A workbook's sheets as their non-empty cells (name like `B3`, text), in sheet order, with the
 /// same archive checks and cell limit as reading a pack: for showing a file as it was uploaded.
 pub fn sheets(bytes: &[u8], limits: &Limits) -> Result<Vec<SheetCells>, IntakeError> {
-    check_archive(bytes, limits)?;
-    let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|error| IntakeError::Unreadable { detail: error.to_string() })?;
+    let unpacked = unpack(bytes, limits)?;
+    let mut workbook: Xlsx<_> =
+        Xlsx::new(Cursor::new(unpacked.as_slice())).map_err(|error| IntakeError::Unreadable { detail: error.to_string() })?;
     let mut reader = WorkbookReader { findings: Vec::new(), cells: 0, max_cells: limits.max_cells };
     let mut out = Vec::new();
     for sheet in workbook.sheet_names() {
@@ -99,9 +102,11 @@ fn entry(key: &str, value: Node) -> Entry {
     Entry { key: key.into(), key_at: value.at.clone(), value }
 }
 
-/// Inflates every member of the archive into a counting sink: refuses archives that expand past
+/// Inflates every member of the archive once, counting against the limit as it goes, into an
+/// archive of the same members stored uncompressed, which calamine then reads without inflating
+/// them again: the zip-bomb guard costs no second inflation. Refuses archives that expand past
 /// the limit, have absurdly many members, or are not Excel workbooks at all.
-fn check_archive(bytes: &[u8], limits: &Limits) -> Result<(), IntakeError> {
+fn unpack(bytes: &[u8], limits: &Limits) -> Result<Vec<u8>, IntakeError> {
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
         .map_err(|error| IntakeError::Unreadable { detail: format!("the zip archive is damaged ({error})") })?;
     if archive.len() > 10_000 {
@@ -120,12 +125,19 @@ fn check_archive(bytes: &[u8], limits: &Limits) -> Result<(), IntakeError> {
         };
         return Err(IntakeError::Unsupported { what: what.into() });
     }
+    let damaged = |error: zip::result::ZipError| IntakeError::Unreadable { detail: format!("the zip archive is damaged ({error})") };
     let mut budget = limits.max_uncompressed_bytes;
+    let capacity = (bytes.len() as u64 * 8).min(limits.max_uncompressed_bytes) as usize;
+    let mut stored = zip::ZipWriter::new(Cursor::new(Vec::with_capacity(capacity)));
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
     for index in 0..archive.len() {
-        let file =
-            archive.by_index(index).map_err(|error| IntakeError::Unreadable { detail: format!("the zip archive is damaged ({error})") })?;
-        let name = file.name().map(|name| name.to_string()).unwrap_or_else(|_| format!("member {index}"));
-        let read = std::io::copy(&mut file.take(budget + 1), &mut std::io::sink())
+        let file = archive.by_index(index).map_err(damaged)?;
+        let name = file.name().map(|name| name.to_string()).map_err(damaged)?;
+        if file.is_dir() {
+            continue;
+        }
+        stored.start_file(name.as_str(), options).map_err(damaged)?;
+        let read = std::io::copy(&mut file.take(budget + 1), &mut stored)
             .map_err(|error| IntakeError::Unreadable { detail: format!("`{name}` in the workbook cannot be inflated ({error})") })?;
         if read > budget {
             return Err(IntakeError::Limit {
@@ -138,7 +150,7 @@ fn check_archive(bytes: &[u8], limits: &Limits) -> Result<(), IntakeError> {
         }
         budget -= read;
     }
-    Ok(())
+    Ok(stored.finish().map_err(damaged)?.into_inner())
 }
 
 /// One cell: its value and whether it came from a formula.
@@ -282,8 +294,9 @@ impl WorkbookReader {
     }
 
     /// A sheet of records: a header row, then one record per non-empty row.
-    fn table(&mut self, sheet: &str, grid: &Grid, entity: Entity) -> Node {
-        let Some((header_row, columns)) = self.header(sheet, grid, entity) else {
+    /// The rows under the header as records; the grid's cells move into them.
+    fn table(&mut self, sheet: &str, mut grid: Grid, entity: Entity) -> Node {
+        let Some((header_row, columns)) = self.header(sheet, &grid, entity) else {
             self.findings.push(
                 Finding::error(
                     "missing_header",
@@ -294,7 +307,7 @@ impl WorkbookReader {
             );
             return Node::new(Value::Seq(Vec::new()), Location::sheet("", sheet));
         };
-        self.check_merged(sheet, grid, header_row + 1);
+        self.check_merged(sheet, &grid, header_row + 1);
         let last_row = grid.cells.keys().map(|&(row, _)| row).max().unwrap_or(header_row);
         let mut records = Vec::new();
         for row in header_row + 1..=last_row {
@@ -304,15 +317,14 @@ impl WorkbookReader {
             }
             let mut entries = Vec::new();
             for (&col, field) in &columns {
-                let at = Location::cell("", sheet, cell_name(row, col));
-                let value = match grid.cells.get(&(row, col)) {
+                let value = match grid.cells.remove(&(row, col)) {
                     Some(cell) => {
-                        self.check_cell(cell);
-                        cell.value.clone()
+                        self.check_cell(&cell);
+                        cell.value
                     }
-                    None => Node::new(Value::Null, at.clone()),
+                    None => Node::new(Value::Null, Location::cell("", sheet, cell_name(row, col))),
                 };
-                entries.push(Entry { key: (*field).into(), key_at: at, value });
+                entries.push(Entry { key: (*field).into(), key_at: value.at.clone(), value });
             }
             records.push(Node::new(Value::Map(entries), Location::cell("", sheet, cell_name(row, 0))));
         }
@@ -432,15 +444,18 @@ fn format_number(number: f64) -> String {
 
 /// `A1` notation from zero-based row and column.
 pub fn cell_name(row: u32, col: u32) -> String {
-    let mut letters = Vec::new();
-    let mut n = col + 1;
-    while n > 0 {
-        let rem = (n - 1) % 26;
-        letters.push(b'A' + rem as u8);
+    // One per cell read: built in place (at most 3 letters and 7 digits).
+    let mut letters = [0u8; 3];
+    let (mut start, mut n) = (letters.len(), col + 1);
+    while n > 0 && start > 0 {
+        start -= 1;
+        letters[start] = b'A' + ((n - 1) % 26) as u8;
         n = (n - 1) / 26;
     }
-    letters.reverse();
-    format!("{}{}", String::from_utf8(letters).unwrap_or_default(), row + 1)
+    let mut name = String::with_capacity(10);
+    name.extend(letters[start..].iter().map(|&letter| char::from(letter)));
+    let _ = write!(name, "{}", row + 1);
+    name
 }
 
 #[cfg(test)]

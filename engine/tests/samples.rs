@@ -255,6 +255,18 @@ fn zip_bombs_are_refused_before_they_are_parsed() {
 }
 
 #[test]
+fn zip_bombs_outside_the_xml_are_refused_too() {
+    // Parts calamine does not read are counted, not kept: they still count against the limit.
+    let bomb = zip_with(&[("xl/workbook.xml", b"<workbook/>".to_vec()), ("xl/media/image1.png", vec![0; 8 * 1024 * 1024])]);
+    let limits = Limits { max_uncompressed_bytes: 4 * 1024 * 1024, ..Limits::default() };
+    let error = read_pack(&bomb, Some("bomb.xlsx"), &limits).unwrap_err();
+    assert!(
+        matches!(error, IntakeError::Limit { ref detail, .. } if detail.contains("zip bomb") && detail.contains("image1.png")),
+        "{error:?}"
+    );
+}
+
+#[test]
 fn zip_archives_that_are_not_workbooks_are_named() {
     let docx = zip_with(&[("word/document.xml", b"<doc/>".to_vec())]);
     let error = read_pack(&docx, Some("pack.docx"), &Limits::default()).unwrap_err();

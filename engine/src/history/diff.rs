@@ -108,4 +108,13 @@ mod tests {
         );
         assert!(changes(&before, &before).is_empty());
     }
+
+    #[test]
+    fn a_field_left_out_is_the_same_as_null() {
+        // Packs stored before optional fields were left out of their JSON wrote them as null.
+        let before = json!({"Shares": [{"Name": "q1", "Comment": null, "DataObjects": [{"Name": "c.s.t", "SharedAs": null}]}]});
+        let after = json!({"Shares": [{"Name": "q1", "DataObjects": [{"Name": "c.s.t"}]}]});
+        assert!(changes(&before, &after).is_empty());
+        assert!(changes(&after, &before).is_empty());
+    }
 }

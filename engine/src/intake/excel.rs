@@ -4,7 +4,9 @@
 //! first row (of the first ten) that names a known column, in any order. Cells are streamed with
 //! calamine's cell reader rather than loaded as a dense range, so a stray cell at `XFD1048576`
 //! costs one cell, not seventeen billion. Before calamine sees the file, the archive is inflated
-//! once into a counting sink to refuse zip bombs with bounded memory.
+//! once, within the size limit, into stored members that calamine reads without inflating again;
+//! parts calamine does not read (images, binaries) are only counted, so memory stays bounded by
+//! the workbook's XML.
 
 use super::decode::{normalize, Entity};
 use super::node::{Entry, Node, TextKind, Value};
@@ -102,10 +104,12 @@ fn entry(key: &str, value: Node) -> Entry {
     Entry { key: key.into(), key_at: value.at.clone(), value }
 }
 
-/// Inflates every member of the archive once, counting against the limit as it goes, into an
-/// archive of the same members stored uncompressed, which calamine then reads without inflating
-/// them again: the zip-bomb guard costs no second inflation. Refuses archives that expand past
-/// the limit, have absurdly many members, or are not Excel workbooks at all.
+/// Inflates every member of the archive once, counting against the limit as it goes: the XML
+/// parts into an archive of stored (uncompressed) members, which calamine then reads without
+/// inflating them again, the rest (images, printer settings, macros) into a counting sink. So the
+/// zip-bomb guard costs no second inflation, and what is held is the XML calamine would have
+/// inflated anyway. Refuses archives that expand past the limit, have absurdly many members, or
+/// are not Excel workbooks at all.
 fn unpack(bytes: &[u8], limits: &Limits) -> Result<Vec<u8>, IntakeError> {
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
         .map_err(|error| IntakeError::Unreadable { detail: format!("the zip archive is damaged ({error})") })?;
@@ -127,7 +131,9 @@ fn unpack(bytes: &[u8], limits: &Limits) -> Result<Vec<u8>, IntakeError> {
     }
     let damaged = |error: zip::result::ZipError| IntakeError::Unreadable { detail: format!("the zip archive is damaged ({error})") };
     let mut budget = limits.max_uncompressed_bytes;
-    let capacity = (bytes.len() as u64 * 8).min(limits.max_uncompressed_bytes) as usize;
+    // What the archive says it holds (honest files say it right), never more than the limit.
+    let declared = archive.decompressed_size().unwrap_or(bytes.len() as u128 * 8);
+    let capacity = declared.min(u128::from(limits.max_uncompressed_bytes)) as usize;
     let mut stored = zip::ZipWriter::new(Cursor::new(Vec::with_capacity(capacity)));
     let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
     for index in 0..archive.len() {
@@ -136,9 +142,15 @@ fn unpack(bytes: &[u8], limits: &Limits) -> Result<Vec<u8>, IntakeError> {
         if file.is_dir() {
             continue;
         }
-        stored.start_file(name.as_str(), options).map_err(damaged)?;
-        let read = std::io::copy(&mut file.take(budget + 1), &mut stored)
-            .map_err(|error| IntakeError::Unreadable { detail: format!("`{name}` in the workbook cannot be inflated ({error})") })?;
+        let xml = [".xml", ".rels"].iter().any(|suffix| name.to_ascii_lowercase().ends_with(suffix));
+        let mut member = file.take(budget + 1);
+        let read = if xml {
+            stored.start_file(name.as_str(), options).map_err(damaged)?;
+            std::io::copy(&mut member, &mut stored)
+        } else {
+            std::io::copy(&mut member, &mut std::io::sink())
+        }
+        .map_err(|error| IntakeError::Unreadable { detail: format!("`{name}` in the workbook cannot be inflated ({error})") })?;
         if read > budget {
             return Err(IntakeError::Limit {
                 at: None,
@@ -444,17 +456,18 @@ fn format_number(number: f64) -> String {
 
 /// `A1` notation from zero-based row and column.
 pub fn cell_name(row: u32, col: u32) -> String {
-    // One per cell read: built in place (at most 3 letters and 7 digits).
-    let mut letters = [0u8; 3];
-    let (mut start, mut n) = (letters.len(), col + 1);
-    while n > 0 && start > 0 {
+    // One per cell read: built in place. Excel stops at XFD (3 letters); a hostile file's column
+    // may go to u32's 7 letters and is still named right.
+    let mut letters = [0u8; 7];
+    let (mut start, mut n) = (letters.len(), u64::from(col) + 1);
+    while n > 0 {
         start -= 1;
         letters[start] = b'A' + ((n - 1) % 26) as u8;
         n = (n - 1) / 26;
     }
     let mut name = String::with_capacity(10);
     name.extend(letters[start..].iter().map(|&letter| char::from(letter)));
-    let _ = write!(name, "{}", row + 1);
+    let _ = write!(name, "{}", u64::from(row) + 1);
     name
 }
 
@@ -469,5 +482,8 @@ mod tests {
         assert_eq!(cell_name(9, 25), "Z10");
         assert_eq!(cell_name(0, 26), "AA1");
         assert_eq!(cell_name(1_048_575, 16_383), "XFD1048576");
+        // Past Excel's grid, as a hostile file may claim: still named, never wrapped or cut.
+        assert_eq!(cell_name(0, 18_278), "AAAA1");
+        assert_eq!(cell_name(u32::MAX, u32::MAX), "MWLQKWV4294967296");
     }
 }

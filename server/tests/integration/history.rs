@@ -347,7 +347,9 @@ async fn an_exported_workbook_uploaded_unchanged_plans_no_change(stack: Stack) {
     assert_eq!(response.status(), 400);
 
     // As of a moment before the second version: the first.
-    let at = before_second.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    // To the microsecond, as the store keeps times: cut to the millisecond, a moment taken just
+    // after a write could read as before it.
+    let at = before_second.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
     let response = john.get(format!("{}/workflow/sharepacks/{pack}/export?as_of={at}", portal.url)).send().await.unwrap();
     assert_eq!(response.status(), 200);
     let old = sharepack_engine::intake::read_pack(&response.bytes().await.unwrap(), Some("old.xlsx"), &Default::default()).unwrap();
@@ -363,7 +365,9 @@ async fn who_could_read_a_table_and_what_a_recipient_could_read_then(stack: Stac
         [("SHAREPACK_IDLE_POLL_MS", "50"), ("SHAREPACK_APPROVALS", "{}"), ("SHAREPACK_SANDBOX_TABLES", "catalog.schema.extra_table")];
     let Some(portal) = Portal::start(stack, &vars, 1).await else { return };
     let ann = portal.client_as(TESTERS[1]);
-    let stamp = || chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    // To the microsecond, as the store keeps times: cut to the millisecond, a moment taken just
+    // after a write could read as before it.
+    let stamp = || chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
     let before = stamp();
     let finance = String::from_utf8(sample("valid/finance.yaml")).unwrap();
     let more = finance
@@ -448,7 +452,9 @@ async fn who_could_read_a_table_and_what_a_recipient_could_read_then(stack: Stac
 async fn share_packs_are_listed_filtered_paged_and_as_of_a_moment(stack: Stack) {
     let vars = [("SHAREPACK_IDLE_POLL_MS", "50")];
     let Some(portal) = Portal::start(stack, &vars, 1).await else { return };
-    let stamp = || chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    // To the microsecond, as the store keeps times: cut to the millisecond, a moment taken just
+    // after a write could read as before it.
+    let stamp = || chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
     let mut ids = Vec::new();
     let mut moments = Vec::new();
     for project in ["Alpha", "Beta", "Gamma"] {

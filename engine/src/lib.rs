@@ -18,6 +18,7 @@
 //! - [`sandbox`]: a stand-in Databricks workspace (Unity Catalog sharing API) kept in the store.
 //! - [`databricks`]: the workspace client: errors, retries, auth, the sharing API.
 //! - [`queue`]: the work queue (embedded table or Azure Storage Queue).
+//! - [`drift`]: reconciling workspaces with what Sharepack recorded, as queued jobs.
 //! - [`apply`]: submission, the orchestrator that applies plans step by step, and the workers.
 //!
 //! Without the default `intake` feature only the model, findings and intake's result types are
@@ -42,6 +43,7 @@ pub mod apply;
 pub mod approval;
 #[cfg(feature = "databricks")]
 pub mod databricks;
+pub mod drift;
 pub mod error;
 pub mod finding;
 pub mod history;

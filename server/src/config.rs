@@ -54,6 +54,10 @@ pub struct Settings {
     pub sandbox_faults: sharepack_engine::sandbox::faults::Faults,
     /// `SHAREPACK_SANDBOX_TABLES`: more tables for the sandbox's catalog, comma-separated.
     pub sandbox_tables: Vec<String>,
+    /// `SHAREPACK_SANDBOX_PEOPLE`: people who change the sandbox by hand, as Catalog Explorer
+    /// users would (`email=token,email=token`); their calls are recorded as theirs. Secret,
+    /// as it holds tokens.
+    pub sandbox_people: SecretString,
     /// `SHAREPACK_DB_MIN_CONNECTIONS`, `SHAREPACK_DB_MAX_CONNECTIONS`, `SHAREPACK_DB_ACQUIRE_TIMEOUT_SECS`.
     pub pool: sharepack_engine::store::PoolSettings,
     /// `SHAREPACK_WORKERS`: workers inside the portal (0: run `sharepack worker` separately).
@@ -70,6 +74,9 @@ pub struct Settings {
     /// `SHAREPACK_SCHEDULE_POLL_MS` (15000): how often each process looks for scheduled runs
     /// whose start time has come (how late one may start).
     pub schedule_every: std::time::Duration,
+    /// `SHAREPACK_DRIFT_MINUTES` (60): how often each workspace is reconciled with what
+    /// Sharepack recorded; 0 turns scheduled checks off (on demand only).
+    pub drift_every: Option<std::time::Duration>,
     /// `SHAREPACK_PUBLIC_URL`: the portal's address as people reach it (invitation and setup
     /// links, the OIDC redirect); `http://LEPTOS_SITE_ADDR` by default. `https://` makes cookies
     /// `Secure`.
@@ -152,6 +159,7 @@ pub const SETTINGS: &[&str] = &[
     "SHAREPACK_DB_MIN_CONNECTIONS",
     "SHAREPACK_HOUSEKEEPING_SECS",
     "SHAREPACK_SCHEDULE_POLL_MS",
+    "SHAREPACK_DRIFT_MINUTES",
     "SHAREPACK_IDLE_POLL_MS",
     "SHAREPACK_LOG_FORMAT",
     "SHAREPACK_MAX_DELIVERIES",
@@ -172,6 +180,7 @@ pub const SETTINGS: &[&str] = &[
     "SHAREPACK_SANDBOX_ADDRESS",
     "SHAREPACK_SANDBOX_FAULTS",
     "SHAREPACK_SANDBOX_TABLES",
+    "SHAREPACK_SANDBOX_PEOPLE",
     "SHAREPACK_SANDBOX_TOKEN",
     "SHAREPACK_SESSION_IDLE_MINUTES",
     "SHAREPACK_SESSION_MAX_HOURS",
@@ -348,6 +357,10 @@ impl Settings {
             }),
             housekeeping_every: std::time::Duration::from_secs(parse_number("SHAREPACK_HOUSEKEEPING_SECS", 3600)?.max(1)),
             schedule_every: std::time::Duration::from_millis(parse_number("SHAREPACK_SCHEDULE_POLL_MS", 15_000)?.max(10)),
+            drift_every: match parse_number("SHAREPACK_DRIFT_MINUTES", 60)? {
+                0 => None,
+                minutes => Some(std::time::Duration::from_secs(minutes * 60)),
+            },
             workers: small("SHAREPACK_WORKERS", 2)?,
             worker,
             apply,
@@ -370,6 +383,7 @@ impl Settings {
             sandbox_tables: get("SHAREPACK_SANDBOX_TABLES")
                 .map(|text| text.split(',').map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect())
                 .unwrap_or_default(),
+            sandbox_people: SecretString::from(get("SHAREPACK_SANDBOX_PEOPLE").unwrap_or_default()),
         })
     }
 

@@ -14,12 +14,36 @@ use sharepack_engine::sandbox::faults::{Fault, Faults};
 use sharepack_engine::sandbox::{Reply, Request, Sandbox};
 use std::sync::Arc;
 
-/// The sandbox with its access token and faults.
+/// Who Sharepack's own token acts as in the sandbox: a service principal, as in production.
+pub const SERVICE_PRINCIPAL: &str = "sharepack-service-principal";
+
+/// The sandbox with its access token, the people who may change it by hand, and faults.
 #[derive(Clone)]
 pub struct SandboxState {
     pub sandbox: Sandbox,
     pub token: Arc<SecretString>,
+    /// Each person's e-mail and token.
+    pub people: Arc<Vec<(String, SecretString)>>,
     pub faults: Arc<Faults>,
+}
+
+/// Reads `email=token,email=token`; entries without both halves are left out.
+pub fn people(text: &str) -> Vec<(String, SecretString)> {
+    text.split(',')
+        .filter_map(|entry| entry.split_once('='))
+        .map(|(email, token)| (email.trim().to_string(), token.trim()))
+        .filter(|(email, token)| !email.is_empty() && !token.is_empty())
+        .map(|(email, token)| (email, SecretString::from(token.to_string())))
+        .collect()
+}
+
+/// Who a bearer token is: Sharepack's service principal or one of the people.
+fn caller<'a>(state: &'a SandboxState, bearer: Option<&str>) -> Option<&'a str> {
+    let bearer = bearer?;
+    if bearer == state.token.expose_secret() {
+        return Some(SERVICE_PRINCIPAL);
+    }
+    state.people.iter().find(|(_, token)| token.expose_secret() == bearer).map(|(email, _)| email.as_str())
 }
 
 /// The sandbox's API routes (mount under `/sandbox`, or at the root when it runs alone).
@@ -36,9 +60,9 @@ async fn handle(
     body: Bytes,
 ) -> Response {
     let bearer = headers.get(header::AUTHORIZATION).and_then(|value| value.to_str().ok()).and_then(|value| value.strip_prefix("Bearer "));
-    if bearer != Some(state.token.expose_secret()) {
+    let Some(caller) = caller(&state, bearer) else {
         return reply(Reply::error(401, "UNAUTHENTICATED", "Invalid access token."));
-    }
+    };
     if !state.faults.latency.is_zero() {
         tokio::time::sleep(state.faults.latency).await;
     }
@@ -66,7 +90,7 @@ async fn handle(
         }
     };
     let query = url_pairs(query.as_deref().unwrap_or(""));
-    reply(state.sandbox.handle(Request { method: method.as_str(), path: &path, query, body }).await)
+    reply(state.sandbox.handle(Request { method: method.as_str(), path: &path, query, body, caller }).await)
 }
 
 fn reply(reply: Reply) -> Response {

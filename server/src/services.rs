@@ -43,9 +43,11 @@ pub async fn sandbox_endpoint(settings: &Settings, store: &Store) -> Result<Sand
 
 /// The sandbox's HTTP state for these settings.
 pub fn sandbox_state(settings: &Settings, store: &Store) -> sandbox::SandboxState {
+    use secrecy::ExposeSecret;
     sandbox::SandboxState {
         sandbox: sandbox_workspace(settings, store),
         token: Arc::new(settings.sandbox_token.clone()),
+        people: Arc::new(sandbox::people(settings.sandbox_people.expose_secret())),
         faults: Arc::new(settings.sandbox_faults.clone()),
     }
 }

@@ -27,7 +27,11 @@ pub fn spawn_workers(
     for _ in 0..count {
         let worker = Worker {
             queue: queue.clone(),
-            jobs: Jobs { sessions: settings.sessions, ..Jobs::new(store.clone(), orchestrator.clone(), queue.clone()) },
+            jobs: Jobs {
+                sessions: settings.sessions,
+                drift_every: settings.drift_every,
+                ..Jobs::new(store.clone(), orchestrator.clone(), queue.clone())
+            },
             settings: settings.worker,
         };
         let stop = stop.clone();
@@ -44,7 +48,11 @@ pub fn spawn_housekeeping(
     stop: tokio::sync::watch::Receiver<bool>,
 ) -> tokio::task::JoinHandle<()> {
     let housekeeping = Housekeeping {
-        jobs: Jobs { sessions: settings.sessions, ..Jobs::new(orchestrator.store().clone(), orchestrator, queue) },
+        jobs: Jobs {
+            sessions: settings.sessions,
+            drift_every: settings.drift_every,
+            ..Jobs::new(orchestrator.store().clone(), orchestrator, queue)
+        },
         every: settings.housekeeping_every,
         schedule_every: settings.schedule_every,
     };

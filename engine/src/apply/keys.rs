@@ -31,6 +31,13 @@ pub fn project(business_line: &str, project: &str) -> Uuid {
     key(&["project", business_line, project])
 }
 
+/// A drift finding is about one resource of a workspace (an object or grant within its share),
+/// whatever the difference: one finding's versions follow it as it changes.
+pub fn drift_finding(workspace_url: &str, resource_type: crate::plan::ResourceType, share: Option<&str>, name: &str) -> Uuid {
+    let resource = format!("{resource_type:?}");
+    key(&["drift", workspace_url.trim_end_matches('/'), &resource, &name_key(share.unwrap_or_default()), &name_key(name)])
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -79,6 +79,11 @@ struct StepFailure {
 }
 
 impl Orchestrator {
+    /// The workspaces runs are applied to.
+    pub fn workspaces(&self) -> &Arc<Workspaces> {
+        &self.workspaces
+    }
+
     pub fn new(store: Store, workspaces: Arc<Workspaces>, limits: Limits, settings: ApplySettings, policy: Arc<Policy>) -> Self {
         Orchestrator { store, workspaces, limits, settings, policy }
     }

@@ -41,6 +41,24 @@ pub struct RecipientToken {
     pub expiration_time: Option<i64>,
 }
 
+/// Something the workspace reports about a resource (who changed it last, when), not part of
+/// its state: two states never differ by it, and Sharepack never sends it.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(transparent)]
+pub struct Reported<T>(pub Option<T>);
+
+impl<T> PartialEq for Reported<T> {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl<T: Clone> Reported<T> {
+    pub fn get(&self) -> Option<T> {
+        self.0.clone()
+    }
+}
+
 /// A recipient as the workspace has it (the fields Sharepack uses).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RecipientInfo {
@@ -55,6 +73,12 @@ pub struct RecipientInfo {
     pub tokens: Vec<RecipientToken>,
     #[serde(default)]
     pub activated: bool,
+    /// Who changed it last (an e-mail, or a service principal's application id), and when
+    /// (epoch milliseconds).
+    #[serde(default, skip_serializing)]
+    pub updated_by: Reported<String>,
+    #[serde(default, skip_serializing)]
+    pub updated_at: Reported<i64>,
 }
 
 /// What creating a recipient sends.
@@ -93,6 +117,11 @@ pub struct SharedObject {
     /// Output only.
     #[serde(skip_serializing)]
     pub status: Option<String>,
+    /// Who added it to the share, and when (epoch milliseconds); output only.
+    #[serde(default, skip_serializing)]
+    pub added_by: Reported<String>,
+    #[serde(default, skip_serializing)]
+    pub added_at: Reported<i64>,
 }
 
 /// A share as the workspace has it; `objects` only when read with shared data.
@@ -101,6 +130,11 @@ pub struct ShareInfo {
     pub name: String,
     pub comment: Option<String>,
     pub owner: Option<String>,
+    /// Who changed it last (its comment or objects), and when; output only.
+    #[serde(default, skip_serializing)]
+    pub updated_by: Reported<String>,
+    #[serde(default, skip_serializing)]
+    pub updated_at: Reported<i64>,
     #[serde(default)]
     pub objects: Vec<SharedObject>,
 }

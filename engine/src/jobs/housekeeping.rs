@@ -1,7 +1,7 @@
 //! Periodic housekeeping: jobs that run on a timer in every worker process (deleting activation
 //! links nobody took, ended sessions and stale sign-in states; queueing approved runs a stopped
-//! portal left waiting), and the scheduler, which queues scheduled runs when their time comes
-//! and so looks far more often. They are idempotent, so several processes running them at
+//! portal left waiting), and the schedulers, which queue scheduled runs and drift checks when
+//! their time comes and so look far more often. They are idempotent, so several processes running them at
 //! once is harmless.
 
 use super::{Job, Jobs};
@@ -28,7 +28,7 @@ impl Housekeeping {
         loop {
             let due = chores_done.is_none_or(|at| at.elapsed() >= self.every);
             let jobs = if due { &Self::JOBS[..] } else { &[] };
-            for &job in jobs.iter().chain([Job::ReleaseScheduled].iter()) {
+            for &job in jobs.iter().chain([Job::ReleaseScheduled, Job::ScheduleDrift].iter()) {
                 if let Err(error) = self.jobs.run(job, &stop).await {
                     tracing::warn!(?job, %error, "housekeeping job failed; it runs again at the next tick");
                 }

@@ -34,11 +34,16 @@ pub struct Jobs {
     pub sessions: crate::access::sessions::SessionPolicy,
     /// Where approved runs go.
     pub queue: crate::queue::Queue,
+    /// The workspaces drift checks read.
+    pub workspaces: Arc<crate::databricks::workspaces::Workspaces>,
+    /// How often each workspace is reconciled (`None`: only on demand).
+    pub drift_every: Option<std::time::Duration>,
 }
 
 impl Jobs {
     pub fn new(store: Store, orchestrator: Arc<Orchestrator>, queue: crate::queue::Queue) -> Self {
-        Jobs { store, orchestrator, sessions: Default::default(), queue }
+        let workspaces = orchestrator.workspaces().clone();
+        Jobs { store, orchestrator, sessions: Default::default(), queue, workspaces, drift_every: None }
     }
 
     /// Runs one job; `stop` turning true asks long jobs to stop at the next safe point.
@@ -72,6 +77,19 @@ impl Jobs {
                 }
                 Ok(Settled::Done)
             }
+            Job::CheckDrift { sync_job_id } => {
+                crate::drift::jobs::run(&self.store, &self.workspaces, sync_job_id).await?;
+                Ok(Settled::Done)
+            }
+            Job::ScheduleDrift => {
+                if let Some(every) = self.drift_every {
+                    let queued = crate::drift::jobs::schedule(&self.store, &self.queue, &self.workspaces, every).await?;
+                    if queued > 0 {
+                        tracing::info!(queued, "scheduled drift checks were queued");
+                    }
+                }
+                Ok(Settled::Done)
+            }
             Job::ExpireSignIns => {
                 let now = chrono::Utc::now();
                 let sessions = self.store.expire_sessions(now, now - self.sessions.idle).await?;
@@ -89,7 +107,8 @@ impl Jobs {
     pub async fn give_up(&self, job: Job, reason: &str) -> Result<(), JobError> {
         match job {
             Job::ApplyRun { run_id } => self.orchestrator.abandon(run_id, reason).await,
-            Job::ExpireActivationLinks | Job::ExpireSignIns | Job::ReleaseApproved | Job::ReleaseScheduled => Ok(()),
+            Job::CheckDrift { sync_job_id } => crate::drift::jobs::give_up(&self.store, sync_job_id, reason).await,
+            Job::ExpireActivationLinks | Job::ExpireSignIns | Job::ReleaseApproved | Job::ReleaseScheduled | Job::ScheduleDrift => Ok(()),
         }
     }
 }

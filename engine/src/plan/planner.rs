@@ -521,7 +521,7 @@ pub fn desired_recipient(recipient: &Recipient) -> RecipientInfo {
             .token_expiry
             .map(|expiry| vec![RecipientToken { expiration_time: Some(expiry.timestamp_millis()), ..Default::default() }])
             .unwrap_or_default(),
-        activated: false,
+        ..RecipientInfo::default()
     }
 }
 
@@ -603,7 +603,7 @@ pub fn shared_object(object: &DataObject) -> SharedObject {
         history_data_sharing_status: object.history_sharing.filter(|enabled| *enabled).map(|_| "ENABLED".to_string()),
         partitions,
         comment: object.comment.clone(),
-        status: None,
+        ..SharedObject::default()
     }
 }
 

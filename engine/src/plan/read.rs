@@ -31,15 +31,7 @@ pub async fn read(client: &WorkspaceClient, pack: &SharePack, provisioned: Provi
     let existing: BTreeSet<String> = all_shares.iter().map(|share| name_key(&share.name)).collect();
     let mut shares: BTreeSet<String> = pack.shares.iter().map(|share| name_key(&share.name)).filter(|name| !name.is_empty()).collect();
     shares.extend(provisioned.shares.keys().cloned());
-    let share_reads = stream::iter(shares.into_iter().filter(|key| existing.contains(key)))
-        .map(|key| async move {
-            let (info, grants) = futures::try_join!(client.get_share(&key, true), client.share_permissions(&key))?;
-            let grants =
-                grants.into_iter().filter(|grant| grant.privileges.iter().any(|p| p == "SELECT")).map(|grant| name_key(&grant.principal));
-            Ok::<_, ApiError>((key, ShareState { info, grants: grants.collect() }))
-        })
-        .buffer_unordered(width)
-        .try_collect::<Vec<_>>();
+    let share_reads = share_states(client, shares.into_iter().filter(|key| existing.contains(key)).collect());
     // The catalog objects the pack shares: tables by schema, schemas one by one.
     let mut schemas = BTreeSet::new();
     let mut schema_objects = BTreeSet::new();
@@ -91,6 +83,21 @@ pub async fn read(client: &WorkspaceClient, pack: &SharePack, provisioned: Provi
     snapshot.catalog.extend(tables.into_iter().flatten());
     snapshot.provisioned = provisioned;
     Ok(snapshot)
+}
+
+/// Each share (lower-case names) with its objects and the recipients granted SELECT on it: two
+/// calls a share, as many shares at once as the workspace's limiter lets through.
+pub async fn share_states(client: &WorkspaceClient, keys: Vec<String>) -> Result<Vec<(String, ShareState)>, ApiError> {
+    stream::iter(keys)
+        .map(|key| async move {
+            let (info, grants) = futures::try_join!(client.get_share(&key, true), client.share_permissions(&key))?;
+            let grants =
+                grants.into_iter().filter(|grant| grant.privileges.iter().any(|p| p == "SELECT")).map(|grant| name_key(&grant.principal));
+            Ok::<_, ApiError>((key, ShareState { info, grants: grants.collect() }))
+        })
+        .buffer_unordered(client.concurrency())
+        .try_collect::<Vec<_>>()
+        .await
 }
 
 /// What a dry run found: the plan, or why there is none, with every finding (intake's and the

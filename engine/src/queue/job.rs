@@ -1,5 +1,5 @@
-//! What a queue message asks a worker to do: a tagged [`Job`], ids only. New kinds (drift
-//! checks, syncs, notifications) are new variants; the worker's match makes each one handled.
+//! What a queue message asks a worker to do: a tagged [`Job`], ids only. New kinds (syncs,
+//! notifications) are new variants; the worker's match makes each one handled.
 
 use super::QueueError;
 use serde::{Deserialize, Serialize};
@@ -19,6 +19,10 @@ pub enum Job {
     ReleaseApproved,
     /// Queue the scheduled runs whose start time has come.
     ReleaseScheduled,
+    /// Reconcile one workspace with what Sharepack recorded (the sync job names it).
+    CheckDrift { sync_job_id: Uuid },
+    /// Queue the drift checks whose interval has come (housekeeping).
+    ScheduleDrift,
 }
 
 impl Job {
@@ -30,6 +34,8 @@ impl Job {
             Job::ExpireSignIns => "expire_sign_ins",
             Job::ReleaseApproved => "release_approved",
             Job::ReleaseScheduled => "release_scheduled",
+            Job::CheckDrift { .. } => "check_drift",
+            Job::ScheduleDrift => "schedule_drift",
         }
     }
 

@@ -8,4 +8,4 @@ mod status;
 
 pub use audit::AuditAction;
 pub use share_pack::SharePackRecord;
-pub use status::{Decision, PackStatus, RunStatus, StepStatus, Tone, UnknownValue};
+pub use status::{Decision, DriftKind, PackStatus, RunStatus, StepStatus, SyncKind, SyncStatus, Tone, UnknownValue};

@@ -195,3 +195,41 @@ mod tests {
         assert!(!RunStatus::AwaitingApproval.is_terminal());
     }
 }
+
+status! {
+    /// What a sync job does.
+    SyncKind, "sync kind" {
+        /// Reconciles a workspace with what Sharepack recorded (drift).
+        Drift = "DRIFT" => Ok,
+    }
+}
+
+status! {
+    /// Where a sync or reconciliation job is.
+    SyncStatus, "sync status" {
+        Queued = "QUEUED" => Waiting,
+        Running = "RUNNING" => Running,
+        Succeeded = "SUCCEEDED" => Ok,
+        Failed = "FAILED" => Failed,
+    }
+}
+
+impl SyncStatus {
+    pub fn is_open(self) -> bool {
+        matches!(self, SyncStatus::Queued | SyncStatus::Running)
+    }
+}
+
+status! {
+    /// How the workspace differs from what Sharepack recorded.
+    DriftKind, "drift kind" {
+        /// In the workspace, not in what was recorded (a table added to a share, a grant given).
+        Added = "ADDED" => Waiting,
+        /// Recorded, gone from the workspace (a recipient deleted, a table dropped from a share).
+        Removed = "REMOVED" => Failed,
+        /// In both, with other settings.
+        Modified = "MODIFIED" => Running,
+        /// A recipient or share no share pack manages.
+        Unmanaged = "UNMANAGED" => Cancelled,
+    }
+}

@@ -36,6 +36,8 @@ pub struct Request<'a> {
     pub path: &'a str,
     pub query: Vec<(String, String)>,
     pub body: Option<Value>,
+    /// Who calls, as the workspace records it in `created_by`, `updated_by` and `added_by`.
+    pub caller: &'a str,
 }
 
 /// The sandbox's answer.
@@ -138,14 +140,14 @@ impl Sandbox {
             return Err(Reply::error(400, "MALFORMED_REQUEST", "The request body must be a JSON object"));
         }
         match (request.method, segments.as_slice()) {
-            ("POST", ["recipients"]) => self.create_recipient(body).await,
+            ("POST", ["recipients"]) => self.create_recipient(body, request.caller).await,
             ("GET", ["recipients"]) => self.list("recipient", "recipients", request).await,
             ("GET", ["recipients", name]) => Ok(Reply::ok(self.recipient(name).await?.body)),
-            ("PATCH", ["recipients", name]) => self.update_recipient(name, body).await,
+            ("PATCH", ["recipients", name]) => self.update_recipient(name, body, request.caller).await,
             ("DELETE", ["recipients", name]) => self.delete_recipient(name).await,
             ("POST", ["recipients", name, "rotate-token"]) => self.rotate_token(name, body).await,
             ("GET", ["recipients", name, "share-permissions"]) => self.recipient_permissions(name).await,
-            ("POST", ["shares"]) => self.create_share(body).await,
+            ("POST", ["shares"]) => self.create_share(body, request.caller).await,
             ("GET", ["shares"]) => self.list("share", "shares", request).await,
             ("GET", ["shares", name]) => {
                 let with_objects = request.query.iter().any(|(key, value)| key == "include_shared_data" && value == "true");
@@ -155,7 +157,7 @@ impl Sandbox {
                 }
                 Ok(Reply::ok(share))
             }
-            ("PATCH", ["shares", name]) => self.update_share(name, body).await,
+            ("PATCH", ["shares", name]) => self.update_share(name, body, request.caller).await,
             ("DELETE", ["shares", name]) => self.delete_share(name).await,
             ("GET", ["shares", name, "permissions"]) => self.share_permissions(name).await,
             ("PATCH", ["shares", name, "permissions"]) => self.update_permissions(name, body).await,
@@ -271,7 +273,7 @@ impl Sandbox {
         }
     }
 
-    async fn create_recipient(&self, body: Value) -> Outcome {
+    async fn create_recipient(&self, body: Value, caller: &str) -> Outcome {
         let name = rules::name(&body, "Recipient")?;
         let auth = body.get("authentication_type").and_then(Value::as_str).unwrap_or("TOKEN").to_string();
         let metastore = body.get("data_recipient_global_metastore_id").and_then(Value::as_str);
@@ -298,7 +300,7 @@ impl Sandbox {
         let now = rules::epoch_ms();
         let mut recipient = json!({
             "name": name, "authentication_type": auth, "owner": body.get("owner").cloned().unwrap_or(json!("sharepack-sandbox-admin")),
-            "comment": body.get("comment").cloned().unwrap_or(Value::Null), "created_at": now, "created_by": "sandbox", "updated_at": now, "updated_by": "sandbox",
+            "comment": body.get("comment").cloned().unwrap_or(Value::Null), "created_at": now, "created_by": caller, "updated_at": now, "updated_by": caller,
             "id": Uuid::new_v4().to_string(), "metastore_id": self.metastore_summary()["metastore_id"], "activated": false,
             "properties_kvpairs": {"properties": properties},
         });
@@ -328,7 +330,7 @@ impl Sandbox {
         })
     }
 
-    async fn update_recipient(&self, name: &str, body: Value) -> Outcome {
+    async fn update_recipient(&self, name: &str, body: Value, caller: &str) -> Outcome {
         let doc = self.recipient(name).await?;
         let mut recipient = doc.body.clone();
         let auth = recipient["authentication_type"].as_str().unwrap_or("TOKEN").to_string();
@@ -358,6 +360,7 @@ impl Sandbox {
             }
         }
         recipient["updated_at"] = json!(rules::epoch_ms());
+        recipient["updated_by"] = json!(caller);
         if let Some(new_name) = body.get("new_name").and_then(Value::as_str) {
             let new_name = rules::name(&json!({"name": new_name}), "Recipient")?;
             recipient["name"] = json!(new_name);
@@ -408,12 +411,12 @@ impl Sandbox {
         Ok(Reply::ok(recipient))
     }
 
-    async fn create_share(&self, body: Value) -> Outcome {
+    async fn create_share(&self, body: Value, caller: &str) -> Outcome {
         let name = rules::name(&body, "Share")?;
         let now = rules::epoch_ms();
         let share = json!({
             "name": name, "comment": body.get("comment").cloned().unwrap_or(Value::Null), "owner": body.get("owner").cloned().unwrap_or(json!("sharepack-sandbox-admin")),
-            "created_at": now, "created_by": "sandbox", "updated_at": now, "updated_by": "sandbox", "objects": [],
+            "created_at": now, "created_by": caller, "updated_at": now, "updated_by": caller, "objects": [],
         });
         if !self.store.insert_doc(&self.space, "share", &name, &share).await? {
             return Err(Reply::error(409, "RESOURCE_ALREADY_EXISTS", format!("Share '{name}' already exists")));
@@ -423,7 +426,7 @@ impl Sandbox {
         Ok(Reply::ok(reply))
     }
 
-    async fn update_share(&self, name: &str, body: Value) -> Outcome {
+    async fn update_share(&self, name: &str, body: Value, caller: &str) -> Outcome {
         let doc = self.share(name).await?;
         let mut share = doc.body.clone();
         let updates = body.get("updates").and_then(Value::as_array).cloned().unwrap_or_default();
@@ -456,7 +459,7 @@ impl Sandbox {
                     self.check_object_exists(&object).await?;
                     let mut added = object;
                     added["added_at"] = json!(rules::epoch_ms());
-                    added["added_by"] = json!("sandbox");
+                    added["added_by"] = json!(caller);
                     added["status"] = json!("ACTIVE");
                     objects.push(added);
                 }
@@ -485,6 +488,7 @@ impl Sandbox {
             }
         }
         share["updated_at"] = json!(rules::epoch_ms());
+        share["updated_by"] = json!(caller);
         if let Some(new_name) = body.get("new_name").and_then(Value::as_str) {
             let new_name = rules::name(&json!({"name": new_name}), "Share")?;
             share["name"] = json!(new_name);

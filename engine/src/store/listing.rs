@@ -191,6 +191,16 @@ impl Store {
         })
     }
 
+    /// Every current version of `entity`, by name.
+    pub async fn current_all(&self, entity: Entity) -> Result<Vec<Version>> {
+        let (table, key) = entity.table();
+        let sql = format!("SELECT {} FROM {table} WHERE is_current AND NOT is_deleted ORDER BY name", columns(key));
+        on_pool!(self, pool => {
+            let rows = sqlx::query(AssertSqlSafe(sql)).fetch_all(pool).await?;
+            rows.iter().map(version_from).collect()
+        })
+    }
+
     /// The current versions of `entity` whose data, as JSON text, holds `needle` (`"acme"`): a
     /// coarse filter in the query, which the caller then checks field by field.
     pub async fn current_mentioning(&self, entity: Entity, needle: &str) -> Result<Vec<Version>> {

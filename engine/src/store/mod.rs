@@ -5,7 +5,7 @@
 //! business key, validity from/to, `is_current`, `is_deleted`, `version`, who and why, a `name`
 //! for lookups and the entity's fields as JSON in `data`. So the SCD2 operations are written once
 //! ([`Store::write`], [`Store::delete`], [`Store::current`], [`Store::as_of`], [`Store::history`],
-//! [`Store::diff`], [`Store::current_page`]) and serve all eleven entities.
+//! [`Store::diff`], [`Store::current_page`]) and serve all eleven entities (and drift findings).
 //!
 //! Concurrency: a partial unique index allows one current row per key and a unique constraint one
 //! row per (key, version); a writer that loses a race sees a constraint violation or a closed
@@ -28,6 +28,7 @@ mod approvals;
 mod audit;
 mod diff;
 mod docs;
+mod leases;
 mod links;
 mod listing;
 mod migrate;
@@ -38,6 +39,7 @@ mod scd2;
 mod sessions;
 mod share_packs;
 mod steps;
+mod sync_jobs;
 pub mod testing;
 mod tokens;
 mod uploads;
@@ -57,6 +59,7 @@ pub use scd2::{Change, Entity, Version, MAX_ATTEMPTS};
 pub use sessions::StoredSession;
 pub use share_packs::SharePackVersion;
 pub use steps::{NewStep, StepRecord};
+pub use sync_jobs::SyncJob;
 pub use tokens::StoredToken;
 pub use uploads::StoredUpload;
 

@@ -13,7 +13,7 @@ use uuid::Uuid;
 /// How often a write is tried when concurrent writers keep winning the race.
 pub const MAX_ATTEMPTS: u32 = 8;
 
-/// The eleven SCD Type 2 entities of the seed schema.
+/// The eleven SCD Type 2 entities of the seed schema, and drift findings (kept the same way).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Entity {
     Tenant,
@@ -27,10 +27,11 @@ pub enum Entity {
     User,
     AdGroup,
     DatabricksObject,
+    DriftFinding,
 }
 
 impl Entity {
-    pub const ALL: [Entity; 11] = [
+    pub const ALL: [Entity; 12] = [
         Entity::Tenant,
         Entity::TenantRegion,
         Entity::Project,
@@ -42,6 +43,7 @@ impl Entity {
         Entity::User,
         Entity::AdGroup,
         Entity::DatabricksObject,
+        Entity::DriftFinding,
     ];
 
     /// Table and business-key column.
@@ -58,6 +60,7 @@ impl Entity {
             Entity::User => ("users", "user_id"),
             Entity::AdGroup => ("ad_groups", "ad_group_id"),
             Entity::DatabricksObject => ("databricks_objects", "databricks_object_id"),
+            Entity::DriftFinding => ("drift_findings", "drift_finding_id"),
         }
     }
 }

@@ -63,19 +63,29 @@ pub fn azurite() -> Option<String> {
     }
 }
 
-/// The settings (environment variables) that put a portal or a worker on `stack`: none for the
-/// embedded one; a fresh database and a fresh queue for production. `None` to skip, when the
+/// The settings (environment variables) that put a portal or a worker on `stack`: the embedded
+/// defaults, or a fresh database and a fresh queue for production. `None` to skip, when the
 /// production services are not there.
+///
+/// Scheduled drift checks are off (`SHAREPACK_DRIFT_MINUTES=0`): a check queued at start-up
+/// would call the workspace and fill the queue of tests about something else; the drift tests
+/// turn them on.
 pub async fn stack_vars(stack: Stack) -> Option<Vec<(String, String)>> {
+    let mut vars = vec![("SHAREPACK_DRIFT_MINUTES".to_string(), "0".to_string())];
     match stack {
-        Stack::Embedded => Some(Vec::new()),
+        Stack::Embedded => {}
         Stack::Production => {
             let (pg, azurite) = (pg_server()?, azurite()?);
             let url = create_database(&pg).await.expect("the PostgreSQL test server answers");
             let queue = format!("sp-{}", &Uuid::new_v4().simple().to_string()[..27]);
-            Some(vec![("DATABASE_URL".into(), url), ("azure_queue_connection_string".into(), azurite), ("azure_queue_name".into(), queue)])
+            vars.extend([
+                ("DATABASE_URL".into(), url),
+                ("azure_queue_connection_string".into(), azurite),
+                ("azure_queue_name".into(), queue),
+            ]);
         }
     }
+    Some(vars)
 }
 
 /// A fresh, migrated store on the stack's database (SQLite in `dir`, or a new PostgreSQL

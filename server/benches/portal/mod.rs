@@ -43,6 +43,8 @@ impl Portal {
             ("LEPTOS_SITE_ADDR".into(), address.to_string()),
             // One person sends everything: the per-person limit is not what is measured.
             ("SHAREPACK_RATE_PER_MINUTE".into(), "100000000".into()),
+            // No scheduled drift check calls the workspace behind the figures.
+            ("SHAREPACK_DRIFT_MINUTES".into(), "0".into()),
         ];
         let database = if wants_postgres() {
             let server = std::env::var("SHAREPACK_TEST_PG_URL").expect("BENCH_DATABASE=postgres needs SHAREPACK_TEST_PG_URL");

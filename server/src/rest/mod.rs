@@ -5,6 +5,7 @@
 pub mod approvals;
 mod audit;
 pub mod batch;
+mod drift;
 pub mod error;
 mod extract;
 mod health;
@@ -53,6 +54,11 @@ pub fn endpoints() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::GET, "/sharepacks/{id}/compare", get(history::compare_uploads)),
         (Method::POST, "/runs/{id}/approve", post(approvals::approve)),
         (Method::POST, "/runs/{id}/reject", post(approvals::reject)),
+        (Method::POST, "/drift", post(drift::check)),
+        (Method::GET, "/drift", get(drift::list)),
+        (Method::GET, "/drift/unmanaged", get(drift::unmanaged)),
+        (Method::GET, "/sync-jobs", get(drift::jobs)),
+        (Method::GET, "/sync-jobs/{id}", get(drift::job)),
     ];
     endpoints.extend(history);
     endpoints

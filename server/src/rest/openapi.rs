@@ -4,7 +4,7 @@
 //! the router builds per kind in a loop are described by the stand-ins below, one per route.
 
 use super::error::ErrorBody;
-use super::{approvals, audit, batch, health, history, intake, runs, sharepacks};
+use super::{approvals, audit, batch, drift, health, history, intake, runs, sharepacks};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -158,6 +158,11 @@ list_paths! {
         history::upload_file,
         history::delete_draft,
         history::compare_uploads,
+        drift::check,
+        drift::list,
+        drift::unmanaged,
+        drift::jobs,
+        drift::job,
         stand_ins::sharepacks::versions,
         stand_ins::sharepacks::diff,
         stand_ins::recipients::versions,

@@ -11,6 +11,7 @@ mod client;
 mod contract;
 mod crash;
 mod deploy;
+mod drift;
 mod faults;
 mod history;
 mod http;

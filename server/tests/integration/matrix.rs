@@ -111,6 +111,14 @@ const TABLE: &[(&str, &str)] = &[
     ("GET /workflow/sharepacks/{id}/compare", "401 200 H 200 200 200"),
     ("POST /workflow/runs/{id}/approve", "401 403 H 409 403 409"),
     ("POST /workflow/runs/{id}/reject", "401 403 H 409 403 409"),
+    // Drift: anyone who may submit may ask for a check (it only reads); findings are filtered by
+    // business line; what no pack manages, and the sync jobs, are for those who see every
+    // business line (a job also for whoever asked for it: an id nobody used here).
+    ("POST /workflow/drift", "401 202 202 403 403 202"),
+    ("GET /workflow/drift", "401 200 200 200 200 200"),
+    ("GET /workflow/drift/unmanaged", "401 403 403 403 200 200"),
+    ("GET /workflow/sync-jobs", "401 403 403 403 200 200"),
+    ("GET /workflow/sync-jobs/{id}", "401 H H H H H"),
     // History: Lee's share pack by id; the other kinds by an id nobody used (the history module
     // tests what each business line sees of them).
     ("GET /workflow/sharepacks/{id}/versions", "401 200 H 200 200 200"),
@@ -385,6 +393,9 @@ async fn ask(portal: &Portal, route: &str, who: &Person, ids: &Fixture, index: u
             let id = if history.starts_with("/workflow/sharepacks/") { ids.pack.clone() } else { fresh.clone() };
             rest("GET", format!("{}?from=1&to=1", history.replace("{id}", &id)))
         }
+        ("POST", "/workflow/drift") => rest("POST", path.to_string()),
+        ("GET", "/workflow/drift" | "/workflow/drift/unmanaged" | "/workflow/sync-jobs") => rest("GET", path.to_string()),
+        ("GET", "/workflow/sync-jobs/{id}") => rest("GET", format!("/workflow/sync-jobs/{fresh}")),
         ("GET", "/runs/{id}/events") => rest("GET", format!("/runs/{}/events", ids.queued)),
         ("GET", "/metrics") | ("GET", "/openapi.json") => rest("GET", path.to_string()),
         ("GET", "/templates/{file}") => rest("GET", "/templates/sharepack-template.yaml".into()),

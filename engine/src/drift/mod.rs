@@ -1,0 +1,102 @@
+//! Drift: the workspace changed behind Sharepack's back. A reconciliation reads each workspace
+//! and plans every applied share pack against it, as a new run would; whatever that plan would
+//! change is a difference (the planner is the one judge of "differs", so drift and plans never
+//! disagree). Differences are kept as drift findings with SCD Type 2 history: a version when
+//! first seen, another when what differs changes, a deleted version once the workspace matches
+//! again, so nothing is silently overwritten.
+//!
+//! - `compare.rs`: a plan's actions as differences (pure), and what no pack manages.
+//! - `check.rs`: one reconciliation of one workspace (read once, plan each pack, record).
+//! - `jobs.rs`: checks as queued jobs: on demand, on a schedule, one at a time per workspace.
+//! - `views.rs`: the open findings a principal may see, filtered.
+//!
+//! The types here are plain data, shared with the browser bundle.
+
+#[cfg(feature = "queue")]
+pub mod check;
+#[cfg(feature = "queue")]
+pub mod compare;
+#[cfg(feature = "queue")]
+pub mod jobs;
+#[cfg(feature = "queue")]
+pub mod views;
+
+use crate::plan::ResourceType;
+use crate::records::DriftKind;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// One field that differs: what Sharepack recorded and what the workspace has.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "PascalCase")]
+pub struct DriftField {
+    pub field: String,
+    pub recorded: Option<String>,
+    pub workspace: Option<String>,
+}
+
+/// One difference, as the comparison finds it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "PascalCase")]
+pub struct Difference {
+    pub kind: DriftKind,
+    pub resource_type: ResourceType,
+    /// Lower-case, as Databricks compares names.
+    pub name: String,
+    /// The share, for data objects and grants.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub share: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<DriftField>,
+    /// Who changed it, where the workspace says (`updated_by` of a recipient or share,
+    /// `added_by` of a shared object).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changed_by: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changed_at: Option<DateTime<Utc>>,
+    /// In plain words: "Table sales.q1.orders was removed from share sales_share".
+    pub summary: String,
+}
+
+/// A drift finding as kept and shown: the difference, where it belongs and since when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "PascalCase")]
+pub struct DriftFinding {
+    pub id: Uuid,
+    #[serde(flatten)]
+    pub difference: Difference,
+    pub workspace_url: String,
+    /// The share pack whose applied version says otherwise (none for unmanaged resources).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub share_pack_id: Option<Uuid>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub share_pack: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub business_line: Option<String>,
+    /// When a check first saw it (kept while it stays open, whatever else changes).
+    pub first_seen: DateTime<Utc>,
+    /// The check that last wrote it.
+    pub check: Uuid,
+}
+
+/// The filters of a drift list, as a page or a query string gives them (checked by
+/// `views::open_findings`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
+pub struct DriftFilter {
+    /// A workspace URL.
+    #[serde(default)]
+    pub workspace: Option<String>,
+    /// A share pack's id or name.
+    #[serde(default)]
+    pub share_pack: Option<String>,
+    #[serde(default)]
+    pub business_line: Option<String>,
+    /// `ADDED`, `REMOVED` or `MODIFIED`.
+    #[serde(default)]
+    pub kind: Option<String>,
+}

@@ -17,11 +17,16 @@ use crate::store::Store;
 use uuid::Uuid;
 
 pub struct Rollback<'a> {
-    pub by: &'a Principal,
     pub share_pack_id: Uuid,
     /// The version (upload) to go back to.
     pub to: i64,
-    /// Delete what later versions added (the plan lists each; without it they are kept).
+    pub how: Resubmit<'a>,
+}
+
+/// Who submits a file Sharepack made for a pack, and how.
+pub struct Resubmit<'a> {
+    pub by: &'a Principal,
+    /// Delete what the file no longer lists (the plan lists each; without it they are kept).
     pub confirm_removals: bool,
     pub workspaces: &'a Workspaces,
     pub limits: Limits,
@@ -68,26 +73,31 @@ pub async fn source(store: &Store, by: &Principal, id: Uuid, to: i64) -> Result<
 
 /// Submits the rollback at once (the REST API; the page previews it as an upload first).
 pub async fn rollback(store: &Store, queue: &Queue, rollback: Rollback<'_>) -> Result<Submitted, SubmitError> {
-    let source = source(store, rollback.by, rollback.share_pack_id, rollback.to).await.map_err(SubmitError::Refused)?;
+    let source = source(store, rollback.how.by, rollback.share_pack_id, rollback.to).await.map_err(SubmitError::Refused)?;
+    submit_source(store, queue, source, &rollback.how).await
+}
+
+/// Submits a pack's file made by Sharepack (an earlier version, a restore, an adoption) as the
+/// pack's next version, on the workspace it lives on, as the person asking.
+pub async fn submit_source(store: &Store, queue: &Queue, source: Source, how: &Resubmit<'_>) -> Result<Submitted, SubmitError> {
     // Back on the workspace the pack lives on, whichever is the portal's default.
-    let workspace =
-        rollback.workspaces.select(Some(&source.workspace_url), None).map_err(|unknown| SubmitError::Refused(unknown.problem()))?;
+    let workspace = how.workspaces.select(Some(&source.workspace_url), None).map_err(|unknown| SubmitError::Refused(unknown.problem()))?;
     submit(
         store,
         queue,
         Submission {
-            by: rollback.by,
+            by: how.by,
             file_name: &source.file_name,
             bytes: source.bytes,
             workspace,
-            confirm_removals: rollback.confirm_removals,
+            confirm_removals: how.confirm_removals,
             // What a rollback creates again is what the earlier version had: a failure keeps it.
             compensate: Some(false),
             approved: None,
-            limits: rollback.limits,
-            options: rollback.options,
+            limits: how.limits,
+            options: how.options,
             compensate_new: false,
-            policy: rollback.policy,
+            policy: how.policy,
             note: Some(source.note),
             restate: true,
             start_at: None,

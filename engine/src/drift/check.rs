@@ -136,7 +136,7 @@ async fn packs_on(store: &Store, url: &str, report: &mut Report) -> Result<(Vec<
 
 /// Every recipient and share the workspace holds, and the objects and grants of those a pack
 /// manages: a list call per page of each, and two calls per managed share.
-async fn read_workspace(workspace: &Workspace, managed_shares: &BTreeSet<String>) -> Result<Snapshot, ApiError> {
+pub(crate) async fn read_workspace(workspace: &Workspace, managed_shares: &BTreeSet<String>) -> Result<Snapshot, ApiError> {
     let client = &workspace.client;
     let (summary, recipients, shares) = futures::try_join!(client.metastore_summary(), client.list_recipients(), client.list_shares())?;
     let mut snapshot = Snapshot {

@@ -8,6 +8,7 @@
 //! - `compare.rs`: a plan's actions as differences (pure), and what no pack manages.
 //! - `check.rs`: one reconciliation of one workspace (read once, plan each pack, record).
 //! - `jobs.rs`: checks as queued jobs: on demand, on a schedule, one at a time per workspace.
+//! - `resolve.rs`: the ways out: restore the pack's state, or adopt the workspace's.
 //! - `views.rs`: the open findings a principal may see, filtered.
 //!
 //! The types here are plain data, shared with the browser bundle.
@@ -18,6 +19,8 @@ pub mod check;
 pub mod compare;
 #[cfg(feature = "queue")]
 pub mod jobs;
+#[cfg(feature = "queue")]
+pub mod resolve;
 #[cfg(feature = "queue")]
 pub mod views;
 

@@ -54,6 +54,8 @@ pub fn endpoints() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::GET, "/sharepacks/{id}/compare", get(history::compare_uploads)),
         (Method::POST, "/runs/{id}/approve", post(approvals::approve)),
         (Method::POST, "/runs/{id}/reject", post(approvals::reject)),
+        (Method::POST, "/sharepacks/{id}/restore", post(sharepacks::restore)),
+        (Method::POST, "/sharepacks/{id}/adopt", post(sharepacks::adopt)),
         (Method::POST, "/drift", post(drift::check)),
         (Method::GET, "/drift", get(drift::list)),
         (Method::GET, "/drift/unmanaged", get(drift::unmanaged)),

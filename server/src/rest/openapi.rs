@@ -158,6 +158,8 @@ list_paths! {
         history::upload_file,
         history::delete_draft,
         history::compare_uploads,
+        sharepacks::restore,
+        sharepacks::adopt,
         drift::check,
         drift::list,
         drift::unmanaged,

@@ -171,19 +171,84 @@ pub async fn rollback(
     })?;
     let portal = &state.portal;
     portal.throttle.admit(&by)?;
-    let rollback = sharepack_engine::apply::rollback::Rollback {
-        by: &by,
-        share_pack_id: id,
-        to,
-        confirm_removals: body.confirm_removals,
+    let rollback = sharepack_engine::apply::rollback::Rollback { share_pack_id: id, to, how: resubmit(&state, &by, body.confirm_removals) };
+    let submitted = sharepack_engine::apply::rollback::rollback(&portal.store, &portal.queue, rollback).await.map_err(submit_error)?;
+    let (status, body) = answer(submitted);
+    Ok((status, Json(body)))
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct RestoreBody {
+    /// Remove what was added in the workspace by hand (listed in the plan; the default when
+    /// absent, as putting the workspace back is what a restore is for).
+    #[serde(default)]
+    confirm_removals: Option<bool>,
+}
+
+/// `POST /workflow/sharepacks/{id}/restore`: the applied version again, planned from the
+/// workspace as it is now, so that its plan puts back what changed behind Sharepack's back;
+/// approved and run like any upload.
+#[utoipa::path(post, path = "/sharepacks/{id}/restore", tag = "drift", operation_id = "restore",
+    params(("id" = String, Path, description = "The share pack's id")), request_body(content = Option<RestoreBody>),
+    responses((status = 202, body = UploadResponse), (status = 404, body = crate::rest::error::ErrorBody),
+        (status = 409, body = crate::rest::error::ErrorBody, description = "The current version was not applied"), crate::rest::openapi::Refusals))]
+pub async fn restore(
+    State(state): State<AppState>,
+    Caller(by): Caller,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<RestoreBody>,
+) -> Result<(StatusCode, Json<UploadResponse>), ApiError> {
+    let id = parse_id(&id, "share pack")?;
+    let portal = &state.portal;
+    portal.throttle.admit(&by)?;
+    let source = sharepack_engine::drift::resolve::restore_source(&portal.store, &by, id).await?;
+    let how = resubmit(&state, &by, body.confirm_removals.unwrap_or(true));
+    let submitted =
+        sharepack_engine::apply::rollback::submit_source(&portal.store, &portal.queue, source, &how).await.map_err(submit_error)?;
+    let (status, body) = answer(submitted);
+    Ok((status, Json(body)))
+}
+
+/// `POST /workflow/sharepacks/{id}/adopt`: the workspace's state for what the applied version
+/// manages, written as the pack's next version (its plan changes nothing in the workspace).
+#[utoipa::path(post, path = "/sharepacks/{id}/adopt", tag = "drift", operation_id = "adopt",
+    params(("id" = String, Path, description = "The share pack's id")),
+    responses((status = 202, body = UploadResponse), (status = 400, body = crate::rest::openapi::UploadRefused, description = "The workspace's state does not make a valid pack (a recipient granted by hand without its details)"),
+        (status = 404, body = crate::rest::error::ErrorBody), (status = 409, body = crate::rest::error::ErrorBody, description = "The current version was not applied"),
+        (status = 503, body = crate::rest::error::ErrorBody, description = "The workspace could not be read"), crate::rest::openapi::Refusals))]
+pub async fn adopt(
+    State(state): State<AppState>,
+    Caller(by): Caller,
+    Path(id): Path<String>,
+) -> Result<(StatusCode, Json<UploadResponse>), ApiError> {
+    let id = parse_id(&id, "share pack")?;
+    let portal = &state.portal;
+    portal.throttle.admit(&by)?;
+    let source = sharepack_engine::drift::resolve::adopt_source(&portal.store, &portal.workspaces, &by, id).await?;
+    let how = resubmit(&state, &by, false);
+    let submitted =
+        sharepack_engine::apply::rollback::submit_source(&portal.store, &portal.queue, source, &how).await.map_err(submit_error)?;
+    let (status, body) = answer(submitted);
+    Ok((status, Json(body)))
+}
+
+/// How a file Sharepack made for a pack (an earlier version, a restore, an adoption) is
+/// submitted: as the caller, on the portal's limits and approval policy.
+pub fn resubmit<'a>(
+    state: &'a AppState,
+    by: &'a sharepack_engine::access::Principal,
+    confirm_removals: bool,
+) -> sharepack_engine::apply::rollback::Resubmit<'a> {
+    let portal = &state.portal;
+    sharepack_engine::apply::rollback::Resubmit {
+        by,
+        confirm_removals,
         workspaces: &portal.workspaces,
         limits: portal.limits,
         options: sharepack_engine::plan::PlanOptions { strict: false },
         policy: &portal.approvals,
-    };
-    let submitted = sharepack_engine::apply::rollback::rollback(&portal.store, &portal.queue, rollback).await.map_err(submit_error)?;
-    let (status, body) = answer(submitted);
-    Ok((status, Json(body)))
+    }
 }
 
 /// The seed's upload answer, for uploads and rollbacks alike.

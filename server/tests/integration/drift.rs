@@ -222,8 +222,9 @@ async fn changes_behind_sharepacks_back_are_found_with_who_and_when(stack: Stack
         .unwrap();
     assert_eq!(versions.len(), 1);
 
-    // Restoring the pack's state (the pack applied again) converges: nothing left to find.
-    apply(&portal, &pack("Acme")).await;
+    // Restoring the pack's state (its applied version again, planned afresh) converges:
+    // nothing left to find.
+    resolve(&portal, &pack_id, "restore").await;
     let restored = check(&portal).await;
     assert_eq!(restored["Report"]["Resolved"], 5, "{restored}");
     assert_eq!(findings(&portal, "").await, Vec::<Value>::new());
@@ -233,6 +234,54 @@ async fn changes_behind_sharepacks_back_are_found_with_who_and_when(stack: Stack
         .await
         .unwrap();
     assert!(closed.last().unwrap().is_deleted, "a resolved finding is closed, its history kept");
+}
+
+/// Restores or adopts (`way`) and waits for the run.
+async fn resolve(portal: &Portal, pack: &str, way: &str) -> Value {
+    let response = portal.client_as(TESTERS[0]).post(format!("{}/workflow/sharepacks/{pack}/{way}", portal.url)).send().await.unwrap();
+    let status = response.status().as_u16();
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(status, 202, "{body}");
+    let run = portal.settled(body["RunId"].as_str().unwrap().parse().unwrap()).await;
+    assert_eq!(run.status.as_str(), "COMPLETED", "{:?}", run.error);
+    body
+}
+
+async fn adopting_the_workspace_records_it_as_the_pack(stack: Stack) {
+    let Some(portal) = portal(stack).await else { return };
+    apply(&portal, &pack("Acme")).await;
+    use reqwest::Method;
+    by_hand(&portal, Method::PATCH, "/recipients/drift-acme", Some(json!({"comment": "changed by hand"}))).await;
+    by_hand(
+        &portal,
+        Method::PATCH,
+        "/shares/drift_sales",
+        Some(json!({"updates": [{"action": "ADD", "data_object": {"name": "catalog.schema.revenue_table", "data_object_type": "TABLE"}}]})),
+    )
+    .await;
+    by_hand(
+        &portal,
+        Method::PATCH,
+        "/shares/drift_sales/permissions",
+        Some(json!({"changes": [{"principal": "drift-beta", "remove": ["SELECT"]}]})),
+    )
+    .await;
+    check(&portal).await;
+    let found = findings(&portal, "").await;
+    assert_eq!(found.len(), 3, "{found:#?}");
+    let pack_id = found[0]["SharePackId"].as_str().unwrap().to_string();
+    let calls_before = portal.workspaces.default_workspace().client.calls();
+    let adopted = resolve(&portal, &pack_id, "adopt").await;
+    assert!(portal.workspaces.default_workspace().client.calls() > calls_before);
+    let after = check(&portal).await;
+    assert_eq!(after["Report"]["Resolved"], 3, "{after}");
+    assert_eq!(findings(&portal, "").await, Vec::<Value>::new(), "the adopted pack is what the workspace has");
+    // The adoption is the pack's next version, the file Sharepack wrote, planned to change nothing.
+    let file = portal.client_as(TESTERS[0]).get(format!("{}/workflow/sharepacks/{pack_id}/uploads/2", portal.url)).send().await.unwrap();
+    assert_eq!(file.status().as_u16(), 200);
+    let text = file.text().await.unwrap();
+    assert!(text.contains("changed by hand") && text.contains("catalog.schema.revenue_table"), "{text}");
+    assert_eq!(adopted["Strategy"], "UPDATE", "{adopted}");
 }
 
 async fn one_check_of_a_workspace_runs_at_a_time(stack: Stack) {
@@ -281,6 +330,7 @@ async fn checks_are_scheduled_once_per_interval_across_processes(stack: Stack) {
 
 sharepack_engine::on_both_stacks!(
     changes_behind_sharepacks_back_are_found_with_who_and_when,
+    adopting_the_workspace_records_it_as_the_pack,
     one_check_of_a_workspace_runs_at_a_time,
     checks_are_scheduled_once_per_interval_across_processes,
 );

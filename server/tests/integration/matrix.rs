@@ -114,6 +114,9 @@ const TABLE: &[(&str, &str)] = &[
     // Drift: anyone who may submit may ask for a check (it only reads); findings are filtered by
     // business line; what no pack manages, and the sync jobs, are for those who see every
     // business line (a job also for whoever asked for it: an id nobody used here).
+    // Restore and adopt: Lee's pack's current version is queued, not applied (409).
+    ("POST /workflow/sharepacks/{id}/restore", "401 409 H 403 403 409"),
+    ("POST /workflow/sharepacks/{id}/adopt", "401 409 H 403 403 409"),
     ("POST /workflow/drift", "401 202 202 403 403 202"),
     ("GET /workflow/drift", "401 200 200 200 200 200"),
     ("GET /workflow/drift/unmanaged", "401 403 403 403 200 200"),
@@ -393,6 +396,7 @@ async fn ask(portal: &Portal, route: &str, who: &Person, ids: &Fixture, index: u
             let id = if history.starts_with("/workflow/sharepacks/") { ids.pack.clone() } else { fresh.clone() };
             rest("GET", format!("{}?from=1&to=1", history.replace("{id}", &id)))
         }
+        ("POST", "/workflow/sharepacks/{id}/restore" | "/workflow/sharepacks/{id}/adopt") => rest("POST", path.replace("{id}", &ids.pack)),
         ("POST", "/workflow/drift") => rest("POST", path.to_string()),
         ("GET", "/workflow/drift" | "/workflow/drift/unmanaged" | "/workflow/sync-jobs") => rest("GET", path.to_string()),
         ("GET", "/workflow/sync-jobs/{id}") => rest("GET", format!("/workflow/sync-jobs/{fresh}")),

@@ -11,6 +11,7 @@ pub mod approvals;
 pub mod audit;
 pub mod browse;
 pub mod components;
+pub mod drift;
 pub mod error;
 pub mod history;
 pub mod intake;
@@ -75,6 +76,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/admin/people") view=admin::PeoplePage ssr=SsrMode::Async/>
                         <Route path=path!("/approvals") view=approvals::ApprovalsPage ssr=SsrMode::Async/>
                         <Route path=path!("/audit") view=audit::AuditPage ssr=SsrMode::Async/>
+                        <Route path=path!("/drift") view=drift::DriftPage ssr=SsrMode::Async/>
                         <Route path=path!("/history/:kind/:id") view=history::HistoryPage ssr=SsrMode::Async/>
                         <Route path=path!("/access") view=history::AccessPage ssr=SsrMode::Async/>
                     </Routes>
@@ -126,6 +128,7 @@ fn SignedIn() -> impl IntoView {
                                     <span class="count-badge" id="approvals-count" title=format!("{n} plan{} waiting for your approval", if n == 1 { "" } else { "s" })>{n}</span>
                                 })}
                             </A>
+                            <A href="/drift">"Drift"</A>
                             <A href="/audit">"Audit"</A>
                             <A href="/access">"Access"</A>
                             <A href="/tokens">"Tokens"</A>

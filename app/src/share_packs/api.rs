@@ -27,19 +27,30 @@ pub async fn rollback_pack(id: String, version: i64) -> Answer<String> {
         portal.throttle.admit(&request.by)?;
         let share_pack_id = parse_id(&id).ok_or_else(|| Problem::not_found("share pack", &id))?;
         let source = sharepack_engine::apply::rollback::source(&portal.store, &request.by, share_pack_id, version).await?;
-        let workspace = portal.workspaces.select(Some(&source.workspace_url), None).map_err(|unknown| unknown.problem())?;
-        let file = crate::portal::multipart::ReceivedFile {
-            file_name: source.file_name,
-            named: true,
-            bytes: Ok(source.bytes),
-            workspace: Some(source.workspace_url.clone()),
-        };
-        let uploads = crate::intake::ssr::Uploads::new(portal.store.clone());
-        let upload = uploads.ingest(file, &request.by, &portal.limits, workspace, false, Some(source.note)).await?;
-        leptos_axum::redirect(&format!("/uploads/{upload}"));
-        Ok(upload)
+        preview(&request, source).await
     })
     .await
+}
+
+/// A file Sharepack made for a pack (an earlier version, a restore, an adoption) as an upload,
+/// previewed on the intake page with why; the browser goes there.
+#[cfg(feature = "ssr")]
+pub async fn preview(
+    request: &crate::portal::Request,
+    source: sharepack_engine::apply::rollback::Source,
+) -> Result<String, sharepack_engine::error::Problem> {
+    let portal = &request.portal;
+    let workspace = portal.workspaces.select(Some(&source.workspace_url), None).map_err(|unknown| unknown.problem())?;
+    let file = crate::portal::multipart::ReceivedFile {
+        file_name: source.file_name,
+        named: true,
+        bytes: Ok(source.bytes),
+        workspace: Some(source.workspace_url.clone()),
+    };
+    let uploads = crate::intake::ssr::Uploads::new(portal.store.clone());
+    let upload = uploads.ingest(file, &request.by, &portal.limits, workspace, false, Some(source.note)).await?;
+    leptos_axum::redirect(&format!("/uploads/{upload}"));
+    Ok(upload)
 }
 
 pub use sharepack_engine::history::packs::{PackComparison, SourceFile};

@@ -55,6 +55,7 @@ fn SharePackBody(pack: SharePackView) -> impl IntoView {
                     " · " <a href=format!("/workflow/sharepacks/{}/export?format=yaml", pack.id) id="pack-export-yaml" download="">"as YAML"</a></dd>
             </dl>
         </section>
+        <crate::drift::PackDrift pack_id=pack.id.clone() may_resolve=may_submit/>
         <section class="card" id="runs">
             <h2>"Runs"</h2>
             <div class="table-wrap">

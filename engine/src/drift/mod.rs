@@ -103,3 +103,32 @@ pub struct DriftFilter {
     #[serde(default)]
     pub kind: Option<String>,
 }
+
+/// A drift check as pages show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckSummary {
+    pub id: Uuid,
+    pub workspace_url: String,
+    pub status: crate::records::SyncStatus,
+    pub requested_by: String,
+    /// RFC 3339.
+    pub queued_at: String,
+    pub finished_at: Option<String>,
+    /// Findings it saw first and closed (when it succeeded).
+    pub new: u64,
+    pub resolved: u64,
+    pub error: Option<String>,
+}
+
+/// The drift page: open findings under the filter, what no pack manages (for those who see
+/// every business line), the latest checks, and the workspaces a check can be asked for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DriftOverview {
+    pub findings: Vec<DriftFinding>,
+    /// `None` when the viewer may not see them.
+    pub unmanaged: Option<Vec<DriftFinding>>,
+    pub checks: Vec<CheckSummary>,
+    pub workspaces: Vec<String>,
+    /// Whether the viewer may ask for a check, restore or adopt (they may submit packs).
+    pub may_check: bool,
+}

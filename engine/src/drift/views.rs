@@ -79,3 +79,44 @@ pub async fn open_findings(store: &Store, by: &Principal, filter: &DriftFilter, 
     });
     Ok(findings)
 }
+
+/// The drift page for `by`: findings under `filter`, unmanaged resources when they may see
+/// them, and the latest checks (of every workspace for those who see every business line; of
+/// the workspaces in view otherwise).
+pub async fn overview(
+    store: &Store,
+    by: &Principal,
+    filter: &DriftFilter,
+    workspaces: Vec<String>,
+) -> Result<super::DriftOverview, Problem> {
+    let findings = open_findings(store, by, filter, Listed::Drift).await?;
+    let everything = by.visibility() == Visibility::All;
+    let unmanaged = if everything { Some(open_findings(store, by, filter, Listed::Unmanaged).await?) } else { None };
+    let jobs = store
+        .sync_jobs(Some(crate::records::SyncKind::Drift), filter.workspace.as_deref().filter(|url| !url.trim().is_empty()), 10)
+        .await?;
+    let time = |at: chrono::DateTime<chrono::Utc>| at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let checks = jobs
+        .into_iter()
+        .map(|job| {
+            let figure = |name: &str| job.data[name].as_u64().unwrap_or(0);
+            super::CheckSummary {
+                id: job.id,
+                workspace_url: job.workspace_url.clone(),
+                status: job.status,
+                // Who asked is for those who see everything, and for the asker.
+                requested_by: if everything || job.requested_by == "scheduler" || job.requested_by.eq_ignore_ascii_case(by.actor().name()) {
+                    job.requested_by.clone()
+                } else {
+                    "another person".to_string()
+                },
+                queued_at: time(job.queued_at),
+                finished_at: job.finished_at.map(time),
+                new: figure("New"),
+                resolved: figure("Resolved"),
+                error: job.error.clone(),
+            }
+        })
+        .collect();
+    Ok(super::DriftOverview { findings, unmanaged, checks, workspaces, may_check: by.holds(crate::access::Role::Requester, None) })
+}

@@ -222,6 +222,33 @@ async fn changes_behind_sharepacks_back_are_found_with_who_and_when(stack: Stack
         .unwrap();
     assert_eq!(versions.len(), 1);
 
+    // The pages show the same: the drift page and the pack's page, each with the ways out; a
+    // restore asked for without JavaScript previews the plan as an upload, with why.
+    let html = page(&portal, "/drift").await;
+    for text in [
+        "Restore the pack&#x27;s state",
+        "Adopt the workspace&#x27;s state",
+        "drift-gamma was deleted",
+        "drift-outsider",
+        "Check for drift",
+    ] {
+        assert!(html.contains(text) || html.contains(&text.replace("&#x27;", "'")), "{text} on the drift page");
+    }
+    let html = page(&portal, &format!("/sharepacks/{pack_id}")).await;
+    assert!(html.contains("pack-drift") && html.contains("catalog.schema.orders"), "the pack's page shows its drift");
+    let preview = session_client(&portal)
+        .await
+        .post(format!("{}/api/restore_pack", portal.url))
+        .form(&[("id", pack_id.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert!(preview.status().is_redirection(), "{}", preview.status());
+    let location = preview.headers()["location"].to_str().unwrap().to_string();
+    assert!(location.starts_with("/uploads/"), "{location}");
+    let html = page(&portal, &location).await;
+    assert!(html.contains("restoring version 1 over drift"), "the preview says why");
+
     // Restoring the pack's state (its applied version again, planned afresh) converges:
     // nothing left to find.
     resolve(&portal, &pack_id, "restore").await;
@@ -234,6 +261,25 @@ async fn changes_behind_sharepacks_back_are_found_with_who_and_when(stack: Stack
         .await
         .unwrap();
     assert!(closed.last().unwrap().is_deleted, "a resolved finding is closed, its history kept");
+}
+
+/// A browser signed in as the first tester (a session cookie; redirects are not followed).
+async fn session_client(portal: &Portal) -> reqwest::Client {
+    let store = &portal.store;
+    let account = store.account_by_email(TESTERS[0]).await.unwrap().unwrap();
+    let (session, _) = sharepack_engine::access::sessions::open(store, &portal.settings.sessions, &account, "test").await.unwrap();
+    let mut headers = reqwest::header::HeaderMap::new();
+    let cookie = format!("{}={}", app::portal::session_cookie(false), session.expose());
+    headers.insert(reqwest::header::COOKIE, cookie.parse().unwrap());
+    headers.insert(reqwest::header::ACCEPT, "text/html".parse().unwrap());
+    reqwest::Client::builder().default_headers(headers).redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+/// A page as the first tester sees it.
+async fn page(portal: &Portal, path: &str) -> String {
+    let response = session_client(portal).await.get(format!("{}{path}", portal.url)).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 200, "{path}");
+    response.text().await.unwrap()
 }
 
 /// Restores or adopts (`way`) and waits for the run.

@@ -40,6 +40,7 @@ const TABLE: &[(&str, &str)] = &[
     ("GET /admin/people", "303 403 403 403 403 200"),
     ("GET /approvals", "303 200 200 200 200 200"),
     ("GET /audit", "303 200 200 200 200 200"),
+    ("GET /drift", "303 200 200 200 200 200"),
     ("GET /history/{kind}/{id}", "303 200 H 200 200 200"),
     ("GET /access", "303 200 200 200 200 200"),
     // Server functions.
@@ -75,6 +76,12 @@ const TABLE: &[(&str, &str)] = &[
     // waiting for approval (409), never on their own (the approvals module tests the rest).
     ("POST /api/list_approvals", "401 200 200 200 200 200"),
     ("POST /api/list_audit", "401 200 200 200 200 200"),
+    // Drift: the page's read for everyone signed in; a check for those who may submit; restore
+    // and adopt of Lee's pack, whose current version is queued, not applied (409).
+    ("POST /api/get_drift", "401 200 200 200 200 200"),
+    ("POST /api/check_drift", "401 200 200 403 403 200"),
+    ("POST /api/restore_pack", "401 409 404 403 403 409"),
+    ("POST /api/adopt_workspace", "401 409 404 403 403 409"),
     ("POST /api/get_timeline", "401 200 H 200 200 200"),
     ("POST /api/ask_access", "401 200 200 200 200 200"),
     ("POST /api/get_comparison", "401 200 H 200 200 200"),
@@ -284,7 +291,8 @@ async fn ask(portal: &Portal, route: &str, who: &Person, ids: &Fixture, index: u
         | ("GET", "/tokens")
         | ("GET", "/admin/people")
         | ("GET", "/approvals")
-        | ("GET", "/audit") => page(path.to_string()),
+        | ("GET", "/audit")
+        | ("GET", "/drift") => page(path.to_string()),
         ("GET", "/access") => page("/access?table=catalog.schema.revenue_table".into()),
         ("POST", "/api/ask_access") => function(path, &who.cookie, vec![("table", "catalog.schema.revenue_table".into())]),
         ("GET", "/uploads/{id}") => page(format!("/uploads/{}", ids.upload)),
@@ -353,6 +361,7 @@ async fn ask(portal: &Portal, route: &str, who: &Person, ids: &Fixture, index: u
         }
         ("POST", "/api/get_source_file") => function(path, &who.cookie, vec![("id", ids.pack.clone()), ("version", "1".into())]),
         ("POST", "/api/get_share_pack") => function(path, &who.cookie, vec![("id", ids.pack.clone())]),
+        ("POST", "/api/restore_pack") | ("POST", "/api/adopt_workspace") => function(path, &who.cookie, vec![("id", ids.pack.clone())]),
         ("POST", _) if path.starts_with("/api/") => function(path, &who.cookie, vec![]),
         ("GET", "/workflow/health") => rest("GET", path.to_string()),
         ("POST", "/workflow/sharepack/validate") | ("POST", "/workflow/sharepack/plan") => {

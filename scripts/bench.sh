@@ -2,7 +2,7 @@
 # Runs every benchmark and prints its figures: intake (YAML and Excel), the store on SQLite and
 # on a throwaway PostgreSQL server, the Databricks client against the sandbox, planning, the
 # validate endpoint beside openpyxl and PyYAML, serving the status endpoint under load (both
-# databases), and applying 100 packs end to end. Record the
+# databases), applying 100 packs end to end, and reconciling a large workspace. Record the
 # figures in BENCHMARKS.md.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 source scripts/postgres.sh
@@ -27,3 +27,6 @@ BENCH_DATABASE=postgres cargo bench -p server --bench load
 # 50 browsers following runs while 4 workers apply, on both databases.
 BENCH_WORKERS=4 BENCH_FOLLOWERS=50 cargo bench -p server --bench apply
 BENCH_DATABASE=postgres BENCH_WORKERS=4 BENCH_FOLLOWERS=50 cargo bench -p server --bench apply
+# A drift check of 5,000 recipients and 1,000 shares of 20,000 objects, on both databases.
+cargo bench -p server --bench reconcile
+BENCH_DATABASE=postgres cargo bench -p server --bench reconcile

@@ -10,6 +10,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 source scripts/postgres.sh
 source scripts/azurite.sh
 source scripts/oidc.sh
+source scripts/smtp.sh
 # Incremental caches of the workspace crates add gigabytes and buy nothing on a test run.
 export CARGO_INCREMENTAL=0
 
@@ -25,6 +26,10 @@ fi
 if ! python3 -c 'import requests' 2>/dev/null; then
   log "installing Python requests (for the seed's polling client)"
   python3 -m pip install --quiet requests
+fi
+if ! python3 -c 'import aiosmtpd' 2>/dev/null; then
+  log "installing aiosmtpd (the SMTP server the notification tests send to)"
+  python3 -m pip install --quiet aiosmtpd
 fi
 if ! command -v cargo-nextest >/dev/null; then
   log "installing cargo-nextest"
@@ -48,12 +53,14 @@ cleanup() {
   stop_postgres
   stop_azurite
   stop_oidc
+  stop_smtp
   rm -rf "$workdir"
 }
 trap cleanup EXIT
 start_postgres
 start_azurite
 start_oidc
+start_smtp
 
 log "Rust tests"
 cargo nextest run --workspace --no-fail-fast

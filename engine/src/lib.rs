@@ -19,6 +19,7 @@
 //! - [`databricks`]: the workspace client: errors, retries, auth, the sharing API.
 //! - [`queue`]: the work queue (embedded table or Azure Storage Queue).
 //! - [`drift`]: reconciling workspaces with what Sharepack recorded, as queued jobs.
+//! - [`notify`]: e-mail and signed webhooks on approvals, runs, drift and expiring tokens.
 //! - [`apply`]: submission, the orchestrator that applies plans step by step, and the workers.
 //!
 //! Without the default `intake` feature only the model, findings and intake's result types are
@@ -51,6 +52,8 @@ pub mod identity;
 #[cfg(feature = "queue")]
 pub mod jobs;
 pub mod model;
+#[cfg(feature = "queue")]
+pub mod notify;
 pub mod plan;
 pub mod records;
 #[cfg(any(feature = "store", feature = "databricks"))]

@@ -11,7 +11,7 @@ use sharepack_engine::store::{testing, Change, Entity, PoolSettings, Store, Stor
 use std::path::PathBuf;
 use uuid::Uuid;
 
-const TABLES: u32 = 33;
+const TABLES: u32 = 35;
 
 /// A fresh database on one backend; the SQLite file is removed afterwards.
 struct Fresh {

@@ -77,6 +77,16 @@ pub struct Settings {
     /// `SHAREPACK_DRIFT_MINUTES` (60): how often each workspace is reconciled with what
     /// Sharepack recorded; 0 turns scheduled checks off (on demand only).
     pub drift_every: Option<std::time::Duration>,
+    /// `SHAREPACK_SMTP_URL`: the SMTP server e-mail notifications go through
+    /// (`smtp://host:25`, `smtp://user:password@host:587?tls=required`, `smtps://...`); unset,
+    /// nobody is e-mailed. A secret (it may hold a password).
+    pub smtp_url: Option<SecretString>,
+    /// `notification_from_email` (the seed's name): the notifications' sender.
+    pub notification_from: String,
+    /// `SHAREPACK_WEBHOOKS`: webhooks notified of events, as JSON
+    /// (`[{"name": "ops", "url": "https://...", "secret": "whsec_...", "events": ["RUN_FINISHED"]}]`).
+    /// A secret as a whole.
+    pub webhooks: SecretString,
     /// `SHAREPACK_PUBLIC_URL`: the portal's address as people reach it (invitation and setup
     /// links, the OIDC redirect); `http://LEPTOS_SITE_ADDR` by default. `https://` makes cookies
     /// `Secure`.
@@ -184,12 +194,14 @@ pub const SETTINGS: &[&str] = &[
     "SHAREPACK_SANDBOX_TOKEN",
     "SHAREPACK_SESSION_IDLE_MINUTES",
     "SHAREPACK_SESSION_MAX_HOURS",
+    "SHAREPACK_SMTP_URL",
     "SHAREPACK_STEP_CONCURRENCY",
     "SHAREPACK_STRICT_STRATEGY",
     "SHAREPACK_TOKEN",
     "SHAREPACK_WORKERS",
     "SHAREPACK_WORKER_BATCH",
     "SHAREPACK_WORKER_VISIBILITY_SECS",
+    "SHAREPACK_WEBHOOKS",
     "SHAREPACK_WORKSPACES",
 ];
 
@@ -341,7 +353,7 @@ impl Settings {
                 problem: format!("`{text}` is not an address like 0.0.0.0:9464"),
             })?),
         };
-        Ok(Settings {
+        let settings = Settings {
             traces: crate::telemetry::TraceSettings::read(get)?,
             metrics_addr,
             sandbox_address: sandbox_address.trim_end_matches('/').to_string(),
@@ -384,7 +396,26 @@ impl Settings {
                 .map(|text| text.split(',').map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect())
                 .unwrap_or_default(),
             sandbox_people: SecretString::from(get("SHAREPACK_SANDBOX_PEOPLE").unwrap_or_default()),
-        })
+            smtp_url: get("SHAREPACK_SMTP_URL").filter(|url| !url.trim().is_empty()).map(SecretString::from),
+            notification_from: get("notification_from_email").unwrap_or_else(|| "sharepack@localhost".into()),
+            webhooks: SecretString::from(get("SHAREPACK_WEBHOOKS").unwrap_or_default()),
+        };
+        // Notification settings are read once here, so a bad one stops the start.
+        settings.notifier().map_err(|problem| SettingError { name: "notifications", problem })?;
+        Ok(settings)
+    }
+
+    /// How notifications leave, from `SHAREPACK_SMTP_URL`, `notification_from_email`,
+    /// `SHAREPACK_WEBHOOKS` and the public URL (for links).
+    pub fn notifier(&self) -> Result<sharepack_engine::notify::Notifier, String> {
+        use secrecy::ExposeSecret;
+        let smtp = self.smtp_url.as_ref().map(|url| url.expose_secret().to_string());
+        sharepack_engine::notify::Notifier::configure(
+            smtp.as_deref(),
+            &self.notification_from,
+            self.webhooks.expose_secret(),
+            &self.public_url,
+        )
     }
 
     /// Cookies are `Secure` when people reach the portal over HTTPS.

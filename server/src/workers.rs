@@ -14,6 +14,12 @@ pub fn orchestrator(settings: &Settings, store: Store, workspaces: Arc<Workspace
     Arc::new(Orchestrator::new(store, workspaces, settings.limits(), settings.apply, settings.approvals.clone()))
 }
 
+/// How this process's notifications leave (the settings were checked at start: nothing is
+/// configured only when they were not set).
+fn notifier(settings: &Settings) -> Arc<sharepack_engine::notify::Notifier> {
+    Arc::new(settings.notifier().unwrap_or_default())
+}
+
 /// Starts `count` workers; they stop (between steps, handing messages back) when `stop` turns true.
 pub fn spawn_workers(
     settings: &Settings,
@@ -23,11 +29,13 @@ pub fn spawn_workers(
     stop: tokio::sync::watch::Receiver<bool>,
 ) -> tokio::task::JoinSet<()> {
     let store = orchestrator.store().clone();
+    let notifier = notifier(settings);
     let mut set = tokio::task::JoinSet::new();
     for _ in 0..count {
         let worker = Worker {
             queue: queue.clone(),
             jobs: Jobs {
+                notifier: notifier.clone(),
                 sessions: settings.sessions,
                 drift_every: settings.drift_every,
                 ..Jobs::new(store.clone(), orchestrator.clone(), queue.clone())

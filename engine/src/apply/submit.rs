@@ -300,6 +300,13 @@ pub async fn submit(store: &Store, queue: &Queue, submission: Submission<'_>) ->
         tracing::info!(run = %run_id, share_pack = %share_pack_id, upload, approvals = binding.requirement.approvals, "share pack submitted; waiting for approval");
         submitted.awaiting = Some(binding.requirement);
         crate::telemetry::submitted("awaiting_approval");
+        let event = crate::notify::Event::ApprovalRequested {
+            run_id,
+            share_pack: submitted.share_pack_name.clone(),
+            business_line: meta.as_ref().map(|meta| meta.business_line.clone()),
+            requested_by: submitted.requested_by.clone(),
+        };
+        crate::notify::emit(store, queue, event.id(&binding.digest), &event).await;
         return Ok(submitted);
     }
     if released == RunStatus::Scheduled {

@@ -155,6 +155,7 @@ pub async fn decide(store: &Store, queue: &Queue, by: &Principal, id: Uuid, verd
         audit(store, &run, &actor, AuditAction::RunRejected, &comment, details).await?;
         crate::apply::orchestrator::record_pack_status(store, &run, PackStatus::Failed, Some(&error)).await?;
         tracing::info!(run = %id, "plan rejected");
+        decided(store, queue, &run, &digest, Decision::Rejected, &by.email, &comment).await;
         let count = current_approvals(&run, &decisions).len() as u32;
         return Ok(Decided { status: RunStatus::Failed, message: error, approvals: count, needed });
     }
@@ -182,6 +183,7 @@ pub async fn decide(store: &Store, queue: &Queue, by: &Principal, id: Uuid, verd
             needed,
         });
     }
+    decided(store, queue, &run, &digest, Decision::Approved, &by.email, &comment).await;
     if to == RunStatus::Scheduled {
         tracing::info!(run = %id, "plan approved; the run is scheduled");
         return Ok(Decided { status: to, message: format!("Approved; {}", progress.to_lowercase()), approvals: count, needed });
@@ -236,6 +238,23 @@ fn moved_on() -> Problem {
         "The plan is no longer waiting for approval (it was approved, withdrawn or changed meanwhile); nothing was recorded",
     )
     .hint("Reload the run to see where it is")
+}
+
+/// Tells the submitter their plan was approved (the last approval released it) or rejected.
+async fn decided(store: &Store, queue: &Queue, run: &crate::store::Run, digest: &str, decision: Decision, by: &str, comment: &str) {
+    let share_pack = match store.share_pack(run.share_pack_id).await {
+        Ok(Some(pack)) => pack.name,
+        _ => run.share_pack_id.to_string(),
+    };
+    let event = crate::notify::Event::PlanDecided {
+        run_id: run.id,
+        share_pack,
+        requested_by: run.requested_by.clone(),
+        decision,
+        decided_by: by.to_string(),
+        comment: comment.to_string(),
+    };
+    crate::notify::emit(store, queue, event.id(&format!("{digest}:{}", decision.as_str())), &event).await;
 }
 
 async fn audit(

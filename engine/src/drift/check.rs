@@ -1,15 +1,13 @@
 //! One reconciliation of one workspace. The workspace is read once (every recipient and share
 //! listed, each managed share's objects and grants), then each share pack whose current
-//! version was applied is planned against it with what its earlier versions made; what those
-//! plans would change is the drift. Findings are written as versions of their SCD2 entity:
+//! version was applied is planned against it; what those plans would change is the drift. Findings are written as versions of their SCD2 entity:
 //! new ones, changed ones, and those the workspace no longer shows closed as resolved.
 
 use super::compare::{differences, unmanaged};
 use super::{Difference, DriftFinding};
-use crate::apply::{keys, provisioned::provisioned};
-use crate::databricks::client::ShareInfo;
+use crate::apply::keys;
+use crate::databricks::client::{ShareInfo, WorkspaceClient};
 use crate::databricks::error::ApiError;
-use crate::databricks::workspaces::Workspace;
 use crate::identity::Actor;
 use crate::model::{name_key, SharePack};
 use crate::plan::read::share_states;
@@ -53,6 +51,9 @@ pub struct Report {
     pub resolved: usize,
     /// Calls made to the workspace (retries included).
     pub calls: u64,
+    /// The share packs with findings this check saw first or changed, for their requesters.
+    #[serde(default)]
+    pub drifted: Vec<crate::notify::DriftedPack>,
 }
 
 /// A pack to compare: its applied version, and who it belongs to.
@@ -61,19 +62,22 @@ struct Applied {
     pack: SharePack,
 }
 
-/// Reconciles `workspace` now, as check `check` (its sync job's id).
-pub async fn reconcile(store: &Store, workspace: &Workspace, check: Uuid) -> Result<Report, CheckError> {
-    let url = workspace.url.as_str();
-    let calls_before = workspace.client.calls();
+/// Reconciles the workspace Sharepack knows as `url` (reached through `client`) now, as check
+/// `check` (its sync job's id).
+pub async fn reconcile(store: &Store, url: &str, client: &WorkspaceClient, check: Uuid) -> Result<Report, CheckError> {
+    let calls_before = client.calls();
     let mut report = Report::default();
     let (applied, mut managed_recipients, mut managed_shares) = packs_on(store, url, &mut report).await?;
-    let mut snapshot = read_workspace(workspace, &managed_shares).await?;
+    // What runs made is managed too, even once no current version lists it.
+    let recorded = |entity| async move { store.current_with(entity, "workspace_url", url).await };
+    managed_recipients.extend(recorded(Entity::Recipient).await?.into_iter().map(|version| name_key(&version.name)));
+    managed_shares.extend(recorded(Entity::Share).await?.into_iter().map(|version| name_key(&version.name)));
+    let snapshot = read_workspace(client, &managed_shares).await?;
     let mut found: BTreeMap<Uuid, DriftFinding> = BTreeMap::new();
     let now = crate::store::now();
+    // What earlier versions made and the applied one no longer lists is a plan's to retire, not
+    // drift, so the snapshot carries no provisioned set: the plans hold no deletions to read.
     for Applied { version, pack } in &applied {
-        snapshot.provisioned = provisioned(store, url, pack).await?;
-        managed_recipients.extend(snapshot.provisioned.recipients.keys().cloned());
-        managed_shares.extend(snapshot.provisioned.shares.keys().cloned());
         let plan = plan(pack, &snapshot, PlanOptions::default());
         report.compared += plan.actions.len();
         for difference in differences(pack, &snapshot, &plan) {
@@ -85,9 +89,11 @@ pub async fn reconcile(store: &Store, workspace: &Workspace, check: Uuid) -> Res
         let id = keys::drift_finding(url, difference.resource_type, None, &difference.name);
         found.entry(id).or_insert_with(|| finding(id, difference, url, None, check, now));
     }
-    record(store, url, found, check, &mut report).await?;
+    let packs: BTreeMap<Uuid, (String, String)> =
+        applied.iter().map(|a| (a.version.id, (a.version.name.clone(), a.version.record.requested_by.clone()))).collect();
+    record(store, url, found, check, &packs, &mut report).await?;
     report.packs = applied.len();
-    report.calls = workspace.client.calls().saturating_sub(calls_before);
+    report.calls = client.calls().saturating_sub(calls_before);
     Ok(report)
 }
 
@@ -135,24 +141,30 @@ async fn packs_on(store: &Store, url: &str, report: &mut Report) -> Result<(Vec<
 }
 
 /// Every recipient and share the workspace holds, and the objects and grants of those a pack
-/// manages: a list call per page of each, and two calls per managed share.
-pub(crate) async fn read_workspace(workspace: &Workspace, managed_shares: &BTreeSet<String>) -> Result<Snapshot, ApiError> {
-    let client = &workspace.client;
-    let (summary, recipients, shares) = futures::try_join!(client.metastore_summary(), client.list_recipients(), client.list_shares())?;
+/// manages: a list call per page of each, and two calls per managed share, the fewest the API
+/// allows (no list returns a share's objects or grants). Shares are read as soon as their list
+/// is in, while the recipients' pages (one after another, as page tokens chain) still come.
+pub(crate) async fn read_workspace(client: &WorkspaceClient, managed_shares: &BTreeSet<String>) -> Result<Snapshot, ApiError> {
+    let shares = async {
+        let listed: BTreeMap<String, ShareInfo> =
+            client.list_shares().await?.into_iter().map(|share| (name_key(&share.name), share)).collect();
+        let to_read: Vec<String> = listed.keys().filter(|key| managed_shares.contains(*key)).cloned().collect();
+        let states = share_states(client, to_read).await?;
+        Ok::<_, ApiError>((listed, states))
+    };
+    let (summary, recipients, (listed, states)) = futures::try_join!(client.metastore_summary(), client.list_recipients(), shares)?;
     let mut snapshot = Snapshot {
         metastore: Metastore {
             global_metastore_id: summary["global_metastore_id"].as_str().unwrap_or_default().to_string(),
             delta_sharing_scope: summary["delta_sharing_scope"].as_str().unwrap_or_default().to_string(),
             recipient_count: recipients.len(),
-            share_count: shares.len(),
+            share_count: listed.len(),
         },
         ..Snapshot::default()
     };
     snapshot.recipients = recipients.into_iter().map(|recipient| (name_key(&recipient.name), recipient)).collect();
-    let listed: BTreeMap<String, ShareInfo> = shares.into_iter().map(|share| (name_key(&share.name), share)).collect();
-    let to_read: Vec<String> = listed.keys().filter(|key| managed_shares.contains(*key)).cloned().collect();
     snapshot.shares = listed.into_iter().map(|(key, info)| (key, ShareState { info, grants: BTreeSet::new() })).collect();
-    snapshot.shares.extend(share_states(client, to_read).await?);
+    snapshot.shares.extend(states);
     Ok(snapshot)
 }
 
@@ -163,6 +175,7 @@ async fn record(
     url: &str,
     mut found: BTreeMap<Uuid, DriftFinding>,
     check: Uuid,
+    packs: &BTreeMap<Uuid, (String, String)>,
     report: &mut Report,
 ) -> Result<(), StoreError> {
     let reason = format!("found by drift check {check}");
@@ -198,6 +211,17 @@ async fn record(
             report.changed += 1;
         } else {
             report.new += 1;
+        }
+        if let Some((pack, (name, requested_by))) = finding.share_pack_id.and_then(|pack| packs.get(&pack).map(|known| (pack, known))) {
+            match report.drifted.iter_mut().find(|drifted| drifted.id == pack) {
+                Some(drifted) => drifted.findings += 1,
+                None => report.drifted.push(crate::notify::DriftedPack {
+                    id: pack,
+                    name: name.clone(),
+                    requested_by: requested_by.clone(),
+                    findings: 1,
+                }),
+            }
         }
     }
     for version in store.current_with(Entity::DriftFinding, "WorkspaceUrl", url).await? {

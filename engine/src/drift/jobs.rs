@@ -67,19 +67,19 @@ pub async fn schedule(store: &Store, queue: &Queue, workspaces: &Workspaces, eve
     Ok(queued)
 }
 
-/// Runs check `id` (a worker's delivery). Another process holding the workspace's lease makes
+/// Runs check `id` (a worker's delivery), answering the drift to tell people of, if any. Another process holding the workspace's lease makes
 /// it wait for a later delivery; a failure is kept on the job and retried like any job.
-pub async fn run(store: &Store, workspaces: &Workspaces, id: Uuid) -> Result<(), JobError> {
+pub async fn run(store: &Store, workspaces: &Workspaces, id: Uuid) -> Result<Option<crate::notify::Event>, JobError> {
     let Some(job) = store.sync_job(id).await? else {
         return Err(JobError::Fatal(format!("sync job {id} does not exist")));
     };
     if !job.status.is_open() {
-        return Ok(());
+        return Ok(None);
     }
     let Some(workspace) = workspaces.iter().find(|workspace| workspace.url == job.workspace_url) else {
         let why = format!("workspace {} is no longer configured", job.workspace_url);
         store.settle_sync_job(id, SyncStatus::Failed, 0, Some(&why), &job.data).await?;
-        return Ok(());
+        return Ok(None);
     };
     if !store.take_lease(LEASE, &workspace.url, id, LEASE_TTL).await? {
         return Err(JobError::Retryable(format!("another drift check of {} is running", workspace.url)));
@@ -94,7 +94,12 @@ pub async fn run(store: &Store, workspaces: &Workspaces, id: Uuid) -> Result<(),
             let data = serde_json::to_value(&report).unwrap_or_default();
             store.settle_sync_job(id, SyncStatus::Succeeded, report.compared as i64, None, &data).await?;
             tracing::info!(workspace = %workspace.url, new = report.new, resolved = report.resolved, calls = report.calls, "drift check done");
-            Ok(())
+            let found = (!report.drifted.is_empty()).then(|| crate::notify::Event::DriftFound {
+                check: id,
+                workspace_url: workspace.url.clone(),
+                packs: report.drifted,
+            });
+            Ok(found)
         }
         Err(error) => {
             let text = crate::store::redact(&error.to_string());
@@ -110,7 +115,7 @@ pub async fn run(store: &Store, workspaces: &Workspaces, id: Uuid) -> Result<(),
 /// The check, renewing the lease while it goes on; a lease lost (this process stalled past
 /// its expiry and another took it) stops the check rather than run two at once.
 async fn holding_lease(store: &Store, workspace: &Workspace, id: Uuid) -> Result<super::check::Report, CheckError> {
-    let check = reconcile(store, workspace, id);
+    let check = reconcile(store, &workspace.url, &workspace.client, id);
     tokio::pin!(check);
     let mut renew = tokio::time::interval(RENEW_EVERY);
     renew.tick().await;

@@ -60,7 +60,7 @@ pub async fn adopt_source(store: &Store, workspaces: &Workspaces, by: &Principal
         Problem::internal("reading the applied version")
     })?;
     let managed: BTreeSet<String> = pack.shares.iter().map(|share| name_key(&share.name)).collect();
-    let snapshot = super::check::read_workspace(workspace, &managed).await.map_err(|error| {
+    let snapshot = super::check::read_workspace(&workspace.client, &managed).await.map_err(|error| {
         Problem::new(Class::Unavailable, "workspace_unavailable", format!("The workspace could not be read: {error}"))
             .hint("Nothing was made; try again in a moment")
     })?;

@@ -1,6 +1,6 @@
 //! Periodic housekeeping: jobs that run on a timer in every worker process (deleting activation
 //! links nobody took, ended sessions and stale sign-in states; queueing approved runs a stopped
-//! portal left waiting), and the schedulers, which queue scheduled runs and drift checks when
+//! portal left waiting; telling people of tokens that expire within a week, once a token), and the schedulers, which queue scheduled runs and drift checks when
 //! their time comes and so look far more often. They are idempotent, so several processes running them at
 //! once is harmless.
 
@@ -18,7 +18,9 @@ pub struct Housekeeping {
 }
 
 impl Housekeeping {
-    pub const JOBS: [Job; 3] = [Job::ExpireActivationLinks, Job::ExpireSignIns, Job::ReleaseApproved];
+    pub const JOBS: [Job; 4] = [Job::ExpireActivationLinks, Job::ExpireSignIns, Job::ReleaseApproved, Job::WarnExpiringTokens];
+    /// Run at every tick: cheap when there is nothing to do.
+    pub const TICK: [Job; 3] = [Job::ReleaseScheduled, Job::ScheduleDrift, Job::RequeueNotifications];
 
     /// Runs every housekeeping job now, then every `every`, and the scheduler every
     /// `schedule_every`, until `stop` turns true. Failures are logged and tried again at the
@@ -28,7 +30,7 @@ impl Housekeeping {
         loop {
             let due = chores_done.is_none_or(|at| at.elapsed() >= self.every);
             let jobs = if due { &Self::JOBS[..] } else { &[] };
-            for &job in jobs.iter().chain([Job::ReleaseScheduled, Job::ScheduleDrift].iter()) {
+            for &job in jobs.iter().chain(Self::TICK.iter()) {
                 if let Err(error) = self.jobs.run(job, &stop).await {
                     tracing::warn!(?job, %error, "housekeeping job failed; it runs again at the next tick");
                 }

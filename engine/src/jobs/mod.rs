@@ -38,12 +38,14 @@ pub struct Jobs {
     pub workspaces: Arc<crate::databricks::workspaces::Workspaces>,
     /// How often each workspace is reconciled (`None`: only on demand).
     pub drift_every: Option<std::time::Duration>,
+    /// How notifications leave (none configured by default).
+    pub notifier: Arc<crate::notify::Notifier>,
 }
 
 impl Jobs {
     pub fn new(store: Store, orchestrator: Arc<Orchestrator>, queue: crate::queue::Queue) -> Self {
         let workspaces = orchestrator.workspaces().clone();
-        Jobs { store, orchestrator, sessions: Default::default(), queue, workspaces, drift_every: None }
+        Jobs { store, orchestrator, sessions: Default::default(), queue, workspaces, drift_every: None, notifier: Default::default() }
     }
 
     /// Runs one job; `stop` turning true asks long jobs to stop at the next safe point.
@@ -52,6 +54,7 @@ impl Jobs {
             Job::ApplyRun { run_id } => match self.orchestrator.process(run_id, stop).await? {
                 Outcome::Finished(status) => {
                     tracing::info!(run = %run_id, status = status.as_str(), "run settled");
+                    self.finished(run_id, status).await?;
                     Ok(Settled::Done)
                 }
                 Outcome::Interrupted => Ok(Settled::HandedBack),
@@ -78,7 +81,33 @@ impl Jobs {
                 Ok(Settled::Done)
             }
             Job::CheckDrift { sync_job_id } => {
-                crate::drift::jobs::run(&self.store, &self.workspaces, sync_job_id).await?;
+                if let Some(event) = crate::drift::jobs::run(&self.store, &self.workspaces, sync_job_id).await? {
+                    crate::notify::emit(&self.store, &self.queue, event.id(""), &event).await;
+                }
+                Ok(Settled::Done)
+            }
+            Job::Notify { event_id } => {
+                crate::notify::expand(&self.store, &self.queue, &self.notifier, event_id).await?;
+                Ok(Settled::Done)
+            }
+            Job::Deliver { notification_id } => {
+                crate::notify::deliver(&self.store, &self.notifier, notification_id).await?;
+                Ok(Settled::Done)
+            }
+            Job::WarnExpiringTokens => {
+                for (token_id, name, owner, expires_at) in
+                    self.store.tokens_expiring(chrono::Utc::now() + chrono::TimeDelta::days(7)).await?
+                {
+                    let event = crate::notify::Event::TokenExpiring { token_id, name, owner, expires_at };
+                    crate::notify::emit(&self.store, &self.queue, event.id(""), &event).await;
+                }
+                Ok(Settled::Done)
+            }
+            Job::RequeueNotifications => {
+                let queued = crate::notify::requeue_waiting(&self.store, &self.queue).await?;
+                if queued > 0 {
+                    tracing::info!(queued, "events nobody expanded were queued again");
+                }
                 Ok(Settled::Done)
             }
             Job::ScheduleDrift => {
@@ -102,13 +131,37 @@ impl Jobs {
         }
     }
 
+    /// A run that completed or failed tells its submitter (once, however often it is delivered).
+    async fn finished(&self, run_id: uuid::Uuid, status: crate::records::RunStatus) -> Result<(), JobError> {
+        use crate::records::RunStatus;
+        if !matches!(status, RunStatus::Completed | RunStatus::Failed) {
+            return Ok(());
+        }
+        let Some(run) = self.store.load_run(run_id).await? else { return Ok(()) };
+        let share_pack = self.store.share_pack(run.share_pack_id).await?.map_or_else(|| run.share_pack_id.to_string(), |pack| pack.name);
+        let event = crate::notify::Event::RunFinished { run_id, share_pack, requested_by: run.requested_by, status, error: run.error };
+        crate::notify::emit(&self.store, &self.queue, event.id(status.as_str()), &event).await;
+        Ok(())
+    }
+
     /// A job given up on (it kept failing, or cannot succeed): what it leaves behind is put
     /// right. A run fails with the reason, removing what it created like any failed run.
     pub async fn give_up(&self, job: Job, reason: &str) -> Result<(), JobError> {
         match job {
             Job::ApplyRun { run_id } => self.orchestrator.abandon(run_id, reason).await,
             Job::CheckDrift { sync_job_id } => crate::drift::jobs::give_up(&self.store, sync_job_id, reason).await,
-            Job::ExpireActivationLinks | Job::ExpireSignIns | Job::ReleaseApproved | Job::ReleaseScheduled | Job::ScheduleDrift => Ok(()),
+            Job::Deliver { notification_id } => crate::notify::give_up(&self.store, notification_id, reason).await,
+            Job::Notify { event_id } => {
+                tracing::error!(event = %event_id, reason, "an event could not be expanded into notifications");
+                Ok(())
+            }
+            Job::ExpireActivationLinks
+            | Job::ExpireSignIns
+            | Job::ReleaseApproved
+            | Job::ReleaseScheduled
+            | Job::ScheduleDrift
+            | Job::RequeueNotifications
+            | Job::WarnExpiringTokens => Ok(()),
         }
     }
 }

@@ -23,6 +23,14 @@ pub enum Job {
     CheckDrift { sync_job_id: Uuid },
     /// Queue the drift checks whose interval has come (housekeeping).
     ScheduleDrift,
+    /// Expand an event into its notifications.
+    Notify { event_id: Uuid },
+    /// Deliver one notification.
+    Deliver { notification_id: Uuid },
+    /// Queue again the events no worker expanded (housekeeping).
+    RequeueNotifications,
+    /// Tell people of their API tokens that expire within a week (housekeeping).
+    WarnExpiringTokens,
 }
 
 impl Job {
@@ -36,6 +44,10 @@ impl Job {
             Job::ReleaseScheduled => "release_scheduled",
             Job::CheckDrift { .. } => "check_drift",
             Job::ScheduleDrift => "schedule_drift",
+            Job::Notify { .. } => "notify",
+            Job::Deliver { .. } => "deliver",
+            Job::RequeueNotifications => "requeue_notifications",
+            Job::WarnExpiringTokens => "warn_expiring_tokens",
         }
     }
 

@@ -8,4 +8,7 @@ mod status;
 
 pub use audit::AuditAction;
 pub use share_pack::SharePackRecord;
-pub use status::{Decision, DriftKind, PackStatus, RunStatus, StepStatus, SyncKind, SyncStatus, Tone, UnknownValue};
+pub use status::{
+    Channel, Decision, DriftKind, NotificationKind, NotificationStatus, PackStatus, RunStatus, StepStatus, SyncKind, SyncStatus, Tone,
+    UnknownValue,
+};

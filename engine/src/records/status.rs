@@ -233,3 +233,36 @@ status! {
         Unmanaged = "UNMANAGED" => Cancelled,
     }
 }
+
+status! {
+    /// What a notification is about; people choose per kind.
+    NotificationKind, "notification kind" {
+        /// A plan waits for the recipient's approval.
+        ApprovalRequested = "APPROVAL_REQUESTED" => Waiting,
+        /// The recipient's plan was approved or rejected.
+        PlanDecided = "PLAN_DECIDED" => Ok,
+        /// The recipient's run completed or failed.
+        RunFinished = "RUN_FINISHED" => Ok,
+        /// A check found drift in a pack the recipient asked for.
+        DriftFound = "DRIFT_FOUND" => Failed,
+        /// One of the recipient's API tokens expires soon.
+        TokenExpiring = "TOKEN_EXPIRING" => Waiting,
+    }
+}
+
+status! {
+    /// Where one notification is.
+    NotificationStatus, "notification status" {
+        Queued = "QUEUED" => Waiting,
+        Sent = "SENT" => Ok,
+        Failed = "FAILED" => Failed,
+    }
+}
+
+status! {
+    /// How a notification travels.
+    Channel, "notification channel" {
+        Email = "EMAIL" => Ok,
+        Webhook = "WEBHOOK" => Ok,
+    }
+}

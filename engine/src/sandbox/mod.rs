@@ -545,13 +545,9 @@ impl Sandbox {
     }
 
     async fn assignments(&self, share: &str) -> Result<Vec<Value>, Reply> {
-        let mut principals = Vec::new();
-        for grant in self.grants_of_share(share).await? {
-            if let Some(doc) = self.store.get_doc(&self.space, "grant", &grant).await? {
-                principals.push(json!({"principal": doc.body["principal"], "privileges": ["SELECT"]}));
-            }
-        }
-        Ok(principals)
+        let prefix = format!("{share}/");
+        let grants = self.store.docs_with_prefix(&self.space, "grant", &prefix).await?;
+        Ok(grants.into_iter().map(|doc| json!({"principal": doc.body["principal"], "privileges": ["SELECT"]})).collect())
     }
 
     async fn update_permissions(&self, name: &str, body: Value) -> Outcome {
@@ -604,8 +600,16 @@ impl Sandbox {
 
     /// Grant documents are named `share/recipient`.
     async fn grants_of_share(&self, share: &str) -> Result<Vec<String>, Reply> {
+        // One query for the share's grants, not a walk through every grant of the workspace.
         let prefix = format!("{share}/");
-        Ok(self.all_grants().await?.into_iter().filter(|name| name.starts_with(&prefix)).collect())
+        Ok(self
+            .store
+            .docs_with_prefix(&self.space, "grant", &prefix)
+            .await?
+            .into_iter()
+            .map(|doc| doc.name)
+            .filter(|name| name.starts_with(&prefix))
+            .collect())
     }
 
     async fn grants_of_recipient(&self, recipient: &str) -> Result<Vec<String>, Reply> {

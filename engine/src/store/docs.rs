@@ -60,6 +60,17 @@ impl Store {
         })
     }
 
+    /// The documents of a kind whose name starts with `prefix` (a share's grants), by name.
+    pub async fn docs_with_prefix(&self, space: &str, kind: &str, prefix: &str) -> Result<Vec<Doc>> {
+        let sql =
+            "SELECT name, body, revision FROM sandbox_objects WHERE space = $1 AND kind = $2 AND name LIKE $3 ESCAPE '\\' ORDER BY name";
+        let pattern = format!("{}%", super::listing::like_escaped(prefix));
+        on_pool!(self, pool => {
+            let rows = sqlx::query(sql).bind(space).bind(kind).bind(pattern).fetch_all(pool).await?;
+            rows.iter().map(|row| -> Result<Doc> { Ok(Doc { name: row.try_get(0)?, body: json_column(row, 1)?, revision: row.try_get(2)? }) }).collect()
+        })
+    }
+
     /// Deletes every document of a space (a sandbox reset).
     pub async fn clear_docs(&self, space: &str) -> Result<u64> {
         let done = on_pool!(self, pool => sqlx::query("DELETE FROM sandbox_objects WHERE space = $1").bind(space).execute(pool).await?.rows_affected());

@@ -62,6 +62,17 @@ impl Store {
         Ok(on_pool!(self, pool => bind_time(self, sqlx::query(sql), at).bind(user_id).execute(pool).await?.rows_affected()))
     }
 
+    /// Live tokens expiring between now and `before`, each with its owner's e-mail.
+    pub async fn tokens_expiring(&self, before: DateTime<Utc>) -> Result<Vec<(Uuid, String, String, DateTime<Utc>)>> {
+        let sql = "SELECT t.token_id, t.name, a.email, t.expires_at FROM api_tokens t JOIN accounts a ON a.user_id = t.user_id \
+                   WHERE t.revoked_at IS NULL AND a.disabled_at IS NULL AND t.expires_at > $1 AND t.expires_at <= $2 ORDER BY t.expires_at LIMIT 1000";
+        on_pool!(self, pool => {
+            let query = super::bind_time(self, super::bind_time(self, sqlx::query(sql), super::now()), before);
+            let rows = query.fetch_all(pool).await?;
+            rows.iter().map(|row| Ok((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?, row.try_get(3)?))).collect()
+        })
+    }
+
     pub async fn touch_token(&self, token_id: Uuid, at: DateTime<Utc>) -> Result<()> {
         on_pool!(self, pool => {
             bind_time(self, sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE token_id = $2"), at).bind(token_id).execute(pool).await?;

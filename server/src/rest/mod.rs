@@ -12,6 +12,7 @@ mod health;
 mod history;
 pub mod intake;
 mod multipart;
+mod notifications;
 pub mod openapi;
 mod runs;
 pub mod sharepacks;
@@ -61,6 +62,9 @@ pub fn endpoints() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::GET, "/drift/unmanaged", get(drift::unmanaged)),
         (Method::GET, "/sync-jobs", get(drift::jobs)),
         (Method::GET, "/sync-jobs/{id}", get(drift::job)),
+        (Method::GET, "/notifications", get(notifications::log)),
+        (Method::GET, "/notifications/preferences", get(notifications::preferences)),
+        (Method::PUT, "/notifications/preferences", axum::routing::put(notifications::choose)),
     ];
     endpoints.extend(history);
     endpoints

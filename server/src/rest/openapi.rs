@@ -4,7 +4,7 @@
 //! the router builds per kind in a loop are described by the stand-ins below, one per route.
 
 use super::error::ErrorBody;
-use super::{approvals, audit, batch, drift, health, history, intake, runs, sharepacks};
+use super::{approvals, audit, batch, drift, health, history, intake, notifications, runs, sharepacks};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -165,6 +165,9 @@ list_paths! {
         drift::unmanaged,
         drift::jobs,
         drift::job,
+        notifications::log,
+        notifications::preferences,
+        notifications::choose,
         stand_ins::sharepacks::versions,
         stand_ins::sharepacks::diff,
         stand_ins::recipients::versions,

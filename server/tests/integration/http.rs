@@ -60,7 +60,7 @@ async fn health_answers_in_the_seed_shape() {
         assert!(body[field].is_boolean(), "{field} in {body}");
     }
     assert_eq!(body["DatabaseConnected"], true);
-    assert_eq!(body["TablesCount"], 33);
+    assert_eq!(body["TablesCount"], 35);
     assert_eq!(body["Database"], "sqlite");
     assert_eq!(body["Workspace"]["Sandbox"], true, "the health check says plainly that the workspace is the sandbox");
 }

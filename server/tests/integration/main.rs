@@ -18,6 +18,7 @@ mod http;
 mod instances;
 mod matrix;
 mod migrate;
+mod notify;
 mod observability;
 mod oidc;
 mod pipeline;

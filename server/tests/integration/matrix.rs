@@ -129,6 +129,10 @@ const TABLE: &[(&str, &str)] = &[
     ("GET /workflow/drift/unmanaged", "401 403 403 403 200 200"),
     ("GET /workflow/sync-jobs", "401 403 403 403 200 200"),
     ("GET /workflow/sync-jobs/{id}", "401 H H H H H"),
+    // Notifications: each person's own log and choices.
+    ("GET /workflow/notifications", "401 200 200 200 200 200"),
+    ("GET /workflow/notifications/preferences", "401 200 200 200 200 200"),
+    ("PUT /workflow/notifications/preferences", "401 200 200 200 200 200"),
     // History: Lee's share pack by id; the other kinds by an id nobody used (the history module
     // tests what each business line sees of them).
     ("GET /workflow/sharepacks/{id}/versions", "401 200 H 200 200 200"),
@@ -267,6 +271,7 @@ async fn ask(portal: &Portal, route: &str, who: &Person, ids: &Fixture, index: u
         let mut request = match method {
             "GET" => client.get(format!("{base}{path}")),
             "DELETE" => client.delete(format!("{base}{path}")),
+            "PUT" => client.put(format!("{base}{path}")),
             _ => client.post(format!("{base}{path}")),
         };
         if let Some(token) = &who.token {
@@ -409,6 +414,8 @@ async fn ask(portal: &Portal, route: &str, who: &Person, ids: &Fixture, index: u
         ("POST", "/workflow/drift") => rest("POST", path.to_string()),
         ("GET", "/workflow/drift" | "/workflow/drift/unmanaged" | "/workflow/sync-jobs") => rest("GET", path.to_string()),
         ("GET", "/workflow/sync-jobs/{id}") => rest("GET", format!("/workflow/sync-jobs/{fresh}")),
+        ("GET", "/workflow/notifications" | "/workflow/notifications/preferences") => rest("GET", path.to_string()),
+        ("PUT", "/workflow/notifications/preferences") => rest("PUT", path.to_string()).json(&serde_json::json!({"Preferences": []})),
         ("GET", "/runs/{id}/events") => rest("GET", format!("/runs/{}/events", ids.queued)),
         ("GET", "/metrics") | ("GET", "/openapi.json") => rest("GET", path.to_string()),
         ("GET", "/templates/{file}") => rest("GET", "/templates/sharepack-template.yaml".into()),

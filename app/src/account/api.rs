@@ -115,3 +115,35 @@ pub async fn revoke_token(id: String) -> Answer<()> {
     })
     .await
 }
+
+/// One kind of notification and whether the signed-in person receives it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NotificationChoice {
+    pub kind: sharepack_engine::records::NotificationKind,
+    pub enabled: bool,
+}
+
+#[server(name = ListNotificationChoices, prefix = "/api", endpoint = "list_notification_choices")]
+pub async fn list_notification_choices() -> Answer<Vec<NotificationChoice>> {
+    crate::portal::answer(async move {
+        let request = crate::portal::request()?;
+        let chosen = sharepack_engine::notify::views::preferences(&request.portal.store, &request.by).await?;
+        Ok(chosen.into_iter().map(|p| NotificationChoice { kind: p.kind, enabled: p.enabled }).collect())
+    })
+    .await
+}
+
+/// Turns one kind on or off for the signed-in person.
+#[server(name = ChooseNotification, prefix = "/api", endpoint = "choose_notification")]
+pub async fn choose_notification(kind: String, enabled: bool) -> Answer<()> {
+    crate::portal::answer(async move {
+        use sharepack_engine::error::Problem;
+        let request = crate::portal::request()?;
+        let kind = kind
+            .parse()
+            .map_err(|error: sharepack_engine::records::UnknownValue| Problem::invalid("bad_kind", error.to_string()).at("kind"))?;
+        let change = sharepack_engine::notify::views::Preference { kind, enabled };
+        sharepack_engine::notify::views::choose(&request.portal.store, &request.by, &[change]).await.map(|_| ())
+    })
+    .await
+}

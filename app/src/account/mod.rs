@@ -160,6 +160,50 @@ pub fn TokensPage() -> impl IntoView {
                 })}
             </Suspense>
         </section>
+        <NotificationChoices/>
+    }
+}
+
+/// The kinds of notification, each with what it is about and a switch.
+#[component]
+fn NotificationChoices() -> impl IntoView {
+    use sharepack_engine::records::NotificationKind;
+    let choose = ServerAction::<ChooseNotification>::new();
+    let choices = Resource::new_blocking(move || choose.version().get(), |_| list_notification_choices());
+    let words = |kind: NotificationKind| match kind {
+        NotificationKind::ApprovalRequested => "A plan waits for your approval",
+        NotificationKind::PlanDecided => "Your plan was approved or rejected",
+        NotificationKind::RunFinished => "Your run completed or failed",
+        NotificationKind::DriftFound => "Drift was found in a pack you asked for",
+        NotificationKind::TokenExpiring => "One of your API tokens expires within a week",
+    };
+    view! {
+        <section class="card" id="notifications">
+            <h2>"Notifications"</h2>
+            <p class="hint">"What Sharepack e-mails you about. Messages never hold a token or an activation link."</p>
+            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match choices.await {
+                        Ok(list) => view! {
+                            <ul class="plain notification-choices">
+                                {list.into_iter().map(|choice| view! {
+                                    <li data-kind=choice.kind.as_str() data-enabled=choice.enabled.to_string()>
+                                        <ActionForm action=choose attr:class="inline-form">
+                                            <input type="hidden" name="kind" value=choice.kind.as_str()/>
+                                            <input type="hidden" name="enabled" value=(!choice.enabled).to_string()/>
+                                            <span>{words(choice.kind)}</span> " "
+                                            <span class="muted">{if choice.enabled { "on" } else { "off" }}</span> " "
+                                            <button type="submit" class="button">{if choice.enabled { "Turn off" } else { "Turn on" }}</button>
+                                        </ActionForm>
+                                    </li>
+                                }).collect_view()}
+                            </ul>
+                        }.into_any(),
+                        Err(error) => view! { <ProblemNote problem=error.0/> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
     }
 }
 

@@ -236,7 +236,8 @@ async fn changes_behind_sharepacks_back_are_found_with_who_and_when(stack: Stack
     }
     let html = page(&portal, &format!("/sharepacks/{pack_id}")).await;
     assert!(html.contains("pack-drift") && html.contains("catalog.schema.orders"), "the pack's page shows its drift");
-    let preview = session_client(&portal)
+    let preview = portal
+        .browser_as(TESTERS[0])
         .await
         .post(format!("{}/api/restore_pack", portal.url))
         .form(&[("id", pack_id.as_str())])
@@ -263,21 +264,9 @@ async fn changes_behind_sharepacks_back_are_found_with_who_and_when(stack: Stack
     assert!(closed.last().unwrap().is_deleted, "a resolved finding is closed, its history kept");
 }
 
-/// A browser signed in as the first tester (a session cookie; redirects are not followed).
-async fn session_client(portal: &Portal) -> reqwest::Client {
-    let store = &portal.store;
-    let account = store.account_by_email(TESTERS[0]).await.unwrap().unwrap();
-    let (session, _) = sharepack_engine::access::sessions::open(store, &portal.settings.sessions, &account, "test").await.unwrap();
-    let mut headers = reqwest::header::HeaderMap::new();
-    let cookie = format!("{}={}", app::portal::session_cookie(false), session.expose());
-    headers.insert(reqwest::header::COOKIE, cookie.parse().unwrap());
-    headers.insert(reqwest::header::ACCEPT, "text/html".parse().unwrap());
-    reqwest::Client::builder().default_headers(headers).redirect(reqwest::redirect::Policy::none()).build().unwrap()
-}
-
 /// A page as the first tester sees it.
 async fn page(portal: &Portal, path: &str) -> String {
-    let response = session_client(portal).await.get(format!("{}{path}", portal.url)).send().await.unwrap();
+    let response = portal.browser_as(TESTERS[0]).await.get(format!("{}{path}", portal.url)).send().await.unwrap();
     assert_eq!(response.status().as_u16(), 200, "{path}");
     response.text().await.unwrap()
 }

@@ -78,6 +78,8 @@ const TABLE: &[(&str, &str)] = &[
     ("POST /api/list_audit", "401 200 200 200 200 200"),
     // Drift: the page's read for everyone signed in; a check for those who may submit; restore
     // and adopt of Lee's pack, whose current version is queued, not applied (409).
+    ("POST /api/list_notification_choices", "401 200 200 200 200 200"),
+    ("POST /api/choose_notification", "401 200 200 200 200 200"),
     ("POST /api/get_drift", "401 200 200 200 200 200"),
     ("POST /api/check_drift", "401 200 200 403 403 200"),
     ("POST /api/restore_pack", "401 409 404 403 403 409"),
@@ -366,6 +368,9 @@ async fn ask(portal: &Portal, route: &str, who: &Person, ids: &Fixture, index: u
         }
         ("POST", "/api/get_source_file") => function(path, &who.cookie, vec![("id", ids.pack.clone()), ("version", "1".into())]),
         ("POST", "/api/get_share_pack") => function(path, &who.cookie, vec![("id", ids.pack.clone())]),
+        ("POST", "/api/choose_notification") => {
+            function(path, &who.cookie, vec![("kind", "RUN_FINISHED".into()), ("enabled", "false".into())])
+        }
         ("POST", "/api/restore_pack") | ("POST", "/api/adopt_workspace") => function(path, &who.cookie, vec![("id", ids.pack.clone())]),
         ("POST", _) if path.starts_with("/api/") => function(path, &who.cookie, vec![]),
         ("GET", "/workflow/health") => rest("GET", path.to_string()),

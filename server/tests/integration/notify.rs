@@ -183,4 +183,43 @@ async fn notifications_reach_people_and_webhooks(stack: Stack) {
     assert_eq!(again.len(), 1, "once a token");
 }
 
-sharepack_engine::on_both_stacks!(notifications_reach_people_and_webhooks);
+async fn people_choose_what_they_hear_of_on_their_page(stack: Stack) {
+    let Some(portal) = Portal::start(stack, &[], 0).await else { return };
+    let john = TESTERS[0];
+    let browser = portal.browser_as(john).await;
+    let html = browser.get(format!("{}/tokens", portal.url)).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("Your run completed or failed") && html.contains("Turn off"), "the tokens page lists the kinds");
+    let turned = browser
+        .post(format!("{}/api/choose_notification", portal.url))
+        .form(&[("kind", "RUN_FINISHED"), ("enabled", "false")])
+        .send()
+        .await
+        .unwrap();
+    assert!(turned.status().is_success() || turned.status().is_redirection(), "{}", turned.status());
+    let chosen: Value = portal
+        .client_as(john)
+        .get(format!("{}/workflow/notifications/preferences", portal.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let run_finished = chosen.as_array().unwrap().iter().find(|p| p["Kind"] == "RUN_FINISHED").unwrap();
+    assert_eq!(run_finished["Enabled"], false, "{chosen}");
+    let html = browser.get(format!("{}/tokens", portal.url)).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains(r#"data-kind="RUN_FINISHED" data-enabled="false""#), "the page shows it off");
+    // Ann's choices are hers: John's did not change them.
+    let hers: Value = portal
+        .client_as(TESTERS[1])
+        .get(format!("{}/workflow/notifications/preferences", portal.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(hers.as_array().unwrap().iter().all(|p| p["Enabled"] == true), "{hers}");
+}
+
+sharepack_engine::on_both_stacks!(notifications_reach_people_and_webhooks, people_choose_what_they_hear_of_on_their_page);

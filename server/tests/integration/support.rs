@@ -78,6 +78,17 @@ impl Portal {
         bearer_client(self.token_for(email))
     }
 
+    /// A browser signed in as a tester: a session cookie, HTML asked for, redirects not followed.
+    pub async fn browser_as(&self, email: &str) -> reqwest::Client {
+        let account = self.store.account_by_email(email).await.unwrap().unwrap();
+        let (session, _) = sharepack_engine::access::sessions::open(&self.store, &self.settings.sessions, &account, "test").await.unwrap();
+        let mut headers = reqwest::header::HeaderMap::new();
+        let cookie = format!("{}={}", app::portal::session_cookie(false), session.expose());
+        headers.insert(reqwest::header::COOKIE, cookie.parse().unwrap());
+        headers.insert(reqwest::header::ACCEPT, "text/html".parse().unwrap());
+        reqwest::Client::builder().default_headers(headers).redirect(reqwest::redirect::Policy::none()).build().unwrap()
+    }
+
     /// A client acting as the requestor of a pack.
     pub fn client_for_pack(&self, bytes: &[u8]) -> reqwest::Client {
         bearer_client(self.token_for_pack(bytes))

@@ -11,10 +11,11 @@ pub async fn get_drift(
     share_pack: Option<String>,
     business_line: Option<String>,
     kind: Option<String>,
+    name: Option<String>,
 ) -> Answer<DriftOverview> {
     crate::portal::answer(async move {
         let request = crate::portal::request()?;
-        let filter = DriftFilter { workspace, share_pack, business_line, kind };
+        let filter = DriftFilter { workspace, share_pack, business_line, kind, name };
         let workspaces = request.portal.workspaces.urls();
         sharepack_engine::drift::views::overview(&request.portal.store, &request.by, &filter, workspaces).await
     })

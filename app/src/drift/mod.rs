@@ -13,8 +13,12 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 use sharepack_engine::plan::ResourceType;
 
-const FIELDS: [(&str, &str, &str); 3] =
-    [("business_line", "Business line", ""), ("share_pack", "Share pack", "name or id"), ("kind", "Kind", "ADDED, REMOVED, MODIFIED")];
+const FIELDS: [(&str, &str, &str); 4] = [
+    ("business_line", "Business line", ""),
+    ("share_pack", "Share pack", "name or id"),
+    ("name", "Recipient or share", "name"),
+    ("kind", "Kind", "ADDED, REMOVED, MODIFIED"),
+];
 
 #[component]
 pub fn DriftPage() -> impl IntoView {
@@ -25,9 +29,10 @@ pub fn DriftPage() -> impl IntoView {
             share_pack: query.get("share_pack"),
             business_line: query.get("business_line"),
             kind: query.get("kind"),
+            name: query.get("name"),
         })
     });
-    let overview = Resource::new_blocking(move || filter.get(), |f| get_drift(f.workspace, f.share_pack, f.business_line, f.kind));
+    let overview = Resource::new_blocking(move || filter.get(), |f| get_drift(f.workspace, f.share_pack, f.business_line, f.kind, f.name));
     view! {
         <section class="card" id="drift-filter">
             <h1>"Drift"</h1>
@@ -198,7 +203,7 @@ pub fn DriftTable(findings: Vec<DriftFinding>, may_resolve: bool) -> impl IntoVi
 #[component]
 pub fn PackDrift(pack_id: String, may_resolve: bool) -> impl IntoView {
     let id = pack_id.clone();
-    let overview = Resource::new_blocking(move || id.clone(), |id| get_drift(None, Some(id), None, None));
+    let overview = Resource::new_blocking(move || id.clone(), |id| get_drift(None, Some(id), None, None, None));
     view! {
         <section class="card" id="pack-drift">
             <div class="section-head"><h2>"Drift"</h2> <A href=format!("/drift?share_pack={pack_id}")>"all drift"</A></div>
@@ -206,6 +211,26 @@ pub fn PackDrift(pack_id: String, may_resolve: bool) -> impl IntoView {
                 {move || Suspend::new(async move {
                     match overview.await {
                         Ok(overview) => view! { <DriftTable findings=overview.findings may_resolve/> }.into_any(),
+                        Err(crate::error::PortalError(problem)) => view! { <ProblemNote problem/> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+/// The open drift about one recipient or share, for its history page.
+#[component]
+pub fn ResourceDrift(name: String) -> impl IntoView {
+    let key = name.clone();
+    let overview = Resource::new_blocking(move || key.clone(), |name| get_drift(None, None, None, None, Some(name)));
+    view! {
+        <section class="card" id="resource-drift">
+            <div class="section-head"><h2>"Drift"</h2> <A href=format!("/drift?name={name}")>"all drift"</A></div>
+            <Suspense fallback=|| view! { <p class="loading">"Loading drift…"</p> }>
+                {move || Suspend::new(async move {
+                    match overview.await {
+                        Ok(overview) => view! { <DriftTable findings=overview.findings may_resolve=overview.may_check/> }.into_any(),
                         Err(crate::error::PortalError(problem)) => view! { <ProblemNote problem/> }.into_any(),
                     }
                 })}

@@ -111,6 +111,8 @@ fn TimelineView(
                 <button type="submit" class="button">"Compare"</button>
             </form>
         </section>
+        {matches!(timeline.kind, sharepack_engine::history::Kind::Recipients | sharepack_engine::history::Kind::Shares)
+            .then(|| view! { <crate::drift::ResourceDrift name=timeline.name.clone()/> })}
         {match compared {
             Ok(Some((from, to, comparison))) => view! {
                 <section class="card" id="comparison" data-from=from data-to=to>

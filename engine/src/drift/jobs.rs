@@ -81,12 +81,15 @@ pub async fn run(store: &Store, workspaces: &Workspaces, id: Uuid) -> Result<Opt
         store.settle_sync_job(id, SyncStatus::Failed, 0, Some(&why), &job.data).await?;
         return Ok(None);
     };
-    if !store.take_lease(LEASE, &workspace.url, id, LEASE_TTL).await? {
+    // The holder is this delivery, not the job: a second delivery of the same job elsewhere
+    // (a lease on the message that lapsed) waits like any other check.
+    let holder = Uuid::new_v4();
+    if !store.take_lease(LEASE, &workspace.url, holder, LEASE_TTL).await? {
         return Err(JobError::Retryable(format!("another drift check of {} is running", workspace.url)));
     }
     store.start_sync_job(id).await?;
-    let outcome = holding_lease(store, workspace, id).await;
-    if let Err(error) = store.give_back_lease(LEASE, &workspace.url, id).await {
+    let outcome = holding_lease(store, workspace, id, holder).await;
+    if let Err(error) = store.give_back_lease(LEASE, &workspace.url, holder).await {
         tracing::warn!(%error, "a drift lease could not be given back; it expires by itself");
     }
     match outcome {
@@ -114,7 +117,7 @@ pub async fn run(store: &Store, workspaces: &Workspaces, id: Uuid) -> Result<Opt
 
 /// The check, renewing the lease while it goes on; a lease lost (this process stalled past
 /// its expiry and another took it) stops the check rather than run two at once.
-async fn holding_lease(store: &Store, workspace: &Workspace, id: Uuid) -> Result<super::check::Report, CheckError> {
+async fn holding_lease(store: &Store, workspace: &Workspace, id: Uuid, holder: Uuid) -> Result<super::check::Report, CheckError> {
     let check = reconcile(store, &workspace.url, &workspace.client, id);
     tokio::pin!(check);
     let mut renew = tokio::time::interval(RENEW_EVERY);
@@ -123,7 +126,7 @@ async fn holding_lease(store: &Store, workspace: &Workspace, id: Uuid) -> Result
         tokio::select! {
             report = &mut check => return report,
             _ = renew.tick() => {
-                if !store.renew_lease(LEASE, &workspace.url, id, LEASE_TTL).await? {
+                if !store.renew_lease(LEASE, &workspace.url, holder, LEASE_TTL).await? {
                     return Err(CheckError::LeaseLost);
                 }
             }

@@ -102,6 +102,10 @@ pub struct DriftFilter {
     /// `ADDED`, `REMOVED` or `MODIFIED`.
     #[serde(default)]
     pub kind: Option<String>,
+    /// A recipient's or share's name: the findings about it (a share's objects and grants, a
+    /// recipient's grants included).
+    #[serde(default)]
+    pub name: Option<String>,
 }
 
 /// A drift check as pages show it.

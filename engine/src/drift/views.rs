@@ -42,6 +42,7 @@ pub async fn open_findings(store: &Store, by: &Principal, filter: &DriftFilter, 
         Some(workspace) => store.current_with(Entity::DriftFinding, "WorkspaceUrl", workspace.trim_end_matches('/')).await?,
         None => store.current_all(Entity::DriftFinding).await?,
     };
+    let name = text(&filter.name).map(|name| crate::model::name_key(&name));
     let share_pack = text(&filter.share_pack);
     let business_line = text(&filter.business_line);
     let mut findings: Vec<DriftFinding> = versions
@@ -55,6 +56,9 @@ pub async fn open_findings(store: &Store, by: &Principal, filter: &DriftFilter, 
         })
         .filter(|finding| (finding.difference.kind == DriftKind::Unmanaged) == (listed == Listed::Unmanaged))
         .filter(|finding| kind.is_none_or(|kind| finding.difference.kind == kind))
+        .filter(|finding| {
+            name.as_deref().is_none_or(|name| finding.difference.name == name || finding.difference.share.as_deref() == Some(name))
+        })
         .filter(|finding| {
             share_pack.as_deref().is_none_or(|wanted| {
                 finding.share_pack_id.is_some_and(|id| id.to_string().eq_ignore_ascii_case(wanted))

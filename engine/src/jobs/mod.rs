@@ -139,8 +139,10 @@ impl Jobs {
         }
         let Some(run) = self.store.load_run(run_id).await? else { return Ok(()) };
         let share_pack = self.store.share_pack(run.share_pack_id).await?.map_or_else(|| run.share_pack_id.to_string(), |pack| pack.name);
+        // A run retried after failing finishes again: each ending is its own event.
+        let ending = format!("{}:{}", status.as_str(), run.finished_at.map(|at| at.timestamp_micros()).unwrap_or_default());
         let event = crate::notify::Event::RunFinished { run_id, share_pack, requested_by: run.requested_by, status, error: run.error };
-        crate::notify::emit(&self.store, &self.queue, event.id(status.as_str()), &event).await;
+        crate::notify::emit(&self.store, &self.queue, event.id(&ending), &event).await;
         Ok(())
     }
 

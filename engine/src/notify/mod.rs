@@ -163,8 +163,18 @@ pub async fn expand(store: &Store, queue: &Queue, notifier: &Notifier, id: Uuid)
         ));
     }
     for notification in &notifications {
-        if store.add_notification(notification).await? {
-            queue.send(&Job::Deliver { notification_id: notification.id }).await.map_err(|error| JobError::Retryable(error.to_string()))?;
+        // Expanded again after a failure: what was written but never tried is sent again.
+        let to_send = if store.add_notification(notification).await? {
+            Some(notification.id)
+        } else {
+            store
+                .notification_of(id, notification.channel, &notification.recipient)
+                .await?
+                .filter(|known| known.status == NotificationStatus::Queued && known.attempts == 0)
+                .map(|known| known.id)
+        };
+        if let Some(notification_id) = to_send {
+            queue.send(&Job::Deliver { notification_id }).await.map_err(|error| JobError::Retryable(error.to_string()))?;
         }
     }
     store.event_expanded(id).await?;

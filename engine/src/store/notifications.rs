@@ -125,6 +125,15 @@ impl Store {
         Ok(added > 0)
     }
 
+    /// The event's notification for this channel and recipient, if it has one.
+    pub async fn notification_of(&self, event: Uuid, channel: Channel, recipient: &str) -> Result<Option<StoredNotification>> {
+        let sql = format!("SELECT {COLUMNS} FROM notifications WHERE event_id = $1 AND channel = $2 AND recipient = $3");
+        on_pool!(self, pool => {
+            let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(event).bind(channel.as_str()).bind(recipient).fetch_optional(pool).await?;
+            row.as_ref().map(notification_from).transpose()
+        })
+    }
+
     pub async fn notification(&self, id: Uuid) -> Result<Option<StoredNotification>> {
         let sql = format!("SELECT {COLUMNS} FROM notifications WHERE notification_id = $1");
         on_pool!(self, pool => {

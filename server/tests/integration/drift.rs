@@ -236,6 +236,15 @@ async fn changes_behind_sharepacks_back_are_found_with_who_and_when(stack: Stack
     }
     let html = page(&portal, &format!("/sharepacks/{pack_id}")).await;
     assert!(html.contains("pack-drift") && html.contains("catalog.schema.orders"), "the pack's page shows its drift");
+    let html = page(&portal, "/history/recipients/drift-acme").await;
+    assert!(html.contains("resource-drift") && html.contains("Recipient drift-acme was changed"), "a recipient's page shows its drift");
+    assert!(!html.contains("catalog.schema.orders"), "and only its own");
+    let html = page(&portal, "/history/shares/drift_sales").await;
+    assert!(
+        html.contains("catalog.schema.orders was removed") && html.contains("drift-beta"),
+        "a share's page shows its objects' and grants' drift"
+    );
+    assert_eq!(findings(&portal, "?name=drift_sales").await.len(), 3);
     let preview = portal
         .browser_as(TESTERS[0])
         .await

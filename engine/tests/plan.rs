@@ -228,6 +228,24 @@ fn preflight_checks_the_live_workspace() {
     );
 }
 
+#[test]
+fn a_misspelt_table_is_answered_with_the_nearest_the_workspace_has() {
+    let pack = sample("valid/finance.yaml");
+    let mut workspace = empty();
+    // The pack names catalog.schema.expense_table; the workspace has it spelt otherwise.
+    workspace.catalog.remove("catalog.schema.expense_table");
+    workspace.catalog.insert("catalog.schema.expenses_table".into(), "MANAGED".into());
+    workspace.catalog.insert("catalog.other.expense_table".into(), "MANAGED".into());
+    let first = plan(&pack, &workspace, PlanOptions::default());
+    let missing = first.findings.iter().find(|f| f.code == "object_missing").expect("reported");
+    assert_eq!(missing.hint.as_deref(), Some("Did you mean `catalog.schema.expenses_table`? It is in the workspace"));
+    // Nothing near: the plain hint.
+    workspace.catalog.remove("catalog.schema.expenses_table");
+    let second = plan(&pack, &workspace, PlanOptions::default());
+    let missing = second.findings.iter().find(|f| f.code == "object_missing").expect("reported");
+    assert!(missing.hint.as_deref().unwrap().starts_with("Check the catalog"), "{missing:?}");
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
     /// Whatever part of a plan already happened, and whatever was added by hand, planning,

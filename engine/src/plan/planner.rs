@@ -433,20 +433,42 @@ impl Planner<'_> {
         }
     }
 
+    /// The workspace's object nearest to a name it does not have (a typo: at most a third of the
+    /// name's last part, and three edits, away), among those of the same schema the read listed.
+    fn nearest_object(&self, name: &str) -> Option<&str> {
+        let (schema, last) = name.rsplit_once('.')?;
+        let prefix = format!("{schema}.");
+        let most = (last.chars().count() / 3).clamp(1, 3);
+        self.snapshot
+            .catalog
+            .range(prefix.clone()..)
+            .take_while(|(known, _)| known.starts_with(&prefix))
+            .map(|(known, _)| (strsim::levenshtein(&known[prefix.len()..], last), known.as_str()))
+            .filter(|(distance, _)| *distance <= most)
+            .min()
+            .map(|(_, known)| known)
+    }
+
     /// The object exists in the catalog with the declared type.
     fn preflight_object(&mut self, object: &DataObject, desired: &SharedObject) {
         let found = self.snapshot.catalog.get(&desired.name);
         let what = object.kind.as_str();
         match (object.kind, found) {
             (DataObjectType::Schema, Some(kind)) if kind == "SCHEMA" => {}
-            (_, None) if object.kind.is_table_like() || object.kind == DataObjectType::Schema => self.findings.push(
-                Finding::error(
-                    "object_missing",
-                    object.at("name"),
-                    format!("{} `{}` does not exist in the workspace", capitalize(&what.to_lowercase().replace('_', " ")), object.name),
+            (_, None) if object.kind.is_table_like() || object.kind == DataObjectType::Schema => {
+                let hint = match self.nearest_object(&desired.name) {
+                    Some(near) => format!("Did you mean `{near}`? It is in the workspace"),
+                    None => "Check the catalog, schema and name, or ask the data owner to create it first".to_string(),
+                };
+                self.findings.push(
+                    Finding::error(
+                        "object_missing",
+                        object.at("name"),
+                        format!("{} `{}` does not exist in the workspace", capitalize(&what.to_lowercase().replace('_', " ")), object.name),
+                    )
+                    .hint(hint),
                 )
-                .hint("Check the catalog, schema and name, or ask the data owner to create it first"),
-            ),
+            }
             (kind, Some(table_type)) if kind.is_table_like() && !type_matches(kind, table_type) => self.findings.push(
                 Finding::error(
                     "object_type_mismatch",

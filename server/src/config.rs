@@ -371,7 +371,13 @@ impl Settings {
             schedule_every: std::time::Duration::from_millis(parse_number("SHAREPACK_SCHEDULE_POLL_MS", 15_000)?.max(10)),
             drift_every: match parse_number("SHAREPACK_DRIFT_MINUTES", 60)? {
                 0 => None,
-                minutes => Some(std::time::Duration::from_secs(minutes * 60)),
+                minutes if minutes <= 525_600 => Some(std::time::Duration::from_secs(minutes * 60)),
+                minutes => {
+                    return Err(SettingError {
+                        name: "SHAREPACK_DRIFT_MINUTES",
+                        problem: format!("{minutes} minutes is more than a year; use at most 525600 (or 0 for checks on demand only)"),
+                    })
+                }
             },
             workers: small("SHAREPACK_WORKERS", 2)?,
             worker,
@@ -395,7 +401,20 @@ impl Settings {
             sandbox_tables: get("SHAREPACK_SANDBOX_TABLES")
                 .map(|text| text.split(',').map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect())
                 .unwrap_or_default(),
-            sandbox_people: SecretString::from(get("SHAREPACK_SANDBOX_PEOPLE").unwrap_or_default()),
+            sandbox_people: {
+                let people = get("SHAREPACK_SANDBOX_PEOPLE").unwrap_or_default();
+                // Named by position, never by the token it holds.
+                let bad = people.split(',').map(str::trim).position(|entry| {
+                    !entry.is_empty() && entry.split_once('=').is_none_or(|(email, token)| !email.contains('@') || token.trim().is_empty())
+                });
+                if let Some(index) = bad {
+                    return Err(SettingError {
+                        name: "SHAREPACK_SANDBOX_PEOPLE",
+                        problem: format!("entry {} is not `email=token`", index + 1),
+                    });
+                }
+                SecretString::from(people)
+            },
             smtp_url: get("SHAREPACK_SMTP_URL").filter(|url| !url.trim().is_empty()).map(SecretString::from),
             notification_from: get("notification_from_email").unwrap_or_else(|| "sharepack@localhost".into()),
             webhooks: SecretString::from(get("SHAREPACK_WEBHOOKS").unwrap_or_default()),
@@ -451,6 +470,18 @@ mod tests {
         assert_eq!(settings.azure_queue_name, "sharepack-processing");
         assert!(settings.database_url.is_none());
         assert_eq!((settings.pool.min_connections, settings.pool.max_connections), (2, 10));
+    }
+
+    #[test]
+    fn notification_and_drift_settings_are_checked_at_start() {
+        assert_eq!(settings(&[("SHAREPACK_DRIFT_MINUTES", "0")]).unwrap().drift_every, None);
+        let too_long = settings(&[("SHAREPACK_DRIFT_MINUTES", "99999999999999999")]).unwrap_err();
+        assert_eq!(too_long.name, "SHAREPACK_DRIFT_MINUTES");
+        let hooks = settings(&[("SHAREPACK_WEBHOOKS", r#"[{"name": "ops", "url": "https://h/x", "secret": "tiny"}]"#)]).unwrap_err();
+        assert!(hooks.problem.contains("webhook 1 (ops)") && !hooks.problem.contains("tiny"), "{}", hooks.problem);
+        assert!(settings(&[("notification_from_email", "nobody")]).is_err());
+        let people = settings(&[("SHAREPACK_SANDBOX_PEOPLE", "ann@example.com=dapi-a,dapi-secret-b")]).unwrap_err();
+        assert_eq!(people.problem, "entry 2 is not `email=token`");
     }
 
     #[test]

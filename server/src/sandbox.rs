@@ -27,7 +27,7 @@ pub struct SandboxState {
     pub faults: Arc<Faults>,
 }
 
-/// Reads `email=token,email=token`; entries without both halves are left out.
+/// Reads `email=token,email=token` (the settings refuse other entries).
 pub fn people(text: &str) -> Vec<(String, SecretString)> {
     text.split(',')
         .filter_map(|entry| entry.split_once('='))

@@ -202,9 +202,8 @@ fn fields_words(action: &Action) -> String {
 mod tests {
     use super::*;
     use crate::databricks::client::{RecipientInfo, ShareInfo};
-    use crate::intake::read_pack;
     use crate::plan::snapshot::ShareState;
-    use crate::plan::{apply, plan, PlanOptions};
+    use crate::plan::{plan, PlanOptions};
 
     const PACK: &str = r#"
 metadata:
@@ -231,13 +230,7 @@ share:
 "#;
 
     fn applied() -> (SharePack, Snapshot) {
-        let pack = read_pack(PACK.as_bytes(), Some("drift.yaml"), &Default::default()).unwrap().pack.unwrap();
-        let mut empty = Snapshot::default();
-        for table in ["catalog.schema.orders", "catalog.schema.customers", "catalog.schema.revenue_table"] {
-            empty.catalog.insert(table.into(), "MANAGED".into());
-        }
-        let first = plan(&pack, &empty, PlanOptions::default());
-        (pack.clone(), apply(&empty, &pack, &first, true))
+        crate::drift::applied(PACK)
     }
 
     fn found(pack: &SharePack, snapshot: &Snapshot) -> Vec<Difference> {

@@ -24,6 +24,21 @@ pub mod resolve;
 #[cfg(feature = "queue")]
 pub mod views;
 
+/// For the drift tests: a YAML pack read, and the workspace a first run of it leaves (its
+/// tables, and `catalog.schema.revenue_table`, in the catalog).
+#[cfg(all(test, feature = "queue"))]
+pub(crate) fn applied(yaml: &str) -> (crate::model::SharePack, crate::plan::snapshot::Snapshot) {
+    use crate::plan::{apply, plan, PlanOptions};
+    let pack = crate::intake::read_pack(yaml.as_bytes(), Some("drift.yaml"), &Default::default()).unwrap().pack.unwrap();
+    let mut empty = crate::plan::snapshot::Snapshot::default();
+    for table in ["catalog.schema.orders", "catalog.schema.customers", "catalog.schema.revenue_table"] {
+        empty.catalog.insert(table.into(), "MANAGED".into());
+    }
+    let first = plan(&pack, &empty, PlanOptions::default());
+    let workspace = apply(&empty, &pack, &first, true);
+    (pack, workspace)
+}
+
 use crate::plan::ResourceType;
 use crate::records::DriftKind;
 use chrono::{DateTime, Utc};

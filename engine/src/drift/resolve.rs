@@ -21,7 +21,7 @@ use std::collections::BTreeSet;
 use uuid::Uuid;
 
 /// The version a restore or an adoption starts from: the pack's current version, which a run
-/// must have applied.
+/// must have applied (the caller seeing the pack and holding the requester role for it).
 async fn applied_version(store: &Store, by: &Principal, id: Uuid) -> Result<(i64, String), Problem> {
     let missing = || Problem::not_found("share pack", &id.to_string());
     let owner = store.share_pack_owner(id).await?.ok_or_else(missing)?;
@@ -141,14 +141,7 @@ fn adopt_recipient(recipient: &mut Recipient, now: &crate::databricks::client::R
     recipient.metastore_id = now.data_recipient_global_metastore_id.clone().filter(|_| recipient.kind == RecipientType::D2D);
     recipient.comment = now.comment.clone().filter(|comment| !comment.is_empty());
     recipient.allowed_ips = now.ip_access_list.iter().flat_map(|list| list.allowed_ip_addresses.iter().cloned()).collect();
-    // Databricks sets `databricks.*` properties itself.
-    recipient.properties = now
-        .properties_kvpairs
-        .iter()
-        .flat_map(|kv| kv.properties.iter())
-        .filter(|(key, _)| !key.to_ascii_lowercase().starts_with("databricks."))
-        .map(|(key, value)| (key.clone(), value.clone()))
-        .collect();
+    recipient.properties = crate::plan::pack_properties(now);
 }
 
 fn adopt_object(object: &mut DataObject, now: &SharedObject) {
@@ -184,7 +177,7 @@ mod tests {
     use super::*;
     use crate::databricks::client::Reported;
     use crate::intake::read_pack;
-    use crate::plan::{apply, plan, ActionKind, PlanOptions};
+    use crate::plan::{plan, ActionKind, PlanOptions};
 
     const PACK: &str = r#"
 metadata:
@@ -213,13 +206,7 @@ share:
 
     #[test]
     fn an_adopted_pack_plans_no_change_to_the_workspace_as_it_is() {
-        let pack = read_pack(PACK.as_bytes(), Some("drift.yaml"), &Default::default()).unwrap().pack.unwrap();
-        let mut workspace = Snapshot::default();
-        for table in ["catalog.schema.orders", "catalog.schema.customers", "catalog.schema.revenue_table"] {
-            workspace.catalog.insert(table.into(), "MANAGED".into());
-        }
-        let first = plan(&pack, &workspace, PlanOptions::default());
-        let mut workspace = apply(&workspace, &pack, &first, true);
+        let (pack, mut workspace) = crate::drift::applied(PACK);
         // By hand: a recipient deleted, a comment changed, an object dropped and one added with
         // options, a grant given to a recipient the pack does not know.
         workspace.recipients.remove("beta");

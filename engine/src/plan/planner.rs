@@ -560,15 +560,7 @@ fn recipient_changes(existing: &RecipientInfo, desired: &RecipientInfo) -> Vec<F
         let show = |set: BTreeSet<String>| Some(set.into_iter().collect::<Vec<_>>().join(", ")).filter(|text| !text.is_empty());
         changes.push(FieldChange { field: "allowed IPs".into(), before: show(ips(existing)), after: show(ips(desired)) });
     }
-    // Databricks sets `databricks.*` properties itself; they are not the pack's to compare.
-    let properties = |r: &RecipientInfo| -> BTreeMap<String, String> {
-        r.properties_kvpairs
-            .iter()
-            .flat_map(|kv| kv.properties.iter())
-            .filter(|(key, _)| !key.to_ascii_lowercase().starts_with("databricks."))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect()
-    };
+    let properties = pack_properties;
     if properties(existing) != properties(desired) {
         let show = |map: BTreeMap<String, String>| {
             Some(map.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", ")).filter(|text| !text.is_empty())
@@ -576,6 +568,17 @@ fn recipient_changes(existing: &RecipientInfo, desired: &RecipientInfo) -> Vec<F
         changes.push(FieldChange { field: "properties".into(), before: show(properties(existing)), after: show(properties(desired)) });
     }
     changes
+}
+
+/// A recipient's properties that are the pack's: Databricks sets `databricks.*` itself.
+pub fn pack_properties(recipient: &RecipientInfo) -> BTreeMap<String, String> {
+    recipient
+        .properties_kvpairs
+        .iter()
+        .flat_map(|kv| kv.properties.iter())
+        .filter(|(key, _)| !key.to_ascii_lowercase().starts_with("databricks."))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
 }
 
 /// The PATCH body for the changed fields (lists and maps are replaced whole, as the API does).

@@ -19,6 +19,7 @@
 //! - [`databricks`]: the workspace client: errors, retries, auth, the sharing API.
 //! - [`queue`]: the work queue (embedded table or Azure Storage Queue).
 //! - [`drift`]: reconciling workspaces with what Sharepack recorded, as queued jobs.
+//! - [`sync`]: sync jobs (drift checks, workspace objects, the directory), queued and leased.
 //! - [`notify`]: e-mail and signed webhooks on approvals, runs, drift and expiring tokens.
 //! - [`apply`]: submission, the orchestrator that applies plans step by step, and the workers.
 //!
@@ -69,6 +70,8 @@ pub mod queue;
 pub mod sandbox;
 #[cfg(feature = "store")]
 pub mod store;
+#[cfg(feature = "queue")]
+pub mod sync;
 #[cfg(feature = "intake")]
 pub mod templates;
 #[cfg(feature = "intake")]

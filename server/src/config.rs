@@ -77,6 +77,16 @@ pub struct Settings {
     /// `SHAREPACK_DRIFT_MINUTES` (60): how often each workspace is reconciled with what
     /// Sharepack recorded; 0 turns scheduled checks off (on demand only).
     pub drift_every: Option<std::time::Duration>,
+    /// `SHAREPACK_SYNC_MINUTES` (360): how often each workspace's catalogs, schemas and tables,
+    /// and the directory, are synced; 0 turns scheduled syncs off (on demand only).
+    pub sync_every: Option<std::time::Duration>,
+    /// The directory synced into `users` and `ad_groups` (off unless set): `azure_tenant_id`,
+    /// `graph_client_id` and `graph_client_secret` (the seed's names) for an Entra ID app with
+    /// `User.Read.All` and `GroupMember.Read.All` application permissions, `SHAREPACK_GRAPH_URL`
+    /// (`https://graph.microsoft.com`) and `SHAREPACK_GRAPH_AUTHORITY`
+    /// (`https://login.microsoftonline.com`); `SHAREPACK_GRAPH_URL=sandbox` syncs the sandbox's
+    /// directory instead.
+    pub directory: Option<sharepack_engine::sync::directory::DirectorySettings>,
     /// `SHAREPACK_SMTP_URL`: the SMTP server e-mail notifications go through
     /// (`smtp://host:25`, `smtp://user:password@host:587?tls=required`, `smtps://...`); unset,
     /// nobody is e-mailed. A secret (it may hold a password).
@@ -127,6 +137,46 @@ pub struct OidcSettings {
 }
 
 /// `{"group": "admin", "other group": "requester:Legal", "third": ["approver:Legal", "auditor"]}`.
+/// The directory to sync, if any: the sandbox's (`SHAREPACK_GRAPH_URL=sandbox`, reached with the
+/// sandbox's token), or Microsoft Graph for the Entra ID app the seed's settings name (all three
+/// or none).
+fn directory(
+    get: &impl Fn(&str) -> Option<String>,
+    sandbox_address: &str,
+    sandbox_token: &SecretString,
+) -> Result<Option<sharepack_engine::sync::directory::DirectorySettings>, SettingError> {
+    use sharepack_engine::sync::directory::{DirectorySettings, GRAPH};
+    let graph_url = get("SHAREPACK_GRAPH_URL");
+    if graph_url.as_deref() == Some("sandbox") {
+        return Ok(Some(DirectorySettings {
+            graph_url: format!("{sandbox_address}/graph"),
+            tenant_id: "sandbox".into(),
+            client_id: "sharepack".into(),
+            client_secret: sandbox_token.clone(),
+            authority: Some(format!("{sandbox_address}/graph/login")),
+        }));
+    }
+    let app = [get("azure_tenant_id"), get("graph_client_id"), get("graph_client_secret")];
+    let [Some(tenant_id), Some(client_id), Some(client_secret)] = app else {
+        if let Some(index) = app.iter().position(Option::is_some) {
+            let names = ["azure_tenant_id", "graph_client_id", "graph_client_secret"];
+            return Err(SettingError {
+                name: names[index],
+                problem: "the directory needs azure_tenant_id, graph_client_id and graph_client_secret together".into(),
+            });
+        }
+        return Ok(None);
+    };
+    let graph_url = graph_url.unwrap_or_else(|| GRAPH.to_string());
+    let authority = get("SHAREPACK_GRAPH_AUTHORITY");
+    for (name, url) in [("SHAREPACK_GRAPH_URL", Some(&graph_url)), ("SHAREPACK_GRAPH_AUTHORITY", authority.as_ref())] {
+        if let Some(url) = url.filter(|url| !url.starts_with("https://") && !url.starts_with("http://")) {
+            return Err(SettingError { name, problem: format!("`{url}` is not an http:// or https:// address") });
+        }
+    }
+    Ok(Some(DirectorySettings { graph_url, tenant_id, client_id, client_secret: SecretString::from(client_secret), authority }))
+}
+
 fn parse_role_mapping(text: &str) -> Result<Vec<(String, sharepack_engine::access::Grant)>, String> {
     use sharepack_engine::access::{Grant, Role};
     let value: serde_json::Value = serde_json::from_str(text).map_err(|error| format!("not JSON: {error}"))?;
@@ -170,6 +220,8 @@ pub const SETTINGS: &[&str] = &[
     "SHAREPACK_HOUSEKEEPING_SECS",
     "SHAREPACK_SCHEDULE_POLL_MS",
     "SHAREPACK_DRIFT_MINUTES",
+    "SHAREPACK_GRAPH_AUTHORITY",
+    "SHAREPACK_GRAPH_URL",
     "SHAREPACK_IDLE_POLL_MS",
     "SHAREPACK_LOG_FORMAT",
     "SHAREPACK_MAX_DELIVERIES",
@@ -197,6 +249,7 @@ pub const SETTINGS: &[&str] = &[
     "SHAREPACK_SMTP_URL",
     "SHAREPACK_STEP_CONCURRENCY",
     "SHAREPACK_STRICT_STRATEGY",
+    "SHAREPACK_SYNC_MINUTES",
     "SHAREPACK_TOKEN",
     "SHAREPACK_WORKERS",
     "SHAREPACK_WORKER_BATCH",
@@ -258,6 +311,17 @@ impl Settings {
                     .replace('_', "")
                     .parse()
                     .map_err(|_| SettingError { name, problem: format!("`{text}` is not a whole number of bytes") }),
+            }
+        };
+        // Minutes between scheduled jobs; 0 for on demand only.
+        let interval = |name: &'static str, default: u64| -> Result<Option<std::time::Duration>, SettingError> {
+            match parse_number(name, default)? {
+                0 => Ok(None),
+                minutes if minutes <= 525_600 => Ok(Some(std::time::Duration::from_secs(minutes * 60))),
+                minutes => Err(SettingError {
+                    name,
+                    problem: format!("{minutes} minutes is more than a year; use at most 525600 (or 0 for on demand only)"),
+                }),
             }
         };
         let site_addr = match get("LEPTOS_SITE_ADDR") {
@@ -353,6 +417,7 @@ impl Settings {
                 problem: format!("`{text}` is not an address like 0.0.0.0:9464"),
             })?),
         };
+        let sandbox_token = SecretString::from(get("SHAREPACK_SANDBOX_TOKEN").unwrap_or_else(|| "dapi-sandbox".into()));
         let settings = Settings {
             traces: crate::telemetry::TraceSettings::read(get)?,
             metrics_addr,
@@ -369,16 +434,9 @@ impl Settings {
             }),
             housekeeping_every: std::time::Duration::from_secs(parse_number("SHAREPACK_HOUSEKEEPING_SECS", 3600)?.max(1)),
             schedule_every: std::time::Duration::from_millis(parse_number("SHAREPACK_SCHEDULE_POLL_MS", 15_000)?.max(10)),
-            drift_every: match parse_number("SHAREPACK_DRIFT_MINUTES", 60)? {
-                0 => None,
-                minutes if minutes <= 525_600 => Some(std::time::Duration::from_secs(minutes * 60)),
-                minutes => {
-                    return Err(SettingError {
-                        name: "SHAREPACK_DRIFT_MINUTES",
-                        problem: format!("{minutes} minutes is more than a year; use at most 525600 (or 0 for checks on demand only)"),
-                    })
-                }
-            },
+            drift_every: interval("SHAREPACK_DRIFT_MINUTES", 60)?,
+            sync_every: interval("SHAREPACK_SYNC_MINUTES", 360)?,
+            directory: directory(&get, sandbox_address.trim_end_matches('/'), &sandbox_token)?,
             workers: small("SHAREPACK_WORKERS", 2)?,
             worker,
             apply,
@@ -395,7 +453,7 @@ impl Settings {
             pool,
             strict_strategy,
             workspaces: SecretString::from(get("SHAREPACK_WORKSPACES").unwrap_or_default()),
-            sandbox_token: SecretString::from(get("SHAREPACK_SANDBOX_TOKEN").unwrap_or_else(|| "dapi-sandbox".into())),
+            sandbox_token,
             sandbox_faults: sharepack_engine::sandbox::faults::Faults::parse(&get("SHAREPACK_SANDBOX_FAULTS").unwrap_or_default())
                 .map_err(|problem| SettingError { name: "SHAREPACK_SANDBOX_FAULTS", problem })?,
             sandbox_tables: get("SHAREPACK_SANDBOX_TABLES")

@@ -72,6 +72,7 @@ pub fn build_with(settings: &Settings, store: Store, workspaces: Arc<Workspaces>
         public_url: settings.public_url.clone(),
         throttle: Arc::new(sharepack_engine::access::throttle::Throttle::per_minute(settings.rate_per_minute)),
         approvals: settings.approvals.clone(),
+        directory_url: settings.directory.as_ref().map(|directory| directory.graph_url.trim_end_matches('/').to_string()),
     };
     let oidc = settings.oidc.as_ref().and_then(|oidc| {
         auth::oidc::Oidc::new(oidc, &settings.public_url)

@@ -46,6 +46,7 @@ pub fn sandbox_state(settings: &Settings, store: &Store) -> sandbox::SandboxStat
     use secrecy::ExposeSecret;
     sandbox::SandboxState {
         sandbox: sandbox_workspace(settings, store),
+        graph: sharepack_engine::sandbox::directory::Graph::new(store.clone(), "sandbox", format!("{}/graph", settings.sandbox_address)),
         token: Arc::new(settings.sandbox_token.clone()),
         people: Arc::new(sandbox::people(settings.sandbox_people.expose_secret())),
         faults: Arc::new(settings.sandbox_faults.clone()),

@@ -20,6 +20,18 @@ fn notifier(settings: &Settings) -> Arc<sharepack_engine::notify::Notifier> {
     Arc::new(settings.notifier().unwrap_or_default())
 }
 
+/// The directory this process syncs, if one is configured.
+fn directory(settings: &Settings) -> Option<Arc<sharepack_engine::sync::directory::Directory>> {
+    let directory = settings.directory.clone()?;
+    match sharepack_engine::sync::directory::Directory::new(directory, Default::default()) {
+        Ok(directory) => Some(Arc::new(directory)),
+        Err(error) => {
+            tracing::error!(%error, "the directory's client cannot start; directory syncs are off");
+            None
+        }
+    }
+}
+
 /// Starts `count` workers; they stop (between steps, handing messages back) when `stop` turns true.
 pub fn spawn_workers(
     settings: &Settings,
@@ -30,6 +42,7 @@ pub fn spawn_workers(
 ) -> tokio::task::JoinSet<()> {
     let store = orchestrator.store().clone();
     let notifier = notifier(settings);
+    let directory = directory(settings);
     let mut set = tokio::task::JoinSet::new();
     for _ in 0..count {
         let worker = Worker {
@@ -38,6 +51,8 @@ pub fn spawn_workers(
                 notifier: notifier.clone(),
                 sessions: settings.sessions,
                 drift_every: settings.drift_every,
+                sync_every: settings.sync_every,
+                directory: directory.clone(),
                 ..Jobs::new(store.clone(), orchestrator.clone(), queue.clone())
             },
             settings: settings.worker,
@@ -59,6 +74,8 @@ pub fn spawn_housekeeping(
         jobs: Jobs {
             sessions: settings.sessions,
             drift_every: settings.drift_every,
+            sync_every: settings.sync_every,
+            directory: directory(settings),
             ..Jobs::new(orchestrator.store().clone(), orchestrator, queue)
         },
         every: settings.housekeeping_every,

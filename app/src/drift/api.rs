@@ -30,7 +30,8 @@ pub async fn check_drift(workspace: Option<String>) -> Answer<String> {
         let portal = &request.portal;
         let asked = workspace.as_deref().map(str::trim).filter(|url| !url.is_empty());
         let chosen = portal.workspaces.select(asked, None).map_err(|unknown| unknown.problem())?;
-        let (job, _) = sharepack_engine::drift::jobs::request(&portal.store, &portal.queue, chosen, &request.by).await?;
+        let kind = sharepack_engine::records::SyncKind::Drift;
+        let (job, _) = sharepack_engine::sync::jobs::request(&portal.store, &portal.queue, kind, &chosen.url, &request.by).await?;
         leptos_axum::redirect("/drift");
         Ok(job.id.to_string())
     })

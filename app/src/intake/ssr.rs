@@ -121,8 +121,8 @@ async fn preview(
     strict: bool,
 ) -> Result<Preview, StoreError> {
     let known = intake.findings.len();
-    let provisioned = sharepack_engine::apply::provisioned::of_intake(store, &workspace.url, intake).await?;
-    let run = sharepack_engine::plan::dry_run(intake.clone(), &workspace.client, PlanOptions { strict }, provisioned).await;
+    let run =
+        sharepack_engine::apply::preview::dry_run(store, &workspace.url, &workspace.client, intake.clone(), PlanOptions { strict }).await?;
     let findings = match &run.plan {
         Some(plan) => plan.findings.clone(),
         None => run.findings.iter().skip(known).cloned().collect(),

@@ -40,6 +40,8 @@ pub struct Portal {
     pub throttle: Arc<sharepack_engine::access::throttle::Throttle>,
     /// Which plans wait for approval.
     pub approvals: Arc<sharepack_engine::approval::Policy>,
+    /// The directory synced into `users` and `ad_groups` (its Graph URL), when one is configured.
+    pub directory_url: Option<String>,
 }
 
 /// The session cookie's name: `__Host-` when served over HTTPS, so no other site or path can

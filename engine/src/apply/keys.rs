@@ -38,6 +38,17 @@ pub fn drift_finding(workspace_url: &str, resource_type: crate::plan::ResourceTy
     key(&["drift", workspace_url.trim_end_matches('/'), &resource, &name_key(share.unwrap_or_default()), &name_key(name)])
 }
 
+/// A catalog, schema or table of one workspace, by its full name.
+pub fn databricks_object(workspace_url: &str, full_name: &str) -> Uuid {
+    key(&["databricks_object", workspace_url.trim_end_matches('/'), &name_key(full_name)])
+}
+
+/// A directory user or group by its object id in the directory (Entra ID's ids are GUIDs; an id
+/// that is not one is hashed, so a directory of another shape still gets stable keys).
+pub fn directory_object(kind: &str, id: &str) -> Uuid {
+    Uuid::parse_str(id.trim()).unwrap_or_else(|_| key(&["directory", kind, id]))
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -12,6 +12,7 @@ pub mod control;
 pub mod execute;
 pub mod keys;
 pub mod orchestrator;
+pub mod preview;
 pub mod provisioned;
 pub mod rollback;
 pub mod schedule;

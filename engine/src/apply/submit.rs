@@ -11,7 +11,7 @@ use crate::error::{Class, Problem};
 use crate::finding::Finding;
 use crate::intake::{read_pack, IntakeError, Limits};
 use crate::model::Strategy;
-use crate::plan::{dry_run, Plan, PlanOptions};
+use crate::plan::{Plan, PlanOptions};
 use crate::queue::{Job, Queue, QueueError};
 use crate::records::{AuditAction, PackStatus, RunStatus, SharePackRecord};
 use crate::store::{AuditEntry, Change, NewRun, Store, StoreError};
@@ -167,8 +167,7 @@ pub async fn submit(store: &Store, queue: &Queue, submission: Submission<'_>) ->
     let current = store.share_pack(share_pack_id).await?;
     let name = current.as_ref().map(|current| current.name.clone()).unwrap_or_else(|| share_pack_name(named_by, now));
     let parsed = serde_json::to_value(&intake.pack).unwrap_or_default();
-    let provisioned = super::provisioned::of_intake(store, &workspace.url, &intake).await?;
-    let outcome = dry_run(intake, &workspace.client, submission.options, provisioned).await;
+    let outcome = super::preview::dry_run(store, &workspace.url, &workspace.client, intake, submission.options).await?;
     let mut submitted = Submitted {
         share_pack_id,
         share_pack_name: name.clone(),

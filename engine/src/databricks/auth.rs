@@ -35,6 +35,8 @@ pub struct TokenSource {
     credentials: Credentials,
     /// The workspace, for Databricks OAuth (`<host>/oidc/v1/token`).
     host: String,
+    /// What Entra tokens are asked for (the Azure Databricks resource unless another API's).
+    scope: Option<String>,
     cached: Mutex<Option<Cached>>,
 }
 
@@ -47,7 +49,13 @@ struct TokenResponse {
 
 impl TokenSource {
     pub fn new(credentials: Credentials, host: impl Into<String>) -> Self {
-        TokenSource { credentials, host: host.into().trim_end_matches('/').to_string(), cached: Mutex::new(None) }
+        TokenSource { credentials, host: host.into().trim_end_matches('/').to_string(), scope: None, cached: Mutex::new(None) }
+    }
+
+    /// Tokens for another API than Azure Databricks (`https://graph.microsoft.com/.default`).
+    pub fn with_scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = Some(scope.into());
+        self
     }
 
     /// True for OAuth credentials, whose tokens can be fetched again.
@@ -84,7 +92,7 @@ impl TokenSource {
                     ("grant_type", "client_credentials"),
                     ("client_id", client_id.as_str()),
                     ("client_secret", client_secret.expose_secret()),
-                    ("scope", &format!("{AZURE_DATABRICKS_RESOURCE}/.default")),
+                    ("scope", &self.scope.clone().unwrap_or_else(|| format!("{AZURE_DATABRICKS_RESOURCE}/.default"))),
                 ])
             }
             Credentials::DatabricksOAuth { client_id, client_secret } => http
@@ -105,6 +113,18 @@ impl TokenSource {
             // The token endpoint refusing us is an authentication failure, whatever its status.
             if matches!(status.as_u16(), 400 | 401 | 403) {
                 error.kind = ErrorKind::Unauthenticated;
+            }
+            // OAuth's own error shape (`AADSTS7000215: Invalid client secret provided...` from Entra).
+            #[derive(Deserialize)]
+            struct OAuthError {
+                error: String,
+                error_description: Option<String>,
+            }
+            if let Ok(oauth) = serde_json::from_slice::<OAuthError>(&body) {
+                let detail = oauth.error_description.unwrap_or_default();
+                error.message =
+                    format!("{}: {}", oauth.error, detail.lines().next().unwrap_or_default()).trim_end_matches([':', ' ']).to_string();
+                error.error_code = Some(oauth.error);
             }
             error.message = format!("getting an OAuth token failed: {}", error.message);
             return Err(error);

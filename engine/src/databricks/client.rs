@@ -526,6 +526,16 @@ impl WorkspaceClient {
         self.list_all_with("/tables", "tables", &[("catalog_name", catalog.to_string()), ("schema_name", schema.to_string())]).await
     }
 
+    /// Every catalog of the metastore the caller may see.
+    pub async fn list_catalogs(&self) -> Result<Vec<Value>, ApiError> {
+        self.list_all("/catalogs", "catalogs").await
+    }
+
+    /// Every schema of a catalog.
+    pub async fn list_schemas(&self, catalog: &str) -> Result<Vec<Value>, ApiError> {
+        self.list_all_with("/schemas", "schemas", &[("catalog_name", catalog.to_string())]).await
+    }
+
     pub async fn get_table(&self, full_name: &str) -> Result<Value, ApiError> {
         self.get(&format!("/tables/{}", segment(full_name)), &[]).await
     }

@@ -15,20 +15,9 @@ use crate::plan::snapshot::{Metastore, ShareState, Snapshot};
 use crate::plan::{plan, PlanOptions};
 use crate::records::{DriftKind, PackStatus};
 use crate::store::{Change, Entity, SharePackVersion, Store, StoreError};
+use crate::sync::SyncError;
 use std::collections::{BTreeMap, BTreeSet};
 use uuid::Uuid;
-
-/// What went wrong: the store or the workspace, both worth another try later.
-#[derive(Debug, thiserror::Error)]
-pub enum CheckError {
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error("the workspace could not be read: {0}")]
-    Workspace(#[from] ApiError),
-    /// This process stalled past the lease's expiry and another may have taken it.
-    #[error("the workspace's drift lease was lost")]
-    LeaseLost,
-}
 
 /// What a check found and did, kept with its sync job.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -64,7 +53,7 @@ struct Applied {
 
 /// Reconciles the workspace Sharepack knows as `url` (reached through `client`) now, as check
 /// `check` (its sync job's id).
-pub async fn reconcile(store: &Store, url: &str, client: &WorkspaceClient, check: Uuid) -> Result<Report, CheckError> {
+pub async fn reconcile(store: &Store, url: &str, client: &WorkspaceClient, check: Uuid) -> Result<Report, SyncError> {
     let calls_before = client.calls();
     let mut report = Report::default();
     let (applied, mut managed_recipients, mut managed_shares) = packs_on(store, url, &mut report).await?;

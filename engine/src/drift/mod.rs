@@ -7,7 +7,8 @@
 //!
 //! - `compare.rs`: a plan's actions as differences (pure), and what no pack manages.
 //! - `check.rs`: one reconciliation of one workspace (read once, plan each pack, record).
-//! - `jobs.rs`: checks as queued jobs: on demand, on a schedule, one at a time per workspace.
+//! - checks run as sync jobs of kind DRIFT (`crate::sync::jobs`): on demand, on a schedule,
+//!   one at a time per workspace.
 //! - `resolve.rs`: the ways out: restore the pack's state, or adopt the workspace's.
 //! - `views.rs`: the open findings a principal may see, filtered.
 //!
@@ -17,8 +18,6 @@
 pub mod check;
 #[cfg(feature = "queue")]
 pub mod compare;
-#[cfg(feature = "queue")]
-pub mod jobs;
 #[cfg(feature = "queue")]
 pub mod resolve;
 #[cfg(feature = "queue")]

@@ -20,7 +20,7 @@ pub struct Housekeeping {
 impl Housekeeping {
     pub const JOBS: [Job; 4] = [Job::ExpireActivationLinks, Job::ExpireSignIns, Job::ReleaseApproved, Job::WarnExpiringTokens];
     /// Run at every tick: cheap when there is nothing to do.
-    pub const TICK: [Job; 3] = [Job::ReleaseScheduled, Job::ScheduleDrift, Job::RequeueNotifications];
+    pub const TICK: [Job; 3] = [Job::ReleaseScheduled, Job::ScheduleSyncs, Job::RequeueNotifications];
 
     /// Runs every housekeeping job now, then every `every`, and the scheduler every
     /// `schedule_every`, until `stop` turns true. Failures are logged and tried again at the

@@ -38,6 +38,10 @@ pub struct Jobs {
     pub workspaces: Arc<crate::databricks::workspaces::Workspaces>,
     /// How often each workspace is reconciled (`None`: only on demand).
     pub drift_every: Option<std::time::Duration>,
+    /// How often each workspace's objects and the directory are synced (`None`: only on demand).
+    pub sync_every: Option<std::time::Duration>,
+    /// The directory synced into `users` and `ad_groups`, when one is configured.
+    pub directory: Option<Arc<crate::sync::directory::Directory>>,
     /// How notifications leave (none configured by default).
     pub notifier: Arc<crate::notify::Notifier>,
 }
@@ -45,7 +49,17 @@ pub struct Jobs {
 impl Jobs {
     pub fn new(store: Store, orchestrator: Arc<Orchestrator>, queue: crate::queue::Queue) -> Self {
         let workspaces = orchestrator.workspaces().clone();
-        Jobs { store, orchestrator, sessions: Default::default(), queue, workspaces, drift_every: None, notifier: Default::default() }
+        Jobs {
+            store,
+            orchestrator,
+            sessions: Default::default(),
+            queue,
+            workspaces,
+            drift_every: None,
+            sync_every: None,
+            directory: None,
+            notifier: Default::default(),
+        }
     }
 
     /// Runs one job; `stop` turning true asks long jobs to stop at the next safe point.
@@ -80,8 +94,8 @@ impl Jobs {
                 }
                 Ok(Settled::Done)
             }
-            Job::CheckDrift { sync_job_id } => {
-                if let Some(event) = crate::drift::jobs::run(&self.store, &self.workspaces, sync_job_id).await? {
+            Job::Sync { sync_job_id } => {
+                if let Some(event) = crate::sync::jobs::run(&self.store, &self.sources(), sync_job_id).await? {
                     crate::notify::emit(&self.store, &self.queue, event.id(""), &event).await;
                 }
                 Ok(Settled::Done)
@@ -110,12 +124,28 @@ impl Jobs {
                 }
                 Ok(Settled::Done)
             }
-            Job::ScheduleDrift => {
+            Job::ScheduleSyncs => {
+                use crate::records::SyncKind;
+                let workspaces: Vec<String> = self.workspaces.iter().map(|workspace| workspace.url.clone()).collect();
+                let mut queued = 0;
                 if let Some(every) = self.drift_every {
-                    let queued = crate::drift::jobs::schedule(&self.store, &self.queue, &self.workspaces, every).await?;
-                    if queued > 0 {
-                        tracing::info!(queued, "scheduled drift checks were queued");
+                    queued += crate::sync::jobs::schedule(&self.store, &self.queue, SyncKind::Drift, &workspaces, every).await?;
+                }
+                if let Some(every) = self.sync_every {
+                    queued += crate::sync::jobs::schedule(&self.store, &self.queue, SyncKind::Objects, &workspaces, every).await?;
+                    if let Some(directory) = &self.directory {
+                        queued += crate::sync::jobs::schedule(
+                            &self.store,
+                            &self.queue,
+                            SyncKind::Directory,
+                            &[directory.url().to_string()],
+                            every,
+                        )
+                        .await?;
                     }
+                }
+                if queued > 0 {
+                    tracing::info!(queued, "scheduled sync jobs were queued");
                 }
                 Ok(Settled::Done)
             }
@@ -129,6 +159,11 @@ impl Jobs {
                 Ok(Settled::Done)
             }
         }
+    }
+
+    /// What sync jobs read.
+    pub fn sources(&self) -> crate::sync::jobs::Sources {
+        crate::sync::jobs::Sources { workspaces: self.workspaces.clone(), directory: self.directory.clone() }
     }
 
     /// A run that completed or failed tells its submitter (once, however often it is delivered).
@@ -151,7 +186,7 @@ impl Jobs {
     pub async fn give_up(&self, job: Job, reason: &str) -> Result<(), JobError> {
         match job {
             Job::ApplyRun { run_id } => self.orchestrator.abandon(run_id, reason).await,
-            Job::CheckDrift { sync_job_id } => crate::drift::jobs::give_up(&self.store, sync_job_id, reason).await,
+            Job::Sync { sync_job_id } => crate::sync::jobs::give_up(&self.store, sync_job_id, reason).await,
             Job::Deliver { notification_id } => crate::notify::give_up(&self.store, notification_id, reason).await,
             Job::Notify { event_id } => {
                 tracing::error!(event = %event_id, reason, "an event could not be expanded into notifications");
@@ -161,7 +196,7 @@ impl Jobs {
             | Job::ExpireSignIns
             | Job::ReleaseApproved
             | Job::ReleaseScheduled
-            | Job::ScheduleDrift
+            | Job::ScheduleSyncs
             | Job::RequeueNotifications
             | Job::WarnExpiringTokens => Ok(()),
         }

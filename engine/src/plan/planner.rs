@@ -433,20 +433,16 @@ impl Planner<'_> {
         }
     }
 
-    /// The workspace's object nearest to a name it does not have (a typo: at most a third of the
-    /// name's last part, and three edits, away), among those of the same schema the read listed.
-    fn nearest_object(&self, name: &str) -> Option<&str> {
-        let (schema, last) = name.rsplit_once('.')?;
+    /// The workspace's object nearest to a name it does not have: first among those of the same
+    /// schema the read listed, then among what the last objects sync saw (another schema or
+    /// catalog, when those are what is misspelt). Answers the name and whether it is from the sync.
+    fn nearest_object(&self, name: &str) -> Option<(&str, bool)> {
+        let (schema, _) = name.rsplit_once('.')?;
         let prefix = format!("{schema}.");
-        let most = (last.chars().count() / 3).clamp(1, 3);
-        self.snapshot
-            .catalog
-            .range(prefix.clone()..)
-            .take_while(|(known, _)| known.starts_with(&prefix))
-            .map(|(known, _)| (strsim::levenshtein(&known[prefix.len()..], last), known.as_str()))
-            .filter(|(distance, _)| *distance <= most)
-            .min()
-            .map(|(_, known)| known)
+        let listed = self.snapshot.catalog.range(prefix.clone()..).take_while(|(known, _)| known.starts_with(&prefix));
+        nearest(listed.map(|(known, _)| known.as_str()), name)
+            .map(|near| (near, false))
+            .or_else(|| nearest(self.snapshot.synced.keys().map(String::as_str), name).map(|near| (near, true)))
     }
 
     /// The object exists in the catalog with the declared type.
@@ -457,7 +453,8 @@ impl Planner<'_> {
             (DataObjectType::Schema, Some(kind)) if kind == "SCHEMA" => {}
             (_, None) if object.kind.is_table_like() || object.kind == DataObjectType::Schema => {
                 let hint = match self.nearest_object(&desired.name) {
-                    Some(near) => format!("Did you mean `{near}`? It is in the workspace"),
+                    Some((near, false)) => format!("Did you mean `{near}`? It is in the workspace"),
+                    Some((near, true)) => format!("Did you mean `{near}`? It was in the workspace when its objects were last synced"),
                     None => "Check the catalog, schema and name, or ask the data owner to create it first".to_string(),
                 };
                 self.findings.push(
@@ -527,6 +524,19 @@ impl Planner<'_> {
 }
 
 /// The recipient as Databricks should have it.
+/// The candidate nearest to `name` (a typo: at most a third of its last part's length, and
+/// three edits, away), the first by name among equals; `None` when none is that near.
+pub fn nearest<'a>(candidates: impl IntoIterator<Item = &'a str>, name: &str) -> Option<&'a str> {
+    let last = name.rsplit('.').next().unwrap_or(name);
+    let most = (last.chars().count() / 3).clamp(1, 3);
+    candidates
+        .into_iter()
+        .map(|known| (strsim::levenshtein(known, name), known))
+        .filter(|(distance, known)| *distance <= most && *known != name)
+        .min()
+        .map(|(_, known)| known)
+}
+
 pub fn desired_recipient(recipient: &Recipient) -> RecipientInfo {
     let mut ips: Vec<String> = recipient.allowed_ips.iter().map(|ip| ip.trim().to_string()).collect();
     ips.sort();

@@ -110,31 +110,36 @@ pub struct DryRun {
     pub findings: Vec<crate::finding::Finding>,
     /// The workspace as it was read, which the plan was computed from.
     pub snapshot: Option<super::snapshot::Snapshot>,
+    /// The pack was valid but the workspace could not be read.
+    pub unreachable: bool,
 }
 
 /// Intake, then the workspace, then the plan. A pack with errors is not planned; a workspace
-/// that cannot be read keeps the declared strategy and blocks the plan, saying why.
+/// that cannot be read keeps the declared strategy and blocks the plan, saying why. `synced` is
+/// what the last objects sync saw near the pack's names, for suggestions.
 pub async fn dry_run(
     intake: crate::intake::Intake,
     client: &WorkspaceClient,
     options: super::PlanOptions,
     provisioned: Provisioned,
+    synced: std::collections::BTreeMap<String, String>,
 ) -> DryRun {
     let mut findings = intake.findings.clone();
     let format = intake.format;
     let Some(pack) = intake.pack.filter(|_| !findings.iter().any(crate::finding::Finding::is_error)) else {
         crate::telemetry::upload_read(format, "invalid");
-        return DryRun { declared: None, strategy: None, plan: None, findings, snapshot: None };
+        return DryRun { declared: None, strategy: None, plan: None, findings, snapshot: None, unreachable: false };
     };
     let declared = pack.metadata.strategy;
     match read(client, &pack, provisioned).await {
-        Ok(snapshot) => {
+        Ok(mut snapshot) => {
+            snapshot.synced = synced;
             let plan = super::plan(&pack, &snapshot, options);
             crate::telemetry::upload_read(format, "planned");
             crate::telemetry::planned(&plan);
             findings.extend(plan.findings.iter().cloned());
             crate::finding::sort_findings(&mut findings);
-            DryRun { declared, strategy: Some(plan.strategy), plan: Some(plan), findings, snapshot: Some(snapshot) }
+            DryRun { declared, strategy: Some(plan.strategy), plan: Some(plan), findings, snapshot: Some(snapshot), unreachable: false }
         }
         Err(error) => {
             crate::telemetry::upload_read(format, "workspace_unreachable");
@@ -151,7 +156,7 @@ pub async fn dry_run(
                 )
                 .hint("Try again in a moment; if it persists, check the workspace's URL and credentials"),
             );
-            DryRun { declared, strategy: declared, plan: None, findings, snapshot: None }
+            DryRun { declared, strategy: declared, plan: None, findings, snapshot: None, unreachable: true }
         }
     }
 }

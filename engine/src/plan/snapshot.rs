@@ -44,6 +44,9 @@ pub struct Snapshot {
     /// (`MANAGED`, `VIEW`, ... for tables; `SCHEMA` for schemas).
     pub catalog: BTreeMap<String, String>,
     pub metastore: Metastore,
+    /// Schemas and tables the last objects sync saw near the pack's names (same shape as
+    /// `catalog`): only ever suggested, never taken as existing.
+    pub synced: BTreeMap<String, String>,
     /// What earlier versions of the pack made (read from Sharepack's history, not the workspace).
     pub provisioned: Provisioned,
 }

@@ -19,10 +19,12 @@ pub enum Job {
     ReleaseApproved,
     /// Queue the scheduled runs whose start time has come.
     ReleaseScheduled,
-    /// Reconcile one workspace with what Sharepack recorded (the sync job names it).
-    CheckDrift { sync_job_id: Uuid },
-    /// Queue the drift checks whose interval has come (housekeeping).
-    ScheduleDrift,
+    /// Run one sync job: a drift check, an objects sync or a directory sync (its row says which).
+    #[serde(alias = "check_drift")]
+    Sync { sync_job_id: Uuid },
+    /// Queue the sync jobs whose interval has come (housekeeping).
+    #[serde(alias = "schedule_drift")]
+    ScheduleSyncs,
     /// Expand an event into its notifications.
     Notify { event_id: Uuid },
     /// Deliver one notification.
@@ -42,8 +44,8 @@ impl Job {
             Job::ExpireSignIns => "expire_sign_ins",
             Job::ReleaseApproved => "release_approved",
             Job::ReleaseScheduled => "release_scheduled",
-            Job::CheckDrift { .. } => "check_drift",
-            Job::ScheduleDrift => "schedule_drift",
+            Job::Sync { .. } => "sync",
+            Job::ScheduleSyncs => "schedule_syncs",
             Job::Notify { .. } => "notify",
             Job::Deliver { .. } => "deliver",
             Job::RequeueNotifications => "requeue_notifications",
@@ -115,6 +117,10 @@ mod tests {
         assert_eq!(Job::decode(&job.encode()).unwrap(), job);
         assert_eq!(Job::decode(&format!(r#"{{"run_id":"{run_id}"}}"#)).unwrap(), job);
         assert_eq!(Job::decode(r#"{"job":"expire_activation_links"}"#).unwrap(), Job::ExpireActivationLinks);
+        // Drift checks in flight across the upgrade that made them sync jobs still run.
+        let sync_job_id = Uuid::from_u128(9);
+        assert_eq!(Job::decode(&format!(r#"{{"job":"check_drift","sync_job_id":"{sync_job_id}"}}"#)).unwrap(), Job::Sync { sync_job_id });
+        assert_eq!(Job::decode(r#"{"job":"schedule_drift"}"#).unwrap(), Job::ScheduleSyncs);
         assert!(matches!(Job::decode(r#"{"job":"drop_tables"}"#), Err(QueueError::Malformed(_))));
         assert!(matches!(Job::decode("not json"), Err(QueueError::Malformed(_))));
     }

@@ -201,6 +201,10 @@ status! {
     SyncKind, "sync kind" {
         /// Reconciles a workspace with what Sharepack recorded (drift).
         Drift = "DRIFT" => Ok,
+        /// Reads a workspace's catalogs, schemas and tables into `databricks_objects`.
+        Objects = "OBJECTS" => Ok,
+        /// Reads the directory's users and groups (Microsoft Graph) into `users` and `ad_groups`.
+        Directory = "DIRECTORY" => Ok,
     }
 }
 

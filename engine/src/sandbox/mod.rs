@@ -6,6 +6,7 @@
 //! This module is the workspace's behaviour, free of any HTTP framework: a [`Request`] in, a
 //! [`Reply`] out. The server mounts it under `/sandbox/api/2.1/unity-catalog/`.
 
+pub mod directory;
 pub mod faults;
 mod rules;
 
@@ -162,11 +163,17 @@ impl Sandbox {
             ("GET", ["shares", name, "permissions"]) => self.share_permissions(name).await,
             ("PATCH", ["shares", name, "permissions"]) => self.update_permissions(name, body).await,
             ("GET", ["tables"]) => self.list_tables(request).await,
+            ("GET", ["catalogs"]) => self.list("catalog", "catalogs", request).await,
+            ("GET", ["schemas"]) => self.list_schemas(request).await,
             ("GET", ["tables", full_name, "exists"]) => {
                 let exists = self.store.get_doc(&self.space, "table", &full_name.to_lowercase()).await?.is_some();
                 Ok(Reply::ok(json!({"table_exists": exists})))
             }
             ("GET", ["tables", full_name]) => self.catalog_object("table", "Table", full_name).await,
+            ("DELETE", ["tables", full_name]) => match self.store.delete_doc(&self.space, "table", &full_name.to_lowercase()).await? {
+                true => Ok(Reply::ok(json!({}))),
+                false => Err(Reply::error(404, "TABLE_DOES_NOT_EXIST", format!("Table '{full_name}' does not exist."))),
+            },
             ("GET", ["schemas", full_name]) => self.catalog_object("schema", "Schema", full_name).await,
             ("GET", ["catalogs", name]) => self.catalog_object("catalog", "Catalog", name).await,
             ("GET", ["metastore_summary"]) => Ok(Reply::ok(self.metastore_summary())),
@@ -238,18 +245,34 @@ impl Sandbox {
         if self.store.get_doc(&self.space, "schema", &format!("{catalog}.{schema}")).await?.is_none() {
             return Err(Reply::error(404, "SCHEMA_DOES_NOT_EXIST", format!("Schema '{catalog}.{schema}' does not exist.")));
         }
+        self.list_within("table", "tables", &format!("{catalog}.{schema}."), request).await
+    }
+
+    /// `GET /schemas?catalog_name=`: the catalog's schemas in name order, paged.
+    async fn list_schemas(&self, request: &Request<'_>) -> Outcome {
+        let Some(catalog) = request.query.iter().find(|(key, _)| key == "catalog_name").map(|(_, value)| value.to_lowercase()) else {
+            return Err(Reply::invalid("catalog_name is required"));
+        };
+        if self.store.get_doc(&self.space, "catalog", &catalog).await?.is_none() {
+            return Err(Reply::error(404, "CATALOG_DOES_NOT_EXIST", format!("Catalog '{catalog}' does not exist.")));
+        }
+        self.list_within("schema", "schemas", &format!("{catalog}."), request).await
+    }
+
+    /// The docs of `kind` named `prefix...` in name order, paged as the list calls are.
+    async fn list_within(&self, kind: &str, field: &str, prefix: &str, request: &Request<'_>) -> Outcome {
+        let query = |key: &str| request.query.iter().find(|(k, _)| k == key).map(|(_, value)| value.to_lowercase());
         let limit = match query("max_results").map(|value| value.parse::<u32>()) {
             None | Some(Ok(0)) => PAGE,
             Some(Ok(limit)) => limit.min(PAGE),
             Some(Err(_)) => return Err(Reply::invalid("max_results must be a whole number")),
         };
-        let prefix = format!("{catalog}.{schema}.");
-        let after = query("page_token").filter(|token| !token.is_empty()).unwrap_or_else(|| prefix.clone());
-        let mut docs: Vec<Doc> = self.store.list_docs(&self.space, "table", Some(&after), limit + 1).await?;
-        docs.retain(|doc| doc.name.starts_with(&prefix));
+        let after = query("page_token").filter(|token| !token.is_empty()).unwrap_or_else(|| prefix.to_string());
+        let mut docs: Vec<Doc> = self.store.list_docs(&self.space, kind, Some(&after), limit + 1).await?;
+        docs.retain(|doc| doc.name.starts_with(prefix));
         let more = docs.len() > limit as usize;
         docs.truncate(limit as usize);
-        let mut body = json!({"tables": docs.iter().map(|doc| doc.body.clone()).collect::<Vec<_>>()});
+        let mut body = json!({field: docs.iter().map(|doc| doc.body.clone()).collect::<Vec<_>>()});
         if more {
             body["next_page_token"] = json!(docs.last().map(|doc| doc.name.clone()));
         }

@@ -191,6 +191,25 @@ impl Store {
         })
     }
 
+    /// The current versions of `entity` whose name starts with `prefix` and whose data has
+    /// `field` equal to `value`, by name. `field` is a constant of the caller.
+    pub async fn current_named_with(&self, entity: Entity, prefix: &str, field: &str, value: &str) -> Result<Vec<Version>> {
+        let (table, key) = entity.table();
+        let sql = format!(
+            "SELECT {} FROM {table} WHERE is_current AND NOT is_deleted AND name LIKE $1 ESCAPE '\\' AND {} = $2 ORDER BY name",
+            columns(key),
+            json_text(self, "data", field)
+        );
+        on_pool!(self, pool => {
+            let rows = sqlx::query(AssertSqlSafe(sql))
+                .bind(format!("{}%", like_escaped(prefix)))
+                .bind(value.to_string())
+                .fetch_all(pool)
+                .await?;
+            rows.iter().map(version_from).collect()
+        })
+    }
+
     /// Every current version of `entity`, by name.
     pub async fn current_all(&self, entity: Entity) -> Result<Vec<Version>> {
         let (table, key) = entity.table();

@@ -144,8 +144,8 @@ pub async fn plan_one(
 ) -> Result<PlanResponse, ApiError> {
     let intake = intake(state, by, &workspace.url, upload).await?;
     let options = sharepack_engine::plan::PlanOptions { strict: query.strict.unwrap_or(state.portal.strict_strategy) };
-    let provisioned = sharepack_engine::apply::provisioned::of_intake(&state.portal.store, &workspace.url, &intake).await?;
-    let outcome = sharepack_engine::plan::dry_run(intake, &workspace.client, options, provisioned).await;
+    let outcome =
+        sharepack_engine::apply::preview::dry_run(&state.portal.store, &workspace.url, &workspace.client, intake, options).await?;
     let (validation_errors, validation_warnings) = seed_strings(&outcome.findings);
     Ok(PlanResponse {
         strategy: outcome.strategy,

@@ -16,6 +16,7 @@ mod notifications;
 pub mod openapi;
 mod runs;
 pub mod sharepacks;
+mod sync;
 
 pub use error::ApiError;
 pub use health::OPEN_REST_WARNING;
@@ -60,8 +61,10 @@ pub fn endpoints() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::POST, "/drift", post(drift::check)),
         (Method::GET, "/drift", get(drift::list)),
         (Method::GET, "/drift/unmanaged", get(drift::unmanaged)),
-        (Method::GET, "/sync-jobs", get(drift::jobs)),
-        (Method::GET, "/sync-jobs/{id}", get(drift::job)),
+        (Method::POST, "/sync-jobs", post(sync::start)),
+        (Method::GET, "/sync-jobs", get(sync::jobs)),
+        (Method::GET, "/sync-jobs/{id}", get(sync::job)),
+        (Method::GET, "/objects", get(sync::objects)),
         (Method::GET, "/notifications", get(notifications::log)),
         (Method::GET, "/notifications/preferences", get(notifications::preferences)),
         (Method::PUT, "/notifications/preferences", axum::routing::put(notifications::choose)),

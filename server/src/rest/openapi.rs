@@ -4,7 +4,7 @@
 //! the router builds per kind in a loop are described by the stand-ins below, one per route.
 
 use super::error::ErrorBody;
-use super::{approvals, audit, batch, drift, health, history, intake, notifications, runs, sharepacks};
+use super::{approvals, audit, batch, drift, health, history, intake, notifications, runs, sharepacks, sync};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -163,8 +163,10 @@ list_paths! {
         drift::check,
         drift::list,
         drift::unmanaged,
-        drift::jobs,
-        drift::job,
+        sync::start,
+        sync::jobs,
+        sync::job,
+        sync::objects,
         notifications::log,
         notifications::preferences,
         notifications::choose,

@@ -7,8 +7,9 @@
 use crate::support::{make_token, Portal, TESTERS};
 use serde_json::{json, Value};
 use sharepack_engine::access::{Grant, Role};
-use sharepack_engine::records::SyncStatus;
+use sharepack_engine::records::{SyncKind, SyncStatus};
 use sharepack_engine::store::testing::Stack;
+use sharepack_engine::sync::jobs::Sources;
 use std::time::{Duration, Instant};
 
 const MALLORY: &str = "mallory@example.com";
@@ -341,15 +342,16 @@ async fn one_check_of_a_workspace_runs_at_a_time(stack: Stack) {
     let id: uuid::Uuid = first["JobId"].as_str().unwrap().parse().unwrap();
     // Another process holds the workspace's lease: this delivery waits for a later one.
     let other = uuid::Uuid::new_v4();
-    let lease = sharepack_engine::drift::jobs::LEASE;
+    let lease = sharepack_engine::sync::jobs::lease(SyncKind::Drift);
+    let sources = Sources { workspaces: portal.workspaces.clone(), directory: None };
     assert!(store.take_lease(lease, &workspace.url, other, Duration::from_secs(60)).await.unwrap());
     assert!(!store.take_lease(lease, &workspace.url, id, Duration::from_secs(60)).await.unwrap());
-    let busy = sharepack_engine::drift::jobs::run(store, &portal.workspaces, id).await.map(|_| ());
-    assert!(matches!(busy, Err(sharepack_engine::jobs::JobError::Retryable(ref why)) if why.contains("another drift check")), "{busy:?}");
+    let busy = sharepack_engine::sync::jobs::run(store, &sources, id).await.map(|_| ());
+    assert!(matches!(busy, Err(sharepack_engine::jobs::JobError::Retryable(ref why)) if why.contains("another drift job")), "{busy:?}");
     assert_eq!(store.sync_job(id).await.unwrap().unwrap().status, SyncStatus::Queued);
     // Given back, the check runs.
     store.give_back_lease(lease, &workspace.url, other).await.unwrap();
-    sharepack_engine::drift::jobs::run(store, &portal.workspaces, id).await.unwrap();
+    sharepack_engine::sync::jobs::run(store, &sources, id).await.unwrap();
     let done = store.sync_job(id).await.unwrap().unwrap();
     assert_eq!((done.status, done.attempts), (SyncStatus::Succeeded, 1));
     // An expired lease is free to take.
@@ -364,8 +366,9 @@ async fn checks_are_scheduled_once_per_interval_across_processes(stack: Stack) {
     let Some(portal) = Portal::start(stack, &[], 0).await else { return };
     let every = Duration::from_secs(3600);
     let (store, queue) = (&portal.store, &portal.queue);
-    let first = sharepack_engine::drift::jobs::schedule(store, queue, &portal.workspaces, every).await.unwrap();
-    let second = sharepack_engine::drift::jobs::schedule(store, queue, &portal.workspaces, every).await.unwrap();
+    let urls: Vec<String> = portal.workspaces.iter().map(|workspace| workspace.url.clone()).collect();
+    let first = sharepack_engine::sync::jobs::schedule(store, queue, SyncKind::Drift, &urls, every).await.unwrap();
+    let second = sharepack_engine::sync::jobs::schedule(store, queue, SyncKind::Drift, &urls, every).await.unwrap();
     assert_eq!((first, second), (1, 0), "one check per workspace and slot, whoever schedules");
     let jobs = store.sync_jobs(None, None, 10).await.unwrap();
     assert_eq!(jobs.len(), 1);

@@ -26,4 +26,5 @@ mod plan;
 mod sandbox;
 mod shutdown;
 mod standalone;
+mod sync;
 mod traces;

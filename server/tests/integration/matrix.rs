@@ -131,6 +131,9 @@ const TABLE: &[(&str, &str)] = &[
     ("GET /workflow/drift/unmanaged", "401 403 403 403 200 200"),
     ("GET /workflow/sync-jobs", "401 403 403 403 200 200"),
     ("GET /workflow/sync-jobs/{id}", "401 H H H H H"),
+    // Objects and directory syncs are administrators' to ask for; what they found, anyone's.
+    ("POST /workflow/sync-jobs", "401 403 403 403 403 202"),
+    ("GET /workflow/objects", "401 200 200 200 200 200"),
     // Notifications: each person's own log and choices.
     ("GET /workflow/notifications", "401 200 200 200 200 200"),
     ("GET /workflow/notifications/preferences", "401 200 200 200 200 200"),
@@ -419,6 +422,8 @@ async fn ask(portal: &Portal, route: &str, who: &Person, ids: &Fixture, index: u
         ("POST", "/workflow/drift") => rest("POST", path.to_string()),
         ("GET", "/workflow/drift" | "/workflow/drift/unmanaged" | "/workflow/sync-jobs") => rest("GET", path.to_string()),
         ("GET", "/workflow/sync-jobs/{id}") => rest("GET", format!("/workflow/sync-jobs/{fresh}")),
+        ("POST", "/workflow/sync-jobs") => rest("POST", path.to_string()).json(&serde_json::json!({"Kind": "OBJECTS"})),
+        ("GET", "/workflow/objects") => rest("GET", "/workflow/objects?prefix=catalog.".into()),
         ("GET", "/workflow/notifications" | "/workflow/notifications/preferences") => rest("GET", path.to_string()),
         ("PUT", "/workflow/notifications/preferences") => rest("PUT", path.to_string()).json(&serde_json::json!({"Preferences": []})),
         ("GET", "/runs/{id}/events") => rest("GET", format!("/runs/{}/events", ids.queued)),

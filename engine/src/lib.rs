@@ -70,7 +70,6 @@ pub mod queue;
 pub mod sandbox;
 #[cfg(feature = "store")]
 pub mod store;
-#[cfg(feature = "queue")]
 pub mod sync;
 #[cfg(feature = "intake")]
 pub mod templates;

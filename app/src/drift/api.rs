@@ -3,6 +3,7 @@
 use crate::error::Answer;
 use leptos::prelude::*;
 pub use sharepack_engine::drift::{CheckSummary, DriftFilter, DriftFinding, DriftOverview};
+pub use sharepack_engine::sync::{SyncOverview, SyncSummary};
 
 /// Open findings under the filter, unmanaged resources, the latest checks.
 #[server(name = GetDrift, prefix = "/api", endpoint = "get_drift")]
@@ -62,6 +63,48 @@ pub async fn adopt_workspace(id: String) -> Answer<String> {
         let portal = &request.portal;
         let source = sharepack_engine::drift::resolve::adopt_source(&portal.store, &portal.workspaces, &request.by, id).await?;
         crate::share_packs::api::preview(&request, source).await
+    })
+    .await
+}
+
+/// The latest objects and directory syncs; `None` for those who do not see every business line.
+#[server(name = GetSyncs, prefix = "/api", endpoint = "get_syncs")]
+pub async fn get_syncs() -> Answer<Option<SyncOverview>> {
+    crate::portal::answer(async move {
+        let request = crate::portal::request()?;
+        if request.by.visibility() != sharepack_engine::access::Visibility::All {
+            return Ok(None);
+        }
+        let portal = &request.portal;
+        let directory = portal.directory_url.is_some();
+        sharepack_engine::sync::views::overview(&portal.store, &request.by, portal.workspaces.urls(), directory).await.map(Some)
+    })
+    .await
+}
+
+/// Queues a sync of a workspace's objects (`OBJECTS`, the default workspace when empty) or of
+/// the directory (`DIRECTORY`), then back to the drift page.
+#[server(name = StartSync, prefix = "/api", endpoint = "start_sync")]
+pub async fn start_sync(kind: String, workspace: Option<String>) -> Answer<String> {
+    use sharepack_engine::error::{Class, Problem};
+    use sharepack_engine::records::SyncKind;
+    crate::portal::answer(async move {
+        let request = crate::portal::request()?;
+        let portal = &request.portal;
+        let kind: SyncKind =
+            kind.parse().map_err(|_| Problem::invalid("sync_kind_unknown", format!("`{kind}` is not a sync: OBJECTS or DIRECTORY")))?;
+        let target = match kind {
+            SyncKind::Directory => portal.directory_url.clone().ok_or_else(|| {
+                Problem::new(Class::Conflict, "directory_not_configured", "No directory is configured, so there is nothing to sync")
+            })?,
+            SyncKind::Objects | SyncKind::Drift => {
+                let asked = workspace.as_deref().map(str::trim).filter(|url| !url.is_empty());
+                portal.workspaces.select(asked, None).map_err(|unknown| unknown.problem())?.url.clone()
+            }
+        };
+        let (job, _) = sharepack_engine::sync::jobs::request(&portal.store, &portal.queue, kind, &target, &request.by).await?;
+        leptos_axum::redirect("/drift#syncs");
+        Ok(job.id.to_string())
     })
     .await
 }

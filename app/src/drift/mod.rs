@@ -58,6 +58,76 @@ pub fn DriftPage() -> impl IntoView {
                 }
             })}
         </Suspense>
+        <SyncSection/>
+    }
+}
+
+/// The objects and directory syncs, for those who see every business line: the latest runs and
+/// a sync on demand.
+#[component]
+fn SyncSection() -> impl IntoView {
+    let syncs = Resource::new_blocking(|| (), |_| get_syncs());
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                match syncs.await {
+                    Ok(Some(overview)) => view! { <SyncBody overview/> }.into_any(),
+                    Ok(None) => ().into_any(),
+                    Err(crate::error::PortalError(problem)) => view! { <section class="card alert" id="syncs"><ProblemNote problem/></section> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn SyncBody(overview: SyncOverview) -> impl IntoView {
+    view! {
+        <section class="card" id="syncs">
+            <h2>"Workspace objects and the directory"</h2>
+            <p class="hint">"Catalogs, schemas and tables are synced from each workspace so that plans can say \"did you mean\" for a misspelt name; users and groups from the directory so that unknown requesters and recipient e-mails are pointed out. Both also run on a schedule."</p>
+            {overview.may_sync.then(|| view! {
+                <form method="post" action=StartSync::url() class="inline-form">
+                    <input type="hidden" name="kind" value="OBJECTS"/>
+                    <label>"Workspace " <select name="workspace">
+                        {overview.workspaces.iter().map(|url| view! { <option value=url.clone()>{url.clone()}</option> }).collect_view()}
+                    </select></label>
+                    <button type="submit" class="button" id="sync-objects">"Sync objects"</button>
+                </form>
+                {overview.directory.then(|| view! {
+                    <form method="post" action=StartSync::url() class="inline-form">
+                        <input type="hidden" name="kind" value="DIRECTORY"/>
+                        <button type="submit" class="button" id="sync-directory">"Sync the directory"</button>
+                    </form>
+                })}
+            })}
+            {if overview.jobs.is_empty() {
+                view! { <p class="empty">"No sync has run yet."</p> }.into_any()
+            } else {
+                view! {
+                    <div class="table-wrap"><table class="grid">
+                        <thead><tr><th>"Queued"</th><th>"What"</th><th>"From"</th><th>"Asked by"</th><th>"Status"</th><th>"Listed"</th><th>"New"</th><th>"Changed"</th><th>"Gone"</th></tr></thead>
+                        <tbody>{overview.jobs.into_iter().map(|job| view! {
+                            <tr data-status=job.status.as_str() data-kind=job.kind.as_str()>
+                                <td data-label="Queued">{when(&job.queued_at)}</td>
+                                <td data-label="What">{match job.kind {
+                                    sharepack_engine::records::SyncKind::Directory => "Directory",
+                                    _ => "Objects",
+                                }}</td>
+                                <td data-label="From" class="wrap"><code>{job.target.clone()}</code></td>
+                                <td data-label="Asked by">{job.requested_by.clone()}</td>
+                                <td data-label="Status"><StatusBadge status=job.status.as_str() tone=job.status.tone()/>
+                                    {job.error.clone().map(|error| view! { <span class="muted wrap">" " {error}</span> })}</td>
+                                <td data-label="Listed">{job.items}</td>
+                                <td data-label="New">{job.added}</td>
+                                <td data-label="Changed">{job.changed}</td>
+                                <td data-label="Gone">{job.removed}</td>
+                            </tr>
+                        }).collect_view()}</tbody>
+                    </table></div>
+                }.into_any()
+            }}
+        </section>
     }
 }
 

@@ -9,29 +9,74 @@
 //!
 //! Drift checks (`crate::drift`) are sync jobs of kind DRIFT.
 
-pub mod directory;
-pub mod jobs;
-pub mod known;
-pub mod objects;
+//! - `views.rs`: the latest objects and directory syncs, as the drift page shows them.
+//!
+//! The types here are plain data, shared with the browser bundle.
 
-use crate::databricks::error::ApiError;
-use crate::store::StoreError;
+#[cfg(feature = "queue")]
+pub mod directory;
+#[cfg(feature = "queue")]
+pub mod jobs;
+#[cfg(feature = "queue")]
+pub mod known;
+#[cfg(feature = "queue")]
+pub mod objects;
+#[cfg(feature = "queue")]
+pub mod views;
+
+use crate::records::{SyncKind, SyncStatus};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// An objects or directory sync as pages show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncSummary {
+    pub id: Uuid,
+    pub kind: SyncKind,
+    /// The workspace's URL, or the directory's.
+    pub target: String,
+    pub status: SyncStatus,
+    pub requested_by: String,
+    /// RFC 3339.
+    pub queued_at: String,
+    pub finished_at: Option<String>,
+    /// Objects, or users and groups, listed.
+    pub items: i64,
+    /// Versions it wrote: first seen, changed, gone.
+    pub added: u64,
+    pub changed: u64,
+    pub removed: u64,
+    pub error: Option<String>,
+}
+
+/// The sync section of the drift page: for those who see every business line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncOverview {
+    pub jobs: Vec<SyncSummary>,
+    pub workspaces: Vec<String>,
+    /// A directory is configured (it can be synced).
+    pub directory: bool,
+    /// The viewer may ask for a sync now.
+    pub may_sync: bool,
+}
 
 /// Why a sync failed: the store, or the workspace or directory it reads, all worth another try.
+#[cfg(feature = "queue")]
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Store(#[from] crate::store::StoreError),
     #[error("the workspace could not be read: {0}")]
-    Workspace(#[from] ApiError),
+    Workspace(#[from] crate::databricks::error::ApiError),
     #[error("the directory could not be read: {0}")]
-    Directory(ApiError),
+    Directory(crate::databricks::error::ApiError),
     /// This process stalled past the lease's expiry and another may have taken it.
     #[error("the sync's lease was lost")]
     LeaseLost,
 }
 
 /// The entity's version a sync writes, with the reason naming the job.
-pub(crate) fn change_reason(kind: crate::records::SyncKind, job: uuid::Uuid) -> String {
+#[cfg(feature = "queue")]
+pub(crate) fn change_reason(kind: SyncKind, job: Uuid) -> String {
     format!("seen by {} sync {job}", kind.as_str().to_lowercase())
 }

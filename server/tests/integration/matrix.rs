@@ -82,6 +82,8 @@ const TABLE: &[(&str, &str)] = &[
     ("POST /api/choose_notification", "401 200 200 200 200 200"),
     ("POST /api/get_drift", "401 200 200 200 200 200"),
     ("POST /api/check_drift", "401 200 200 403 403 200"),
+    ("POST /api/get_syncs", "401 H H H 200 200"),
+    ("POST /api/start_sync", "401 403 403 403 403 200"),
     ("POST /api/restore_pack", "401 409 404 403 403 409"),
     ("POST /api/adopt_workspace", "401 409 404 403 403 409"),
     ("POST /api/get_timeline", "401 200 H 200 200 200"),
@@ -359,6 +361,7 @@ async fn ask(portal: &Portal, route: &str, who: &Person, ids: &Fixture, index: u
         ("POST", "/api/get_run") | ("POST", "/api/retry_run") | ("POST", "/api/claim_links") => {
             function(path, &who.cookie, vec![("id", ids.queued.clone())])
         }
+        ("POST", "/api/start_sync") => function(path, &who.cookie, vec![("kind", "OBJECTS".into())]),
         ("POST", "/api/cancel_run") => function(path, &who.cookie, vec![("id", ids.cancelled.clone())]),
         ("POST", "/api/approve_run") | ("POST", "/api/reject_run") => {
             function(path, &who.cookie, vec![("id", ids.queued.clone()), ("digest", String::new()), ("comment", "matrix".into())])

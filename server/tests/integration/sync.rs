@@ -120,6 +120,20 @@ async fn workspace_objects_are_synced_with_history_and_suggested(stack: Stack) {
     assert_eq!(unnamed.status().as_u16(), 400);
     let jobs: Value = admin.get(format!("{}/workflow/sync-jobs?kind=OBJECTS", portal.url)).send().await.unwrap().json().await.unwrap();
     assert_eq!(jobs.as_array().unwrap().len(), 3);
+
+    // The drift page lists the syncs for administrators, with a form that works without JavaScript.
+    let page = portal.browser_as("admin@example.com").await;
+    let html = page.get(format!("{}/drift", portal.url)).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains(r#"id="syncs""#) && html.contains(r#"id="sync-objects""#), "the sync section is shown");
+    assert_eq!(html.matches(r#"data-kind="OBJECTS""#).count(), 3, "each objects sync is a row");
+    assert!(!html.contains(r#"id="sync-directory""#), "no directory is configured");
+    let posted =
+        page.post(format!("{}/api/start_sync", portal.url)).form(&[("kind", "OBJECTS"), ("workspace", url.as_str())]).send().await.unwrap();
+    assert!(posted.status().is_redirection(), "{}", posted.status());
+    assert_eq!(portal.store.sync_jobs(Some(SyncKind::Objects), None, 10).await.unwrap().len(), 4);
+    let theirs =
+        portal.browser_as("fin@example.com").await.get(format!("{}/drift", portal.url)).send().await.unwrap().text().await.unwrap();
+    assert!(!theirs.contains(r#"id="syncs""#), "syncs are for those who see every business line");
 }
 
 /// Someone adds a directory object through the sandbox's Graph.

@@ -55,9 +55,25 @@ fn caller<'a>(state: &'a SandboxState, bearer: Option<&str>) -> Option<&'a str> 
 pub fn router(state: SandboxState) -> Router {
     Router::new()
         .route("/api/2.1/unity-catalog/{*path}", any(handle))
+        .route("/api/2.0/sql/statements", post(statement))
         .route("/graph/login/{tenant}/oauth2/v2.0/token", post(graph_token))
         .route("/graph/v1.0/{*path}", any(graph))
         .with_state(state)
+}
+
+/// The Statement Execution API, for Sharepack's audit query only.
+async fn statement(State(state): State<SandboxState>, headers: HeaderMap, body: Bytes) -> Response {
+    let bearer = headers.get(header::AUTHORIZATION).and_then(|value| value.to_str().ok()).and_then(|value| value.strip_prefix("Bearer "));
+    if caller(&state, bearer).is_none() {
+        return reply(Reply::error(401, "UNAUTHENTICATED", "Invalid access token."));
+    }
+    if let Some(response) = injected(&state, &Method::POST, "/sql/statements").await {
+        return response;
+    }
+    match serde_json::from_slice::<Value>(&body) {
+        Ok(body) => reply(state.sandbox.statement(&body).await),
+        Err(error) => reply(Reply::error(400, "MALFORMED_REQUEST", format!("Could not parse request object: {error}"))),
+    }
 }
 
 /// Entra ID's client-credentials grant, as far as the directory sync uses it: the client's

@@ -14,6 +14,9 @@ use std::time::{Duration, Instant};
 /// `PATCH /shares/:name/permissions`: the method and path with names left out (every second
 /// segment is one), so the metrics label takes a closed set of values.
 fn operation(method: &reqwest::Method, path: &str) -> String {
+    if path.starts_with("/api/") {
+        return format!("{method} {path}");
+    }
     let segments: Vec<&str> =
         path.trim_matches('/').split('/').enumerate().map(|(index, segment)| if index % 2 == 1 { ":name" } else { segment }).collect();
     format!("{method} /{}", segments.join("/"))
@@ -181,6 +184,8 @@ pub struct WorkspaceClient {
     label: String,
     /// Shared by every caller of this workspace in the process.
     limiter: std::sync::Arc<super::limiter::Limiter>,
+    /// The SQL warehouse that reads the workspace's audit log (`system.access.audit`), if any.
+    audit_warehouse: Option<String>,
 }
 
 impl WorkspaceClient {
@@ -208,6 +213,7 @@ impl WorkspaceClient {
             calls: Default::default(),
             label,
             limiter: Default::default(),
+            audit_warehouse: None,
         })
     }
 
@@ -225,6 +231,16 @@ impl WorkspaceClient {
     /// How many requests may be in flight at once: what readers may usefully start together.
     pub fn concurrency(&self) -> usize {
         self.limiter.concurrency()
+    }
+
+    /// Reads who changed what from the audit log through this SQL warehouse.
+    pub fn with_audit_warehouse(mut self, warehouse_id: Option<String>) -> Self {
+        self.audit_warehouse = warehouse_id.filter(|id| !id.trim().is_empty());
+        self
+    }
+
+    pub fn audit_warehouse(&self) -> Option<&str> {
+        self.audit_warehouse.as_deref()
     }
 
     /// Names the workspace in metrics (its host and path otherwise).
@@ -280,7 +296,11 @@ impl WorkspaceClient {
         query: &[(&str, String)],
         body: Option<&Value>,
     ) -> Result<(T, u32), ApiError> {
-        let url = format!("{}/api/2.1/unity-catalog{path}", self.host);
+        // Unity Catalog paths are relative to its API; others (SQL statements) are whole.
+        let url = match path.starts_with("/api/") {
+            true => format!("{}{path}", self.host),
+            false => format!("{}/api/2.1/unity-catalog{path}", self.host),
+        };
         let started = Instant::now();
         let mut attempt = 0;
         let mut refreshed = false;
@@ -546,6 +566,36 @@ impl WorkspaceClient {
 
     pub async fn get_catalog(&self, name: &str) -> Result<Value, ApiError> {
         self.get(&format!("/catalogs/{}", segment(name)), &[]).await
+    }
+
+    /// Runs a read-only SQL statement on a warehouse (the Statement Execution API), waiting up
+    /// to 30 seconds, with named parameters (`:since`): the rows as text, first chunk only.
+    pub async fn query(
+        &self,
+        warehouse_id: &str,
+        statement: &str,
+        parameters: &[(&str, String)],
+    ) -> Result<Vec<Vec<Option<String>>>, ApiError> {
+        let body = json!({
+            "warehouse_id": warehouse_id,
+            "statement": statement,
+            "wait_timeout": "30s",
+            "on_wait_timeout": "CANCEL",
+            "format": "JSON_ARRAY",
+            "disposition": "INLINE",
+            "parameters": parameters.iter().map(|(name, value)| json!({"name": name, "value": value})).collect::<Vec<_>>(),
+        });
+        let answer: Value = self.call(reqwest::Method::POST, "/api/2.0/sql/statements", &[], Some(&body)).await?.0;
+        let state = answer["status"]["state"].as_str().unwrap_or_default();
+        if state != "SUCCEEDED" {
+            let message = answer["status"]["error"]["message"].as_str().unwrap_or("no reason given");
+            return Err(ApiError::transport(ErrorKind::Other, format!("the statement ended {state}: {message}")));
+        }
+        let rows = answer["result"]["data_array"].as_array().cloned().unwrap_or_default();
+        Ok(rows
+            .into_iter()
+            .map(|row| row.as_array().cloned().unwrap_or_default().into_iter().map(|cell| cell.as_str().map(str::to_string)).collect())
+            .collect())
     }
 
     pub async fn metastore_summary(&self) -> Result<Value, ApiError> {

@@ -6,7 +6,8 @@
 //! `{"url": "https://adb-1.2.azuredatabricks.net", "auth": "pat", "token": "dapi..."}`,
 //! `{"url": ..., "auth": "entra", "tenant_id": ..., "client_id": ..., "client_secret": ...}`,
 //! `{"url": ..., "auth": "oauth", "client_id": ..., "client_secret": ...}`, each optionally with
-//! `"regions": ["westeurope"]`, `"name"` and `"default": true`.
+//! `"regions": ["westeurope"]`, `"name"`, `"default": true`, and `"audit_warehouse_id"` (a SQL
+//! warehouse that may read `system.access.audit`, so drift says who deleted or changed what).
 
 use super::auth::Credentials;
 use super::client::WorkspaceClient;
@@ -14,6 +15,9 @@ use super::retry::RetryPolicy;
 use secrecy::SecretString;
 use serde::Deserialize;
 use std::sync::Arc;
+
+/// The sandbox's SQL warehouse, which answers Sharepack's audit query.
+pub const SANDBOX_WAREHOUSE: &str = "sandbox-warehouse";
 
 /// One workspace and its client.
 pub struct Workspace {
@@ -66,6 +70,7 @@ struct Entry {
     default: bool,
     /// Requests in flight at once to this workspace, from this process (16).
     concurrency: Option<usize>,
+    audit_warehouse_id: Option<String>,
 }
 
 /// How the sandbox is named and reached. Its state lives in the database, so every instance on
@@ -94,9 +99,9 @@ impl Workspaces {
         } else {
             serde_json::from_str(json).map_err(|error| format!("SHAREPACK_WORKSPACES is not valid JSON: {error}"))?
         };
-        let client = |url: &str, name: &str, credentials, concurrency: usize| {
+        let client = |url: &str, name: &str, credentials, concurrency: usize, audit: Option<String>| {
             WorkspaceClient::new(url, credentials, retry)
-                .map(|client| Arc::new(client.labelled(name).with_concurrency(concurrency)))
+                .map(|client| Arc::new(client.labelled(name).with_concurrency(concurrency).with_audit_warehouse(audit)))
                 .map_err(|error| error.to_string())
         };
         // The sandbox is this portal itself: short pauses, but enough tries that the faults it
@@ -108,7 +113,7 @@ impl Workspaces {
             deadline: std::time::Duration::from_secs(20),
         };
         let client_of_sandbox = WorkspaceClient::new(&sandbox.address, Credentials::Pat(sandbox_token), local)
-            .map(|client| Arc::new(client.labelled("Sandbox")))
+            .map(|client| Arc::new(client.labelled("Sandbox").with_audit_warehouse(Some(SANDBOX_WAREHOUSE.into()))))
             .map_err(|error| error.to_string())?;
         let address = Some(normalize(&sandbox.address)).filter(|address| *address != normalize(&sandbox.identity));
         let mut all = vec![Workspace {
@@ -154,7 +159,7 @@ impl Workspaces {
             }
             let name = entry.name.unwrap_or_else(|| host_of(&entry.url));
             all.push(Workspace {
-                client: client(&entry.url, &name, credentials, concurrency)?,
+                client: client(&entry.url, &name, credentials, concurrency, entry.audit_warehouse_id)?,
                 name,
                 url: normalize(&entry.url),
                 address: None,

@@ -40,6 +40,9 @@ pub struct Report {
     pub resolved: usize,
     /// Calls made to the workspace (retries included).
     pub calls: u64,
+    /// Why the audit log (who changed what) could not be read, when it could not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit_error: Option<String>,
     /// The share packs with findings this check saw first or changed, for their requesters.
     #[serde(default)]
     pub drifted: Vec<crate::notify::DriftedPack>,
@@ -77,6 +80,18 @@ pub async fn reconcile(store: &Store, url: &str, client: &WorkspaceClient, check
     for difference in unmanaged(&snapshot, &managed_recipients, &managed_shares) {
         let id = keys::drift_finding(url, difference.resource_type, None, &difference.name);
         found.entry(id).or_insert_with(|| finding(id, difference, url, None, check, now));
+    }
+    if let Some(warehouse) = client.audit_warehouse() {
+        let applied_at: BTreeMap<Uuid, chrono::DateTime<chrono::Utc>> =
+            applied.iter().map(|Applied { version, .. }| (version.id, version.effective_from)).collect();
+        let since = applied_at.values().min().copied().unwrap_or(now);
+        match super::audit::events(client, warehouse, since).await {
+            Ok(events) => super::audit::attribute(&mut found, &events, &applied_at),
+            Err(error) => {
+                tracing::warn!(%error, workspace = %url, "the audit log could not be read; drift is reported without it");
+                report.audit_error = Some(crate::store::redact(&error.to_string()));
+            }
+        }
     }
     let packs: BTreeMap<Uuid, (String, String)> =
         applied.iter().map(|a| (a.version.id, (a.version.name.clone(), a.version.record.requested_by.clone()))).collect();

@@ -6,6 +6,7 @@
 //! again, so nothing is silently overwritten.
 //!
 //! - `compare.rs`: a plan's actions as differences (pure), and what no pack manages.
+//! - `audit.rs`: who changed it, from the workspace's audit log where a warehouse reads it.
 //! - `check.rs`: one reconciliation of one workspace (read once, plan each pack, record).
 //! - checks run as sync jobs of kind DRIFT (`crate::sync::jobs`): on demand, on a schedule,
 //!   one at a time per workspace.
@@ -14,6 +15,8 @@
 //!
 //! The types here are plain data, shared with the browser bundle.
 
+#[cfg(feature = "queue")]
+pub mod audit;
 #[cfg(feature = "queue")]
 pub mod check;
 #[cfg(feature = "queue")]

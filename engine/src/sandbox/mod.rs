@@ -6,6 +6,7 @@
 //! This module is the workspace's behaviour, free of any HTTP framework: a [`Request`] in, a
 //! [`Reply`] out. The server mounts it under `/sandbox/api/2.1/unity-catalog/`.
 
+mod audit;
 pub mod directory;
 pub mod faults;
 mod rules;
@@ -129,7 +130,12 @@ impl Sandbox {
     /// Answers one API call.
     pub async fn handle(&self, request: Request<'_>) -> Reply {
         match self.route(&request).await {
-            Ok(reply) | Err(reply) => reply,
+            Ok(reply) => {
+                let segments: Vec<String> = request.path.trim_matches('/').split('/').map(percent_decode).collect();
+                self.audit(&request, &segments.iter().map(String::as_str).collect::<Vec<_>>()).await;
+                reply
+            }
+            Err(reply) => reply,
         }
     }
 

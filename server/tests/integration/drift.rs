@@ -166,8 +166,10 @@ async fn changes_behind_sharepacks_back_are_found_with_who_and_when(stack: Stack
             row("ADDED", "DATA_OBJECT", "catalog.schema.revenue_table", "drift_sales", &mallory),
             row("MODIFIED", "RECIPIENT", "drift-acme", "", &mallory),
             row("REMOVED", "DATA_OBJECT", "catalog.schema.orders", "drift_sales", &mallory),
-            row("REMOVED", "GRANT", "drift-beta", "drift_sales", ""),
-            row("REMOVED", "RECIPIENT", "drift-gamma", "", ""),
+            // The workspace says nothing of a revoked grant or a deleted recipient: its audit log
+            // (the sandbox's warehouse answers the system.access.audit query) names who.
+            row("REMOVED", "GRANT", "drift-beta", "drift_sales", &mallory),
+            row("REMOVED", "RECIPIENT", "drift-gamma", "", &mallory),
         ],
         "{found:#?}"
     );
@@ -375,9 +377,22 @@ async fn checks_are_scheduled_once_per_interval_across_processes(stack: Stack) {
     assert_eq!(jobs[0].requested_by, "scheduler");
 }
 
+async fn an_unreadable_audit_log_is_reported_and_the_drift_still_found(stack: Stack) {
+    let people = format!("{MALLORY}=dapi-mallory");
+    let vars = [("SHAREPACK_SANDBOX_PEOPLE", people.as_str()), ("SHAREPACK_SANDBOX_FAULTS", "fail=POST /sql/statements")];
+    let Some(portal) = Portal::start(stack, &vars, 1).await else { return };
+    apply(&portal, &pack("Acme")).await;
+    by_hand(&portal, reqwest::Method::DELETE, "/recipients/drift-gamma", None).await;
+    let job = check(&portal).await;
+    assert!(job["Report"]["AuditError"].as_str().is_some_and(|error| error.contains("fails")), "{job}");
+    let found = findings(&portal, "").await;
+    assert_eq!(seen(&found), vec![("REMOVED".into(), "RECIPIENT".into(), "drift-gamma".into(), String::new(), String::new())]);
+}
+
 sharepack_engine::on_both_stacks!(
     changes_behind_sharepacks_back_are_found_with_who_and_when,
     adopting_the_workspace_records_it_as_the_pack,
     one_check_of_a_workspace_runs_at_a_time,
     checks_are_scheduled_once_per_interval_across_processes,
+    an_unreadable_audit_log_is_reported_and_the_drift_still_found,
 );

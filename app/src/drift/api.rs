@@ -2,7 +2,7 @@
 
 use crate::error::Answer;
 use leptos::prelude::*;
-pub use sharepack_engine::drift::{CheckSummary, DriftFilter, DriftFinding, DriftOverview};
+pub use sharepack_engine::drift::{AdoptablePack, CheckSummary, DriftFilter, DriftFinding, DriftOverview};
 pub use sharepack_engine::sync::{SyncOverview, SyncSummary};
 
 /// Open findings under the filter, unmanaged resources, the latest checks.
@@ -53,15 +53,18 @@ pub async fn restore_pack(id: String) -> Answer<String> {
     .await
 }
 
-/// Adopts the workspace's state as the pack's next version: a generated upload, previewed.
+/// Adopts the workspace's state as the pack's next version (taking in an unmanaged recipient
+/// or share when named): a generated upload, previewed.
 #[server(name = AdoptWorkspace, prefix = "/api", endpoint = "adopt_workspace")]
-pub async fn adopt_workspace(id: String) -> Answer<String> {
+pub async fn adopt_workspace(id: String, recipient: Option<String>, share: Option<String>) -> Answer<String> {
     crate::portal::answer(async move {
         let request = crate::portal::request()?;
         request.portal.throttle.admit(&request.by)?;
         let id = crate::portal::parse_id(&id).ok_or_else(|| sharepack_engine::error::Problem::not_found("share pack", &id))?;
         let portal = &request.portal;
-        let source = sharepack_engine::drift::resolve::adopt_source(&portal.store, &portal.workspaces, &request.by, id).await?;
+        let named = |name: Option<String>| name.map(|name| name.trim().to_string()).filter(|name| !name.is_empty()).into_iter().collect();
+        let include = sharepack_engine::drift::resolve::Include { recipients: named(recipient), shares: named(share) };
+        let source = sharepack_engine::drift::resolve::adopt_source(&portal.store, &portal.workspaces, &request.by, id, &include).await?;
         crate::share_packs::api::preview(&request, source).await
     })
     .await

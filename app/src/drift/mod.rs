@@ -135,6 +135,7 @@ fn SyncBody(overview: SyncOverview) -> impl IntoView {
 fn DriftBody(overview: DriftOverview) -> impl IntoView {
     let may_check = overview.may_check;
     let checks = overview.checks.clone();
+    let adoptable = overview.adoptable.clone();
     view! {
         {may_check.then(|| view! {
             <section class="card" id="drift-check">
@@ -155,20 +156,34 @@ fn DriftBody(overview: DriftOverview) -> impl IntoView {
         {overview.unmanaged.map(|unmanaged| view! {
             <section class="card" id="unmanaged">
                 <h2>"Not managed by any share pack"</h2>
-                <p class="hint">"Recipients and shares in the workspace that no pack lists. They are not drift; adopt one by adding it to a pack."</p>
+                <p class="hint">"Recipients and shares in the workspace that no pack lists. They are not drift; adopting one into a pack makes the pack's next version list it as the workspace has it (planned and approved like any upload)."</p>
                 {if unmanaged.is_empty() {
                     view! { <p class="empty">"Nothing."</p> }.into_any()
                 } else {
                     view! {
                         <div class="table-wrap"><table class="grid">
-                            <thead><tr><th>"What"</th><th>"Workspace"</th><th>"Last changed by"</th><th>"First seen"</th></tr></thead>
-                            <tbody>{unmanaged.into_iter().map(|finding| view! {
-                                <tr data-kind="UNMANAGED">
-                                    <td data-label="What">{resource_words(finding.difference.resource_type)} " " <code>{finding.difference.name.clone()}</code></td>
-                                    <td data-label="Workspace" class="wrap"><code>{finding.workspace_url.clone()}</code></td>
-                                    <td data-label="Last changed by">{finding.difference.changed_by.clone().unwrap_or_default()}</td>
-                                    <td data-label="First seen">{when(&finding.first_seen.to_rfc3339())}</td>
-                                </tr>
+                            <thead><tr><th>"What"</th><th>"Workspace"</th><th>"Last changed by"</th><th>"First seen"</th><th>"Adopt"</th></tr></thead>
+                            <tbody>{unmanaged.into_iter().map(|finding| {
+                                let packs: Vec<AdoptablePack> = adoptable.iter().filter(|pack| pack.workspace_url == finding.workspace_url).cloned().collect();
+                                let field = if finding.difference.resource_type == ResourceType::Recipient { "recipient" } else { "share" };
+                                let name = finding.difference.name.clone();
+                                view! {
+                                    <tr data-kind="UNMANAGED">
+                                        <td data-label="What">{resource_words(finding.difference.resource_type)} " " <code>{finding.difference.name.clone()}</code></td>
+                                        <td data-label="Workspace" class="wrap"><code>{finding.workspace_url.clone()}</code></td>
+                                        <td data-label="Last changed by">{finding.difference.changed_by.clone().unwrap_or_default()}</td>
+                                        <td data-label="First seen">{when(&finding.first_seen.to_rfc3339())}</td>
+                                        <td data-label="Adopt">{(may_check && !packs.is_empty()).then(|| view! {
+                                            <form method="post" action=AdoptWorkspace::url() class="inline-form adopt-unmanaged">
+                                                <input type="hidden" name=field value=name.clone()/>
+                                                <label>"Into " <select name="id">
+                                                    {packs.iter().map(|pack| view! { <option value=pack.id.to_string()>{pack.project.clone()} " (" {pack.name.clone()} ")"</option> }).collect_view()}
+                                                </select></label>
+                                                <button type="submit" class="button">"Adopt into pack"</button>
+                                            </form>
+                                        })}</td>
+                                    </tr>
+                                }
                             }).collect_view()}</tbody>
                         </table></div>
                     }.into_any()

@@ -152,4 +152,16 @@ pub struct DriftOverview {
     pub workspaces: Vec<String>,
     /// Whether the viewer may ask for a check, restore or adopt (they may submit packs).
     pub may_check: bool,
+    /// The applied share packs an unmanaged resource can be adopted into, by workspace.
+    #[serde(default)]
+    pub adoptable: Vec<AdoptablePack>,
+}
+
+/// A share pack whose current version was applied: one an unmanaged resource can join.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdoptablePack {
+    pub id: Uuid,
+    pub name: String,
+    pub project: String,
+    pub workspace_url: String,
 }

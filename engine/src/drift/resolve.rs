@@ -50,15 +50,94 @@ pub async fn restore_source(store: &Store, by: &Principal, id: Uuid) -> Result<S
     Ok(source)
 }
 
-/// The workspace's state for what the applied version manages, as a YAML file.
-pub async fn adopt_source(store: &Store, workspaces: &Workspaces, by: &Principal, id: Uuid) -> Result<Source, Problem> {
+/// Recipients and shares no pack manages, to take into a pack as it adopts the workspace.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct Include {
+    #[serde(default)]
+    pub recipients: Vec<String>,
+    #[serde(default)]
+    pub shares: Vec<String>,
+}
+
+/// Each name to include must be what the last drift check found unmanaged on the workspace:
+/// a resource another pack manages is not taken over by this one.
+async fn check_unmanaged(store: &Store, url: &str, include: &Include) -> Result<(), Problem> {
+    use crate::plan::ResourceType;
+    let asked = include
+        .recipients
+        .iter()
+        .map(|name| (ResourceType::Recipient, name))
+        .chain(include.shares.iter().map(|name| (ResourceType::Share, name)));
+    for (resource_type, name) in asked {
+        let key = crate::apply::keys::drift_finding(url, resource_type, None, name);
+        let open = store.current(crate::store::Entity::DriftFinding, key).await?;
+        let unmanaged = open
+            .and_then(|version| serde_json::from_value::<super::DriftFinding>(version.data).ok())
+            .is_some_and(|finding| finding.difference.kind == crate::records::DriftKind::Unmanaged);
+        if !unmanaged {
+            let what = if resource_type == ResourceType::Recipient { "recipient" } else { "share" };
+            return Err(Problem::new(
+                Class::Conflict,
+                "not_unmanaged",
+                format!("The {what} `{name}` is not among what the last drift check found unmanaged"),
+            )
+            .hint("Run a drift check; only what no share pack manages can be taken into one")
+            .at(if resource_type == ResourceType::Recipient { "Recipients" } else { "Shares" }));
+        }
+    }
+    Ok(())
+}
+
+/// `pack` with empty entries for the resources to include (the adoption fills them from the
+/// workspace: a recipient's settings, a share's objects and grants).
+pub fn including(pack: &SharePack, include: &Include) -> SharePack {
+    let mut out = pack.clone();
+    let has = |names: Vec<String>, name: &str| names.contains(&name_key(name));
+    for name in &include.recipients {
+        if !has(out.recipients.iter().map(|recipient| name_key(&recipient.name)).collect(), name) {
+            out.recipients.push(Recipient {
+                name: name_key(name),
+                kind: RecipientType::D2O,
+                email: None,
+                metastore_id: None,
+                allowed_ips: Vec::new(),
+                comment: None,
+                token_expiry: None,
+                properties: Default::default(),
+                origin: Default::default(),
+                fields: Default::default(),
+            });
+        }
+    }
+    for name in &include.shares {
+        if !has(out.shares.iter().map(|share| name_key(&share.name)).collect(), name) {
+            out.shares.push(crate::model::Share {
+                name: name_key(name),
+                comment: None,
+                recipients: Vec::new(),
+                data_objects: Vec::new(),
+                origin: Default::default(),
+                fields: Default::default(),
+            });
+        }
+    }
+    out
+}
+
+/// The workspace's state for what the applied version manages, and the unmanaged resources
+/// `include` names, as a YAML file.
+pub async fn adopt_source(store: &Store, workspaces: &Workspaces, by: &Principal, id: Uuid, include: &Include) -> Result<Source, Problem> {
     let (version, workspace_url) = applied_version(store, by, id).await?;
     let workspace = workspaces.select(Some(&workspace_url), None).map_err(|unknown| unknown.problem())?;
+    check_unmanaged(store, &workspace.url, include).await?;
     let parsed = store.pack_file_parsed(id, version).await?.ok_or_else(|| Problem::not_found("version", &format!("{id}/{version}")))?;
     let pack: SharePack = serde_json::from_value(parsed).map_err(|error| {
         tracing::error!(%error, pack = %id, version, "a stored pack cannot be read");
         Problem::internal("reading the applied version")
     })?;
+    let pack = including(&pack, include);
     let managed: BTreeSet<String> = pack.shares.iter().map(|share| name_key(&share.name)).collect();
     let snapshot = super::check::read_workspace(&workspace.client, &managed).await.map_err(|error| {
         Problem::new(Class::Unavailable, "workspace_unavailable", format!("The workspace could not be read: {error}"))

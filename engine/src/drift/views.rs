@@ -122,5 +122,21 @@ pub async fn overview(
             }
         })
         .collect();
-    Ok(super::DriftOverview { findings, unmanaged, checks, workspaces, may_check: by.holds(crate::access::Role::Requester, None) })
+    let mut adoptable = Vec::new();
+    let unmanaged_on: std::collections::BTreeSet<&str> = unmanaged.iter().flatten().map(|finding| finding.workspace_url.as_str()).collect();
+    for url in unmanaged_on {
+        for version in store.current_with(crate::store::Entity::SharePack, "workspace_url", url).await? {
+            let version = crate::store::SharePackVersion::try_from(version)?;
+            if version.record.status == crate::records::PackStatus::Completed {
+                adoptable.push(super::AdoptablePack {
+                    id: version.id,
+                    name: version.name,
+                    project: version.record.project_name.clone().unwrap_or_default(),
+                    workspace_url: url.to_string(),
+                });
+            }
+        }
+    }
+    let may_check = by.holds(crate::access::Role::Requester, None);
+    Ok(super::DriftOverview { findings, unmanaged, checks, workspaces, may_check, adoptable })
 }

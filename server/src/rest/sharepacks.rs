@@ -211,9 +211,11 @@ pub async fn restore(
 }
 
 /// `POST /workflow/sharepacks/{id}/adopt`: the workspace's state for what the applied version
-/// manages, written as the pack's next version (its plan changes nothing in the workspace).
+/// manages, written as the pack's next version (its plan changes nothing in the workspace); the
+/// optional body (`{"Recipients": [...], "Shares": [...]}`) takes unmanaged resources into it.
 #[utoipa::path(post, path = "/sharepacks/{id}/adopt", tag = "drift", operation_id = "adopt",
     params(("id" = String, Path, description = "The share pack's id")),
+    request_body(content = Option<sharepack_engine::drift::resolve::Include>, description = "Unmanaged recipients and shares to take into the pack"),
     responses((status = 202, body = UploadResponse), (status = 400, body = crate::rest::openapi::UploadRefused, description = "The workspace's state does not make a valid pack (a recipient granted by hand without its details)"),
         (status = 404, body = crate::rest::error::ErrorBody), (status = 409, body = crate::rest::error::ErrorBody, description = "The current version was not applied"),
         (status = 503, body = crate::rest::error::ErrorBody, description = "The workspace could not be read"), crate::rest::openapi::Refusals))]
@@ -221,11 +223,12 @@ pub async fn adopt(
     State(state): State<AppState>,
     Caller(by): Caller,
     Path(id): Path<String>,
+    JsonBody(include): JsonBody<sharepack_engine::drift::resolve::Include>,
 ) -> Result<(StatusCode, Json<UploadResponse>), ApiError> {
     let id = parse_id(&id, "share pack")?;
     let portal = &state.portal;
     portal.throttle.admit(&by)?;
-    let source = sharepack_engine::drift::resolve::adopt_source(&portal.store, &portal.workspaces, &by, id).await?;
+    let source = sharepack_engine::drift::resolve::adopt_source(&portal.store, &portal.workspaces, &by, id, &include).await?;
     let how = resubmit(&state, &by, false);
     let submitted =
         sharepack_engine::apply::rollback::submit_source(&portal.store, &portal.queue, source, &how).await.map_err(submit_error)?;

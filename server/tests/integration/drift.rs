@@ -313,21 +313,47 @@ async fn adopting_the_workspace_records_it_as_the_pack(stack: Stack) {
         Some(json!({"changes": [{"principal": "drift-beta", "remove": ["SELECT"]}]})),
     )
     .await;
+    // A share no pack manages, made by hand for one of the pack's recipients.
+    by_hand(&portal, Method::POST, "/shares", Some(json!({"name": "drift_outside"}))).await;
+    let add = json!({"updates": [{"action": "ADD", "data_object": {"name": "catalog.schema.customers", "data_object_type": "TABLE"}}]});
+    by_hand(&portal, Method::PATCH, "/shares/drift_outside", Some(add)).await;
+    let grant = json!({"changes": [{"principal": "drift-acme", "add": ["SELECT"]}]});
+    by_hand(&portal, Method::PATCH, "/shares/drift_outside/permissions", Some(grant)).await;
     check(&portal).await;
     let found = findings(&portal, "").await;
     assert_eq!(found.len(), 3, "{found:#?}");
     let pack_id = found[0]["SharePackId"].as_str().unwrap().to_string();
+    let html = page(&portal, "/drift").await;
+    assert!(html.contains("adopt-unmanaged") && html.contains("Adopt into pack"), "an unmanaged share can be adopted into a pack");
+    // Only what no pack manages can be taken in.
+    let adopt = |body: Value| {
+        let (client, url) = (portal.client_as(TESTERS[0]), format!("{}/workflow/sharepacks/{pack_id}/adopt", portal.url));
+        async move { client.post(url).json(&body).send().await.unwrap() }
+    };
+    let managed = adopt(json!({"Shares": ["drift_sales"]})).await;
+    assert_eq!(managed.status().as_u16(), 409);
+    let managed: Value = managed.json().await.unwrap();
+    assert_eq!(managed["Code"], "not_unmanaged", "{managed}");
     let calls_before = portal.workspaces.default_workspace().client.calls();
-    let adopted = resolve(&portal, &pack_id, "adopt").await;
+    let response = adopt(json!({"Shares": ["drift_outside"]})).await;
+    let status = response.status().as_u16();
+    let adopted: Value = response.json().await.unwrap();
+    assert_eq!(status, 202, "{adopted}");
+    let run = portal.settled(adopted["RunId"].as_str().unwrap().parse().unwrap()).await;
+    assert_eq!(run.status.as_str(), "COMPLETED", "{:?}", run.error);
     assert!(portal.workspaces.default_workspace().client.calls() > calls_before);
     let after = check(&portal).await;
-    assert_eq!(after["Report"]["Resolved"], 3, "{after}");
+    assert_eq!(after["Report"]["Resolved"], 4, "the three differences and the unmanaged share: {after}");
     assert_eq!(findings(&portal, "").await, Vec::<Value>::new(), "the adopted pack is what the workspace has");
+    let unmanaged: Value =
+        portal.client_as(TESTERS[0]).get(format!("{}/workflow/drift/unmanaged", portal.url)).send().await.unwrap().json().await.unwrap();
+    assert!(!unmanaged.to_string().contains("drift_outside"), "the share is the pack's now: {unmanaged}");
     // The adoption is the pack's next version, the file Sharepack wrote, planned to change nothing.
     let file = portal.client_as(TESTERS[0]).get(format!("{}/workflow/sharepacks/{pack_id}/uploads/2", portal.url)).send().await.unwrap();
     assert_eq!(file.status().as_u16(), 200);
     let text = file.text().await.unwrap();
     assert!(text.contains("changed by hand") && text.contains("catalog.schema.revenue_table"), "{text}");
+    assert!(text.contains("drift_outside") && text.contains("catalog.schema.customers"), "the adopted share with its object: {text}");
     assert_eq!(adopted["Strategy"], "UPDATE", "{adopted}");
 }
 

@@ -116,6 +116,7 @@ fn main() {
             ("SHAREPACK_DATA_DIR".into(), portal.settings.data_dir.display().to_string()),
             ("SHAREPACK_SANDBOX_FAULTS".into(), "latency_ms=50".into()),
             ("SHAREPACK_DRIFT_MINUTES".into(), "0".into()),
+            ("SHAREPACK_SYNC_MINUTES".into(), "0".into()),
         ];
         let slow = server::config::Settings::from_vars(vars).unwrap();
         let router = server::build_with(&slow, portal.store.clone(), portal.workspaces.clone(), portal.queue.clone());

@@ -533,6 +533,18 @@ mod tests {
     #[test]
     fn notification_and_drift_settings_are_checked_at_start() {
         assert_eq!(settings(&[("SHAREPACK_DRIFT_MINUTES", "0")]).unwrap().drift_every, None);
+        assert_eq!(settings(&[("SHAREPACK_SYNC_MINUTES", "0")]).unwrap().sync_every, None);
+        assert_eq!(settings(&[]).unwrap().sync_every, Some(std::time::Duration::from_secs(360 * 60)));
+        // The directory: off by default, the sandbox's on asking, the seed's three settings together.
+        assert!(settings(&[]).unwrap().directory.is_none());
+        let sandbox = settings(&[("SHAREPACK_GRAPH_URL", "sandbox")]).unwrap().directory.unwrap();
+        assert_eq!(sandbox.graph_url, "http://127.0.0.1:3000/sandbox/graph");
+        let partial = settings(&[("azure_tenant_id", "t"), ("graph_client_id", "c")]).unwrap_err();
+        assert_eq!(partial.name, "azure_tenant_id");
+        let graph = settings(&[("azure_tenant_id", "t"), ("graph_client_id", "c"), ("graph_client_secret", "s3cret")]).unwrap();
+        let graph = graph.directory.unwrap();
+        assert_eq!((graph.graph_url.as_str(), graph.tenant_id.as_str()), ("https://graph.microsoft.com", "t"));
+        assert!(!format!("{graph:?}").contains("s3cret"), "the secret is never shown");
         let too_long = settings(&[("SHAREPACK_DRIFT_MINUTES", "99999999999999999")]).unwrap_err();
         assert_eq!(too_long.name, "SHAREPACK_DRIFT_MINUTES");
         let hooks = settings(&[("SHAREPACK_WEBHOOKS", r#"[{"name": "ops", "url": "https://h/x", "secret": "tiny"}]"#)]).unwrap_err();

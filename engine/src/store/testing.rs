@@ -67,11 +67,11 @@ pub fn azurite() -> Option<String> {
 /// defaults, or a fresh database and a fresh queue for production. `None` to skip, when the
 /// production services are not there.
 ///
-/// Scheduled drift checks are off (`SHAREPACK_DRIFT_MINUTES=0`): a check queued at start-up
-/// would call the workspace and fill the queue of tests about something else; the drift tests
-/// turn them on.
+/// Scheduled drift checks and syncs are off (`SHAREPACK_DRIFT_MINUTES=0`,
+/// `SHAREPACK_SYNC_MINUTES=0`): a job queued at start-up would call the workspace and fill the
+/// queue of tests about something else; the drift and sync tests ask for theirs.
 pub async fn stack_vars(stack: Stack) -> Option<Vec<(String, String)>> {
-    let mut vars = vec![("SHAREPACK_DRIFT_MINUTES".to_string(), "0".to_string())];
+    let mut vars = vec![("SHAREPACK_DRIFT_MINUTES".to_string(), "0".to_string()), ("SHAREPACK_SYNC_MINUTES".to_string(), "0".to_string())];
     match stack {
         Stack::Embedded => {}
         Stack::Production => {

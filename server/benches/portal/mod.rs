@@ -45,6 +45,7 @@ impl Portal {
             ("SHAREPACK_RATE_PER_MINUTE".into(), "100000000".into()),
             // No scheduled drift check calls the workspace behind the figures.
             ("SHAREPACK_DRIFT_MINUTES".into(), "0".into()),
+            ("SHAREPACK_SYNC_MINUTES".into(), "0".into()),
         ];
         let database = if wants_postgres() {
             let server = std::env::var("SHAREPACK_TEST_PG_URL").expect("BENCH_DATABASE=postgres needs SHAREPACK_TEST_PG_URL");

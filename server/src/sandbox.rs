@@ -42,6 +42,11 @@ pub fn people(text: &str) -> Vec<(String, SecretString)> {
         .collect()
 }
 
+/// The request's bearer token, if it has one.
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers.get(header::AUTHORIZATION).and_then(|value| value.to_str().ok()).and_then(|value| value.strip_prefix("Bearer "))
+}
+
 /// Who a bearer token is: Sharepack's service principal or one of the people.
 fn caller<'a>(state: &'a SandboxState, bearer: Option<&str>) -> Option<&'a str> {
     let bearer = bearer?;
@@ -63,7 +68,7 @@ pub fn router(state: SandboxState) -> Router {
 
 /// The Statement Execution API, for Sharepack's audit query only.
 async fn statement(State(state): State<SandboxState>, headers: HeaderMap, body: Bytes) -> Response {
-    let bearer = headers.get(header::AUTHORIZATION).and_then(|value| value.to_str().ok()).and_then(|value| value.strip_prefix("Bearer "));
+    let bearer = bearer(&headers);
     if caller(&state, bearer).is_none() {
         return reply(Reply::error(401, "UNAUTHENTICATED", "Invalid access token."));
     }
@@ -102,7 +107,7 @@ async fn graph(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let bearer = headers.get(header::AUTHORIZATION).and_then(|value| value.to_str().ok()).and_then(|value| value.strip_prefix("Bearer "));
+    let bearer = bearer(&headers);
     if caller(&state, bearer).is_none() {
         let error = sharepack_engine::sandbox::directory::error(401, "InvalidAuthenticationToken", "Access token validation failure.");
         return reply(error);
@@ -155,7 +160,7 @@ async fn handle(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let bearer = headers.get(header::AUTHORIZATION).and_then(|value| value.to_str().ok()).and_then(|value| value.strip_prefix("Bearer "));
+    let bearer = bearer(&headers);
     let Some(caller) = caller(&state, bearer) else {
         return reply(Reply::error(401, "UNAUTHENTICATED", "Invalid access token."));
     };

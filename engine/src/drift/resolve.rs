@@ -97,18 +97,7 @@ pub fn including(pack: &SharePack, include: &Include) -> SharePack {
     let has = |names: Vec<String>, name: &str| names.contains(&name_key(name));
     for name in &include.recipients {
         if !has(out.recipients.iter().map(|recipient| name_key(&recipient.name)).collect(), name) {
-            out.recipients.push(Recipient {
-                name: name_key(name),
-                kind: RecipientType::D2O,
-                email: None,
-                metastore_id: None,
-                allowed_ips: Vec::new(),
-                comment: None,
-                token_expiry: None,
-                properties: Default::default(),
-                origin: Default::default(),
-                fields: Default::default(),
-            });
+            out.recipients.push(blank_recipient(name_key(name), RecipientType::D2O));
         }
     }
     for name in &include.shares {
@@ -194,23 +183,28 @@ pub fn adopted(pack: &SharePack, snapshot: &Snapshot) -> SharePack {
     for name in granted.difference(&defined) {
         if let Some(now) = snapshot.recipients.get(name) {
             let kind = RecipientType::parse(now.authentication_type.as_deref().unwrap_or("TOKEN")).unwrap_or(RecipientType::D2O);
-            let mut recipient = Recipient {
-                name: name.clone(),
-                kind,
-                email: None,
-                metastore_id: None,
-                allowed_ips: Vec::new(),
-                comment: None,
-                token_expiry: None,
-                properties: Default::default(),
-                origin: Default::default(),
-                fields: Default::default(),
-            };
+            let mut recipient = blank_recipient(name.clone(), kind);
             adopt_recipient(&mut recipient, now);
             out.recipients.push(recipient);
         }
     }
     out
+}
+
+/// A recipient with nothing but its name and kind, for the adoption to fill from the workspace.
+fn blank_recipient(name: String, kind: RecipientType) -> Recipient {
+    Recipient {
+        name,
+        kind,
+        email: None,
+        metastore_id: None,
+        allowed_ips: Vec::new(),
+        comment: None,
+        token_expiry: None,
+        properties: Default::default(),
+        origin: Default::default(),
+        fields: Default::default(),
+    }
 }
 
 fn adopt_recipient(recipient: &mut Recipient, now: &crate::databricks::client::RecipientInfo) {

@@ -10,7 +10,7 @@ use sharepack_engine::access::{Grant, Role};
 use sharepack_engine::records::{SyncKind, SyncStatus};
 use sharepack_engine::store::testing::Stack;
 use sharepack_engine::sync::jobs::Sources;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const MALLORY: &str = "mallory@example.com";
 
@@ -87,19 +87,7 @@ async fn by_hand(portal: &Portal, method: reqwest::Method, path: &str, body: Opt
 async fn check(portal: &Portal) -> Value {
     let client = portal.client_as(TESTERS[0]);
     let response = client.post(format!("{}/workflow/drift", portal.url)).send().await.unwrap();
-    assert_eq!(response.status().as_u16(), 202);
-    let location = response.headers()["location"].to_str().unwrap().to_string();
-    let job: Value = response.json().await.unwrap();
-    assert_eq!(location, format!("/workflow/sync-jobs/{}", job["JobId"].as_str().unwrap()));
-    let start = Instant::now();
-    loop {
-        let job: Value = client.get(format!("{}{location}", portal.url)).send().await.unwrap().json().await.unwrap();
-        if job["Status"] == "SUCCEEDED" {
-            return job;
-        }
-        assert!(start.elapsed() < Duration::from_secs(60) && job["Status"] != "FAILED", "{job}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    portal.job_done(&client, response).await
 }
 
 async fn findings(portal: &Portal, query: &str) -> Vec<Value> {

@@ -110,6 +110,24 @@ impl Portal {
         body["RunId"].as_str().unwrap().parse().unwrap()
     }
 
+    /// Follows a 202 answer for a sync job (a drift check, a sync) at its `Location` until the job
+    /// succeeds (a minute at most; failing on FAILED); answers the job.
+    pub async fn job_done(&self, client: &reqwest::Client, accepted: reqwest::Response) -> serde_json::Value {
+        assert_eq!(accepted.status().as_u16(), 202);
+        let location = accepted.headers()["location"].to_str().unwrap().to_string();
+        let asked: serde_json::Value = accepted.json().await.unwrap();
+        assert_eq!(location, format!("/workflow/sync-jobs/{}", asked["JobId"].as_str().unwrap()));
+        let start = std::time::Instant::now();
+        loop {
+            let job: serde_json::Value = client.get(format!("{}{location}", self.url)).send().await.unwrap().json().await.unwrap();
+            if job["Status"] == "SUCCEEDED" {
+                return job;
+            }
+            assert!(start.elapsed() < std::time::Duration::from_secs(60) && job["Status"] != "FAILED", "{job}");
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
     /// Waits (a minute at most) for a run to end, following it through this portal's store.
     pub async fn settled(&self, run: uuid::Uuid) -> sharepack_engine::store::Run {
         let start = std::time::Instant::now();

@@ -14,24 +14,14 @@ use sharepack_engine::store::testing::Stack;
 use sharepack_engine::store::Entity;
 use sharepack_engine::sync::directory::{Directory, DirectorySettings};
 use sharepack_engine::sync::jobs::Sources;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const MALLORY: &str = "mallory@example.com";
 
 /// Asks for a sync of `kind` as `client` and waits for it to succeed; answers the job.
 async fn sync(portal: &Portal, client: &reqwest::Client, kind: &str) -> Value {
     let response = client.post(format!("{}/workflow/sync-jobs", portal.url)).json(&json!({"Kind": kind})).send().await.unwrap();
-    assert_eq!(response.status().as_u16(), 202);
-    let location = response.headers()["location"].to_str().unwrap().to_string();
-    let start = Instant::now();
-    loop {
-        let job: Value = client.get(format!("{}{location}", portal.url)).send().await.unwrap().json().await.unwrap();
-        if job["Status"] == "SUCCEEDED" {
-            return job;
-        }
-        assert!(start.elapsed() < Duration::from_secs(60) && job["Status"] != "FAILED", "{job}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    portal.job_done(client, response).await
 }
 
 /// The plan's findings for a pack.

@@ -191,21 +191,25 @@ impl Store {
         })
     }
 
-    /// The current versions of `entity` whose name starts with `prefix` and whose data has
-    /// `field` equal to `value`, by name. `field` is a constant of the caller.
-    pub async fn current_named_with(&self, entity: Entity, prefix: &str, field: &str, value: &str) -> Result<Vec<Version>> {
+    /// The current versions of `entity` whose name starts with `prefix` and whose data has each
+    /// `field` equal to its value, by name, at most `limit`. Fields are constants of the caller.
+    pub async fn current_named_with(&self, entity: Entity, prefix: &str, fields: &[(&str, &str)], limit: u32) -> Result<Vec<Version>> {
         let (table, key) = entity.table();
+        let conditions: String = fields
+            .iter()
+            .enumerate()
+            .map(|(index, (field, _))| format!(" AND {} = ${}", json_text(self, "data", field), index + 2))
+            .collect();
         let sql = format!(
-            "SELECT {} FROM {table} WHERE is_current AND NOT is_deleted AND name LIKE $1 ESCAPE '\\' AND {} = $2 ORDER BY name",
+            "SELECT {} FROM {table} WHERE is_current AND NOT is_deleted AND name LIKE $1 ESCAPE '\\'{conditions} ORDER BY name LIMIT {limit}",
             columns(key),
-            json_text(self, "data", field)
         );
         on_pool!(self, pool => {
-            let rows = sqlx::query(AssertSqlSafe(sql))
-                .bind(format!("{}%", like_escaped(prefix)))
-                .bind(value.to_string())
-                .fetch_all(pool)
-                .await?;
+            let mut query = sqlx::query(AssertSqlSafe(sql)).bind(format!("{}%", like_escaped(prefix)));
+            for (_, value) in fields {
+                query = query.bind(value.to_string());
+            }
+            let rows = query.fetch_all(pool).await?;
             rows.iter().map(version_from).collect()
         })
     }

@@ -13,6 +13,9 @@ use crate::store::{Store, StoreError};
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, BTreeSet};
 
+/// The most synced objects read per catalog (a pack's suggestions come from at most this many).
+const MOST: u32 = 50_000;
+
 /// The syncs' knowledge about one pack's names.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Known {
@@ -66,12 +69,8 @@ pub async fn load(store: &Store, url: &str, pack: &SharePack) -> Result<Known, S
             .flat_map(|share| &share.data_objects)
             .filter_map(|object| name_key(&object.name).split('.').next().map(str::to_string))
             .collect();
-        let synced_catalogs: Vec<String> = synced(store, url, "")
-            .await?
-            .into_iter()
-            .filter(|object| object.object_type == ObjectType::Catalog)
-            .map(|object| object.full_name)
-            .collect();
+        let synced_catalogs: Vec<String> =
+            synced(store, url, "", Some(ObjectType::Catalog), MOST).await?.into_iter().map(|object| object.full_name).collect();
         let mut wanted = BTreeSet::new();
         for catalog in catalogs {
             if synced_catalogs.contains(&catalog) {
@@ -81,7 +80,7 @@ pub async fn load(store: &Store, url: &str, pack: &SharePack) -> Result<Known, S
             }
         }
         for catalog in wanted {
-            for object in synced(store, url, &format!("{catalog}.")).await? {
+            for object in synced(store, url, &format!("{catalog}."), None, MOST).await? {
                 let kind = match object.object_type {
                     ObjectType::Table => object.table_type.unwrap_or_else(|| "MANAGED".into()),
                     ObjectType::Schema => "SCHEMA".into(),

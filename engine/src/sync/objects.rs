@@ -196,9 +196,23 @@ async fn write(store: &Store, key: Uuid, object: &DatabricksObject, change: &Cha
     store.write(Entity::DatabricksObject, key, &object.full_name, &data, change).await.map(|_| ())
 }
 
-/// The objects of `url` last synced whose full name starts with `prefix` (`""` for all), by
-/// name: what the planner suggests from, and what the preview offers.
-pub async fn synced(store: &Store, url: &str, prefix: &str) -> Result<Vec<DatabricksObject>, StoreError> {
-    let versions = store.current_named_with(Entity::DatabricksObject, &name_key(prefix), "WorkspaceUrl", url).await?;
+/// The objects of `url` last synced whose full name starts with `prefix` (`""` for all), of
+/// one type when given, by name, at most `limit`: what the planner suggests from, and what the
+/// preview offers.
+pub async fn synced(
+    store: &Store,
+    url: &str,
+    prefix: &str,
+    object_type: Option<ObjectType>,
+    limit: u32,
+) -> Result<Vec<DatabricksObject>, StoreError> {
+    let wanted = object_type.map(|kind| match kind {
+        ObjectType::Catalog => "CATALOG",
+        ObjectType::Schema => "SCHEMA",
+        ObjectType::Table => "TABLE",
+    });
+    let mut fields = vec![("WorkspaceUrl", url)];
+    fields.extend(wanted.map(|kind| ("Type", kind)));
+    let versions = store.current_named_with(Entity::DatabricksObject, &name_key(prefix), &fields, limit).await?;
     Ok(versions.into_iter().filter_map(|version| serde_json::from_value(version.data).ok()).collect())
 }

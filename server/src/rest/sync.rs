@@ -158,6 +158,8 @@ pub struct ObjectList {
     /// When the workspace's objects were last synced; none when they never were.
     pub synced_at: Option<String>,
     pub count: usize,
+    /// More match than the 1,000 listed: narrow the prefix.
+    pub more: bool,
     /// At most 1,000, by name.
     pub objects: Vec<DatabricksObject>,
 }
@@ -178,15 +180,16 @@ pub async fn objects(
     by.require(Act::Read, None)?;
     let workspace = chosen_workspace(&state, &headers)?;
     let store = &state.portal.store;
-    let mut objects = synced(store, &workspace.url, query.prefix.as_deref().unwrap_or_default().trim()).await.map_err(Problem::from)?;
-    objects.retain(|object| query.object_type.is_none_or(|wanted| object.object_type == wanted));
-    let count = objects.len();
+    let prefix = query.prefix.as_deref().unwrap_or_default().trim();
+    let mut objects = synced(store, &workspace.url, prefix, query.object_type, MOST_OBJECTS as u32 + 1).await.map_err(Problem::from)?;
+    let more = objects.len() > MOST_OBJECTS;
     objects.truncate(MOST_OBJECTS);
+    let count = objects.len();
     let last = store.sync_jobs(Some(SyncKind::Objects), Some(&workspace.url), 50).await.map_err(Problem::from)?;
     let synced_at = last
         .into_iter()
         .find(|job| job.status == SyncStatus::Succeeded)
         .and_then(|job| job.finished_at)
         .map(|at| at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
-    Ok(Json(ObjectList { workspace_url: workspace.url.clone(), synced_at, count, objects }))
+    Ok(Json(ObjectList { workspace_url: workspace.url.clone(), synced_at, count, more, objects }))
 }

@@ -71,6 +71,7 @@ async fn workspace_objects_are_synced_with_history_and_suggested(stack: Stack) {
     let names: Vec<&str> = listed["Objects"].as_array().unwrap().iter().map(|object| object["FullName"].as_str().unwrap()).collect();
     assert_eq!(names, ["prod_catalog.sales.customers", "prod_catalog.sales.transactions"]);
     assert!(listed["SyncedAt"].is_string());
+    assert_eq!((listed["Count"].as_u64(), listed["More"].as_bool()), (Some(2), Some(false)));
 
     // A schema misspelt: the live read has nothing to offer, the synced objects do.
     let findings = plan_findings(&portal, &pack("ops@acme.example", "prod_catalog.sale.customers")).await;

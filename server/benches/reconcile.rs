@@ -2,7 +2,9 @@
 //! and 1,000 shares of 20,000 objects, all made by ten share packs applied through the portal
 //! (upload, workers, the sandbox over HTTP). Prints the workspace calls the check made against
 //! the fewest the API allows, and its wall time with no latency and at 50 ms per call (the
-//! sandbox's injected latency) for each concurrency in `BENCH_CONCURRENCY` (default `8,16`).
+//! sandbox's injected latency) for each concurrency in `BENCH_CONCURRENCY` (default `8,16`);
+//! then the same for an objects sync of that workspace (catalogs, schemas, tables), first and
+//! again with nothing changed.
 //!
 //! Run with `cargo bench -p server --bench reconcile` (`BENCH_DATABASE=postgres` for
 //! PostgreSQL; `scripts/bench.sh` runs it).
@@ -126,9 +128,49 @@ fn main() {
         let concurrencies: Vec<usize> = std::env::var("BENCH_CONCURRENCY")
             .map(|text| text.split(',').filter_map(|n| n.trim().parse().ok()).collect())
             .unwrap_or_else(|_| vec![8, 16]);
-        for concurrency in concurrencies {
+        for &concurrency in &concurrencies {
             let bound = (recipients.div_ceil(PAGE) as f64).max(shares.div_ceil(PAGE) as f64 + (2 * shares) as f64 / concurrency as f64) * 0.050;
             check(sandbox(address, concurrency), format!("50 ms per call, {concurrency} at once (bound by the calls: {bound:.2} s)")).await;
+        }
+
+        // The objects sync of the same workspace: 3 catalogs, their schemas (the bench catalog's
+        // 1,000, one per share) and every schema's tables. The fewest calls: one catalogs page,
+        // each catalog's schema pages, each schema's table pages.
+        let schemas: Vec<(String, usize)> = {
+            let mut by_schema = std::collections::BTreeMap::<String, usize>::new();
+            for name in sharepack_engine::sandbox::SEED_TABLES.iter().map(|name| name.to_string()).chain(tables.iter().cloned()) {
+                let schema = name.rsplit_once('.').map(|(schema, _)| schema.to_string()).unwrap_or_default();
+                *by_schema.entry(schema).or_default() += 1;
+            }
+            by_schema.into_iter().collect()
+        };
+        let catalogs: std::collections::BTreeMap<String, usize> = schemas.iter().fold(Default::default(), |mut catalogs, (schema, _)| {
+            *catalogs.entry(schema.split('.').next().unwrap_or_default().to_string()).or_default() += 1;
+            catalogs
+        });
+        let fewest_sync = catalogs.len().div_ceil(PAGE)
+            + catalogs.values().map(|count| count.div_ceil(PAGE)).sum::<usize>()
+            + schemas.iter().map(|(_, count)| count.div_ceil(PAGE)).sum::<usize>();
+        let objects = catalogs.len() + schemas.len() + tables.len() + sharepack_engine::sandbox::SEED_TABLES.len();
+        let sync = |client: WorkspaceClient, label: String| {
+            let (store, url) = (portal.store.clone(), workspace.url.clone());
+            async move {
+                let started = Instant::now();
+                let report = sharepack_engine::sync::objects::sync(&store, &url, &client, uuid::Uuid::now_v7()).await.unwrap();
+                assert_eq!(report.seen, objects, "{report:?}");
+                println!(
+                    "objects sync, {label}: {:.2} s, {} workspace calls (the fewest the API allows: {fewest_sync}), {} objects, {} versions written",
+                    started.elapsed().as_secs_f64(),
+                    report.calls,
+                    report.seen,
+                    report.added + report.changed + report.removed
+                );
+            }
+        };
+        sync(sandbox(portal.address, 16), "first, no latency, 16 at once".into()).await;
+        sync(sandbox(portal.address, 16), "again (nothing changed), no latency, 16 at once".into()).await;
+        for &concurrency in &concurrencies {
+            sync(sandbox(address, concurrency), format!("again, 50 ms per call, {concurrency} at once")).await;
         }
         portal.clean_up();
     });

@@ -136,7 +136,6 @@ pub struct OidcSettings {
     pub roles: Vec<(String, sharepack_engine::access::Grant)>,
 }
 
-/// `{"group": "admin", "other group": "requester:Legal", "third": ["approver:Legal", "auditor"]}`.
 /// The directory to sync, if any: the sandbox's (`SHAREPACK_GRAPH_URL=sandbox`, reached with the
 /// sandbox's token), or Microsoft Graph for the Entra ID app the seed's settings name (all three
 /// or none).
@@ -158,25 +157,27 @@ fn directory(
     }
     let app = [get("azure_tenant_id"), get("graph_client_id"), get("graph_client_secret")];
     let [Some(tenant_id), Some(client_id), Some(client_secret)] = app else {
-        if let Some(index) = app.iter().position(Option::is_some) {
+        // Some but not all: the first one missing is named.
+        if let (true, Some(index)) = (app.iter().any(Option::is_some), app.iter().position(Option::is_none)) {
             let names = ["azure_tenant_id", "graph_client_id", "graph_client_secret"];
-            return Err(SettingError {
-                name: names[index],
-                problem: "the directory needs azure_tenant_id, graph_client_id and graph_client_secret together".into(),
-            });
+            let problem = "the directory needs azure_tenant_id, graph_client_id and graph_client_secret together".to_string();
+            return Err(SettingError { name: names[index], problem });
         }
         return Ok(None);
     };
     let graph_url = graph_url.unwrap_or_else(|| GRAPH.to_string());
     let authority = get("SHAREPACK_GRAPH_AUTHORITY");
+    // The secret and the tokens travel over these: https, or http on this machine only.
+    let loopback = |url: &str| ["http://127.0.0.1", "http://localhost", "http://[::1]"].iter().any(|local| url.starts_with(local));
     for (name, url) in [("SHAREPACK_GRAPH_URL", Some(&graph_url)), ("SHAREPACK_GRAPH_AUTHORITY", authority.as_ref())] {
-        if let Some(url) = url.filter(|url| !url.starts_with("https://") && !url.starts_with("http://")) {
-            return Err(SettingError { name, problem: format!("`{url}` is not an http:// or https:// address") });
+        if let Some(url) = url.filter(|url| !url.starts_with("https://") && !loopback(url)) {
+            return Err(SettingError { name, problem: format!("`{url}` is not an https:// address (http:// only on this machine)") });
         }
     }
     Ok(Some(DirectorySettings { graph_url, tenant_id, client_id, client_secret: SecretString::from(client_secret), authority }))
 }
 
+/// `{"group": "admin", "other group": "requester:Legal", "third": ["approver:Legal", "auditor"]}`.
 fn parse_role_mapping(text: &str) -> Result<Vec<(String, sharepack_engine::access::Grant)>, String> {
     use sharepack_engine::access::{Grant, Role};
     let value: serde_json::Value = serde_json::from_str(text).map_err(|error| format!("not JSON: {error}"))?;
@@ -540,7 +541,14 @@ mod tests {
         let sandbox = settings(&[("SHAREPACK_GRAPH_URL", "sandbox")]).unwrap().directory.unwrap();
         assert_eq!(sandbox.graph_url, "http://127.0.0.1:3000/sandbox/graph");
         let partial = settings(&[("azure_tenant_id", "t"), ("graph_client_id", "c")]).unwrap_err();
-        assert_eq!(partial.name, "azure_tenant_id");
+        assert_eq!(partial.name, "graph_client_secret", "the missing one is named");
+        let app = [
+            ("azure_tenant_id", "t"),
+            ("graph_client_id", "c"),
+            ("graph_client_secret", "s"),
+            ("SHAREPACK_GRAPH_URL", "http://graph.example"),
+        ];
+        assert_eq!(settings(&app).unwrap_err().name, "SHAREPACK_GRAPH_URL", "no secret over plain http to another machine");
         let graph = settings(&[("azure_tenant_id", "t"), ("graph_client_id", "c"), ("graph_client_secret", "s3cret")]).unwrap();
         let graph = graph.directory.unwrap();
         assert_eq!((graph.graph_url.as_str(), graph.tenant_id.as_str()), ("https://graph.microsoft.com", "t"));

@@ -120,12 +120,13 @@ async fn preview(
     workspace: &Workspace,
     strict: bool,
 ) -> Result<Preview, StoreError> {
-    let known = intake.findings.len();
     let run =
         sharepack_engine::apply::preview::dry_run(store, &workspace.url, &workspace.client, intake.clone(), PlanOptions { strict }).await?;
     let findings = match &run.plan {
         Some(plan) => plan.findings.clone(),
-        None => run.findings.iter().skip(known).cloned().collect(),
+        // The dry run's own findings (the intake's are shown apart); sorted with them, so told
+        // apart by what they are, not where they stand.
+        None => run.findings.iter().filter(|finding| !intake.findings.contains(finding)).cloned().collect(),
     };
     Ok(Preview {
         workspace_name: workspace.name.clone(),

@@ -569,7 +569,9 @@ impl WorkspaceClient {
     }
 
     /// Runs a read-only SQL statement on a warehouse (the Statement Execution API), waiting up
-    /// to 30 seconds, with named parameters (`:since`): the rows as text, first chunk only.
+    /// to 30 seconds, with named parameters (`:since`): the rows as text. Only the first chunk
+    /// is read (rows past it, when `manifest.total_chunk_count` says there are, are left out and
+    /// logged): callers order newest first and bound their rows.
     pub async fn query(
         &self,
         warehouse_id: &str,
@@ -590,6 +592,10 @@ impl WorkspaceClient {
         if state != "SUCCEEDED" {
             let message = answer["status"]["error"]["message"].as_str().unwrap_or("no reason given");
             return Err(ApiError::transport(ErrorKind::Other, format!("the statement ended {state}: {message}")));
+        }
+        let chunks = answer["manifest"]["total_chunk_count"].as_u64().unwrap_or(1);
+        if chunks > 1 {
+            tracing::warn!(chunks, workspace = %self.label, "a statement's answer came in chunks; only the first is read");
         }
         let rows = answer["result"]["data_array"].as_array().cloned().unwrap_or_default();
         Ok(rows

@@ -37,6 +37,16 @@ pub struct Event {
     pub names: Vec<String>,
 }
 
+impl Event {
+    /// Recipient actions (`createRecipient`, `deleteRecipient`, ...), as against share actions.
+    fn is_about_recipient(&self) -> bool {
+        RECIPIENT_ACTIONS.contains(&self.action.as_str())
+    }
+}
+
+/// The statement's actions on recipients; the others are on shares.
+const RECIPIENT_ACTIONS: &[&str] = &["createRecipient", "updateRecipient", "deleteRecipient", "rotateRecipientToken"];
+
 /// The events since `since` (at most thirty days back).
 pub async fn events(client: &WorkspaceClient, warehouse: &str, since: DateTime<Utc>) -> Result<Vec<Event>, ApiError> {
     let since = since.max(Utc::now() - LOOK_BACK);
@@ -67,8 +77,12 @@ pub fn attribute(found: &mut BTreeMap<Uuid, DriftFinding>, events: &[Event], app
             ResourceType::Share => difference.name.clone(),
             _ => difference.share.clone().unwrap_or_else(|| difference.name.clone()),
         };
+        // A recipient's finding takes recipient events; a share's, its objects' and grants', share events.
+        let on_recipient = difference.resource_type == ResourceType::Recipient;
         let after = finding.share_pack_id.and_then(|pack| applied.get(&pack)).copied();
-        let latest = events.iter().find(|event| event.names.contains(&about) && after.is_none_or(|after| event.at > after));
+        let latest = events.iter().find(|event| {
+            event.is_about_recipient() == on_recipient && event.names.contains(&about) && after.is_none_or(|after| event.at > after)
+        });
         if let Some(event) = latest {
             finding.difference.changed_by = Some(event.by.clone());
             finding.difference.changed_at = Some(event.at);
@@ -135,18 +149,24 @@ mod tests {
             finding(ResourceType::Recipient, "acme", None, Some(pack)),
             finding(ResourceType::Grant, "acme", Some("sales"), Some(pack)),
             finding(ResourceType::Recipient, "beta", None, Some(pack)),
+            // A share named like a recipient: the recipient's deletion is not about it.
+            finding(ResourceType::Share, "acme", None, Some(pack)),
         ]
         .into_iter()
         .map(|finding| (finding.id, finding))
         .collect();
         attribute(&mut found, &events, &BTreeMap::from([(pack, applied_at)]));
-        let by: BTreeMap<(String, Option<String>), Option<String>> = found
+        let by: BTreeMap<(ResourceType, String, Option<String>), Option<String>> = found
             .values()
-            .map(|finding| ((finding.difference.name.clone(), finding.difference.share.clone()), finding.difference.changed_by.clone()))
+            .map(|finding| {
+                let difference = &finding.difference;
+                ((difference.resource_type, difference.name.clone(), difference.share.clone()), difference.changed_by.clone())
+            })
             .collect();
-        assert_eq!(by[&("acme".to_string(), None)].as_deref(), Some("mallory@example.com"));
-        assert_eq!(by[&("acme".to_string(), Some("sales".to_string()))].as_deref(), Some("eve@example.com"));
-        assert_eq!(by[&("beta".to_string(), None)], None, "the apply's own event is not a change behind its back");
+        assert_eq!(by[&(ResourceType::Recipient, "acme".to_string(), None)].as_deref(), Some("mallory@example.com"));
+        assert_eq!(by[&(ResourceType::Grant, "acme".to_string(), Some("sales".to_string()))].as_deref(), Some("eve@example.com"));
+        assert_eq!(by[&(ResourceType::Recipient, "beta".to_string(), None)], None, "the apply's own event is not a change behind its back");
+        assert_eq!(by[&(ResourceType::Share, "acme".to_string(), None)], None, "a recipient's event is not about a share of its name");
     }
 
     #[test]

@@ -63,20 +63,27 @@ pub struct Include {
 
 /// Each name to include must be what the last drift check found unmanaged on the workspace:
 /// a resource another pack manages is not taken over by this one.
-async fn check_unmanaged(store: &Store, url: &str, include: &Include) -> Result<(), Problem> {
+async fn check_unmanaged(store: &Store, by: &Principal, url: &str, include: &Include) -> Result<(), Problem> {
     use crate::plan::ResourceType;
+    if include.recipients.is_empty() && include.shares.is_empty() {
+        return Ok(());
+    }
+    // What no pack manages is listed to those who see every business line: only they take it in.
+    if by.visibility() != crate::access::Visibility::All {
+        return Err(Problem::new(
+            Class::Forbidden,
+            "role_missing",
+            "Unmanaged resources belong to no business line yet: administrators adopt them into a pack",
+        ));
+    }
     let asked = include
         .recipients
         .iter()
-        .map(|name| (ResourceType::Recipient, name))
-        .chain(include.shares.iter().map(|name| (ResourceType::Share, name)));
-    for (resource_type, name) in asked {
-        let key = crate::apply::keys::drift_finding(url, resource_type, None, name);
-        let open = store.current(crate::store::Entity::DriftFinding, key).await?;
-        let unmanaged = open
-            .and_then(|version| serde_json::from_value::<super::DriftFinding>(version.data).ok())
-            .is_some_and(|finding| finding.difference.kind == crate::records::DriftKind::Unmanaged);
-        if !unmanaged {
+        .enumerate()
+        .map(|(index, name)| (ResourceType::Recipient, format!("Recipients[{index}]"), name))
+        .chain(include.shares.iter().enumerate().map(|(index, name)| (ResourceType::Share, format!("Shares[{index}]"), name)));
+    for (resource_type, at, name) in asked {
+        if !is_unmanaged(store, url, resource_type, name).await? {
             let what = if resource_type == ResourceType::Recipient { "recipient" } else { "share" };
             return Err(Problem::new(
                 Class::Conflict,
@@ -84,12 +91,20 @@ async fn check_unmanaged(store: &Store, url: &str, include: &Include) -> Result<
                 format!("The {what} `{name}` is not among what the last drift check found unmanaged"),
             )
             .hint("Run a drift check; only what no share pack manages can be taken into one")
-            .at(if resource_type == ResourceType::Recipient { "Recipients" } else { "Shares" }));
+            .at(at));
         }
     }
     Ok(())
 }
 
+/// Whether the last drift check found the recipient or share `name` unmanaged.
+async fn is_unmanaged(store: &Store, url: &str, resource_type: crate::plan::ResourceType, name: &str) -> Result<bool, Problem> {
+    let key = crate::apply::keys::drift_finding(url, resource_type, None, name);
+    let open = store.current(crate::store::Entity::DriftFinding, key).await?;
+    Ok(open
+        .and_then(|version| serde_json::from_value::<super::DriftFinding>(version.data).ok())
+        .is_some_and(|finding| finding.difference.kind == crate::records::DriftKind::Unmanaged))
+}
 /// `pack` with empty entries for the resources to include (the adoption fills them from the
 /// workspace: a recipient's settings, a share's objects and grants).
 pub fn including(pack: &SharePack, include: &Include) -> SharePack {
@@ -120,7 +135,7 @@ pub fn including(pack: &SharePack, include: &Include) -> SharePack {
 pub async fn adopt_source(store: &Store, workspaces: &Workspaces, by: &Principal, id: Uuid, include: &Include) -> Result<Source, Problem> {
     let (version, workspace_url) = applied_version(store, by, id).await?;
     let workspace = workspaces.select(Some(&workspace_url), None).map_err(|unknown| unknown.problem())?;
-    check_unmanaged(store, &workspace.url, include).await?;
+    check_unmanaged(store, by, &workspace.url, include).await?;
     let parsed = store.pack_file_parsed(id, version).await?.ok_or_else(|| Problem::not_found("version", &format!("{id}/{version}")))?;
     let pack: SharePack = serde_json::from_value(parsed).map_err(|error| {
         tracing::error!(%error, pack = %id, version, "a stored pack cannot be read");
@@ -132,6 +147,22 @@ pub async fn adopt_source(store: &Store, workspaces: &Workspaces, by: &Principal
         Problem::new(Class::Unavailable, "workspace_unavailable", format!("The workspace could not be read: {error}"))
             .hint("Nothing was made; try again in a moment")
     })?;
+    // An included share granted to a recipient another pack manages would take that recipient
+    // into this pack: refused, naming it.
+    let defined: BTreeSet<String> = pack.recipients.iter().map(|recipient| name_key(&recipient.name)).collect();
+    for (index, share) in include.shares.iter().enumerate() {
+        for granted in snapshot.share(share).map(|state| state.grants.clone()).unwrap_or_default() {
+            if !defined.contains(&granted) && !is_unmanaged(store, &workspace.url, crate::plan::ResourceType::Recipient, &granted).await? {
+                return Err(Problem::new(
+                    Class::Conflict,
+                    "granted_to_managed",
+                    format!("Share `{share}` is granted to recipient `{granted}`, which another share pack manages"),
+                )
+                .hint("Adopt the share into the pack that manages the recipient, or revoke the grant first")
+                .at(format!("Shares[{index}]")));
+            }
+        }
+    }
     let adopted = adopted(&pack, &snapshot);
     let file_name = format!("{}-adopted.yaml", name_key(&pack.metadata.project_name).replace(|c: char| !c.is_ascii_alphanumeric(), "-"));
     Ok(Source {

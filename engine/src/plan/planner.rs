@@ -523,7 +523,6 @@ impl Planner<'_> {
     }
 }
 
-/// The recipient as Databricks should have it.
 /// The candidate nearest to `name` (a typo: at most a third of its last part's length, and
 /// three edits, away), the first by name among equals; `None` when none is that near.
 pub fn nearest<'a>(candidates: impl IntoIterator<Item = &'a str>, name: &str) -> Option<&'a str> {
@@ -537,6 +536,7 @@ pub fn nearest<'a>(candidates: impl IntoIterator<Item = &'a str>, name: &str) ->
         .map(|(_, known)| known)
 }
 
+/// The recipient as Databricks should have it.
 pub fn desired_recipient(recipient: &Recipient) -> RecipientInfo {
     let mut ips: Vec<String> = recipient.allowed_ips.iter().map(|ip| ip.trim().to_string()).collect();
     ips.sort();

@@ -224,8 +224,9 @@ impl Store {
         })
     }
 
-    /// The current versions of `entity` whose data, as JSON text, holds `needle` (`"acme"`): a
-    /// coarse filter in the query, which the caller then checks field by field.
+    /// The current versions of `entity` whose data, as JSON text, holds `needle` (`"acme"`) in
+    /// any case (as on both databases alike): a coarse filter in the query, which the caller then
+    /// checks field by field.
     pub async fn current_mentioning(&self, entity: Entity, needle: &str) -> Result<Vec<Version>> {
         let (table, key) = entity.table();
         let data = match self {
@@ -233,7 +234,7 @@ impl Store {
             Store::Sqlite(_) => "data",
         };
         let sql = format!(
-            "SELECT {} FROM {table} WHERE is_current AND NOT is_deleted AND {data} LIKE $1 ESCAPE '\\' ORDER BY name",
+            "SELECT {} FROM {table} WHERE is_current AND NOT is_deleted AND lower({data}) LIKE lower($1) ESCAPE '\\' ORDER BY name",
             columns(key)
         );
         on_pool!(self, pool => {

@@ -148,6 +148,21 @@ impl Store {
         Ok(())
     }
 
+    /// When the last job of `kind` for `target` (any, for `None`) that succeeded finished.
+    pub async fn last_success(&self, kind: SyncKind, target: Option<&str>) -> Result<Option<DateTime<Utc>>> {
+        let sql = "SELECT finished_at FROM sync_jobs WHERE kind = $1 AND ($2 = '' OR workspace_url = $2) AND status = $3 \
+                   ORDER BY finished_at DESC LIMIT 1";
+        on_pool!(self, pool => {
+            let row = sqlx::query(sql)
+                .bind(kind.as_str())
+                .bind(target.unwrap_or_default())
+                .bind(SyncStatus::Succeeded.as_str())
+                .fetch_optional(pool)
+                .await?;
+            Ok(row.map(|row| row.try_get::<Option<DateTime<Utc>>, _>(0)).transpose()?.flatten())
+        })
+    }
+
     /// When the last job of `kind` for the workspace was queued.
     pub async fn last_sync_job_at(&self, kind: SyncKind, workspace_url: &str) -> Result<Option<DateTime<Utc>>> {
         Ok(self.sync_jobs(Some(kind), Some(workspace_url), 1).await?.first().map(|job| job.queued_at))

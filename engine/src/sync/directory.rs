@@ -177,9 +177,17 @@ impl Directory {
     async fn list<T: DeserializeOwned>(&self, collection: &str, fields: &str) -> Result<Vec<T>, ApiError> {
         let mut items = Vec::new();
         let mut next = format!("{}/v1.0/{collection}?$select={fields}&$top={}", self.url, self.page);
+        let mut seen = std::collections::HashSet::new();
         loop {
+            // A next link seen before would loop for ever: the directory is answering wrongly.
+            if !seen.insert(next.clone()) {
+                return Err(ApiError::transport(ErrorKind::Other, format!("the {collection} list's next page repeats an earlier one")));
+            }
             let page = self.get(&next).await?;
-            let listed = page.get("value").cloned().unwrap_or(Value::Array(Vec::new()));
+            // A page without its list is not an empty directory: reading it as one would delete everyone.
+            let Some(listed) = page.get("value").filter(|value| value.is_array()).cloned() else {
+                return Err(ApiError::transport(ErrorKind::Other, format!("the {collection} page has no `value` list")));
+            };
             items.extend(
                 serde_json::from_value::<Vec<T>>(listed)
                     .map_err(|error| ApiError::transport(ErrorKind::Other, format!("unexpected {collection} page: {error}")))?,

@@ -145,7 +145,13 @@ pub async fn run(store: &Store, sources: &Sources, id: Uuid) -> Result<Option<cr
     if !store.take_lease(purpose, &target, holder, LEASE_TTL).await? {
         return Err(JobError::Retryable(format!("another {purpose} job for {target} is running")));
     }
-    store.start_sync_job(id).await?;
+    if let Err(error) = store.start_sync_job(id).await {
+        // Not started: the lease goes back at once rather than block the target until it expires.
+        if let Err(give_back) = store.give_back_lease(purpose, &target, holder).await {
+            tracing::warn!(error = %give_back, "a sync lease could not be given back; it expires by itself");
+        }
+        return Err(error.into());
+    }
     let outcome = holding_lease(store, purpose, &target, holder, work(store, job.kind, source, &target, id)).await;
     if let Err(error) = store.give_back_lease(purpose, &target, holder).await {
         tracing::warn!(%error, "a sync lease could not be given back; it expires by itself");

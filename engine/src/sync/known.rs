@@ -8,7 +8,7 @@ use super::directory::{users_known_as, DirectoryUser};
 use super::objects::{synced, ObjectType};
 use crate::finding::{Finding, Location};
 use crate::model::{name_key, Located, RecipientType, SharePack};
-use crate::records::{SyncKind, SyncStatus};
+use crate::records::SyncKind;
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, BTreeSet};
@@ -37,12 +37,6 @@ pub struct Directory {
     pub people: BTreeMap<String, Vec<DirectoryUser>>,
 }
 
-/// When the last sync of `kind` for `target` (any, for `None`) succeeded.
-async fn last_success(store: &Store, kind: SyncKind, target: Option<&str>) -> Result<Option<DateTime<Utc>>, StoreError> {
-    let jobs = store.sync_jobs(Some(kind), target, 50).await?;
-    Ok(jobs.into_iter().find(|job| job.status == SyncStatus::Succeeded).and_then(|job| job.finished_at))
-}
-
 /// The addresses of `pack` checked against the directory: its requester and its D2O
 /// recipients' e-mails.
 fn addresses(pack: &SharePack) -> Vec<(String, Location, &'static str)> {
@@ -61,7 +55,7 @@ fn addresses(pack: &SharePack) -> Vec<(String, Location, &'static str)> {
 
 /// What the syncs know about `pack`'s names on workspace `url`.
 pub async fn load(store: &Store, url: &str, pack: &SharePack) -> Result<Known, StoreError> {
-    let mut known = Known { objects_synced: last_success(store, SyncKind::Objects, Some(url)).await?, ..Known::default() };
+    let mut known = Known { objects_synced: store.last_success(SyncKind::Objects, Some(url)).await?, ..Known::default() };
     if known.objects_synced.is_some() {
         let catalogs: BTreeSet<String> = pack
             .shares
@@ -90,7 +84,7 @@ pub async fn load(store: &Store, url: &str, pack: &SharePack) -> Result<Known, S
             }
         }
     }
-    if let Some(synced) = last_success(store, SyncKind::Directory, None).await? {
+    if let Some(synced) = store.last_success(SyncKind::Directory, None).await? {
         let mut people = BTreeMap::new();
         for (address, _, _) in addresses(pack) {
             if let std::collections::btree_map::Entry::Vacant(entry) = people.entry(address) {

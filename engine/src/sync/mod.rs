@@ -7,11 +7,10 @@
 //! - `directory.rs`: Microsoft Graph's users and groups into `users` and `ad_groups`.
 //! - `known.rs`: what the syncs found, as the planner's suggestions and the directory's findings.
 //!
-//! Drift checks (`crate::drift`) are sync jobs of kind DRIFT.
-
 //! - `views.rs`: the latest objects and directory syncs, as the drift page shows them.
 //!
-//! The types here are plain data, shared with the browser bundle.
+//! Drift checks (`crate::drift`) are sync jobs of kind DRIFT. The types here are plain data,
+//! shared with the browser bundle.
 
 #[cfg(feature = "queue")]
 pub mod directory;

@@ -206,13 +206,10 @@ pub async fn synced(
     object_type: Option<ObjectType>,
     limit: u32,
 ) -> Result<Vec<DatabricksObject>, StoreError> {
-    let wanted = object_type.map(|kind| match kind {
-        ObjectType::Catalog => "CATALOG",
-        ObjectType::Schema => "SCHEMA",
-        ObjectType::Table => "TABLE",
-    });
+    // The type as the records spell it (its serde name).
+    let wanted = object_type.and_then(|kind| serde_json::to_value(kind).ok()).and_then(|value| value.as_str().map(str::to_string));
     let mut fields = vec![("WorkspaceUrl", url)];
-    fields.extend(wanted.map(|kind| ("Type", kind)));
+    fields.extend(wanted.as_deref().map(|kind| ("Type", kind)));
     let versions = store.current_named_with(Entity::DatabricksObject, &name_key(prefix), &fields, limit).await?;
     Ok(versions.into_iter().filter_map(|version| serde_json::from_value(version.data).ok()).collect())
 }

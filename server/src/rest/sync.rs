@@ -150,7 +150,7 @@ pub struct ObjectQuery {
     pub object_type: Option<ObjectType>,
 }
 
-/// Objects as last synced.
+/// Objects as last synced (for those who see every business line).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct ObjectList {
@@ -178,6 +178,14 @@ pub async fn objects(
     Params(query): Params<ObjectQuery>,
 ) -> Result<Json<ObjectList>, ApiError> {
     by.require(Act::Read, None)?;
+    // A workspace's catalog (owners, comments) spans every business line.
+    if by.visibility() != Visibility::All {
+        return Err(ApiError(Problem::new(
+            Class::Forbidden,
+            "role_missing",
+            "A workspace's objects span every business line: administrators and auditors of every business line see them",
+        )));
+    }
     let workspace = chosen_workspace(&state, &headers)?;
     let store = &state.portal.store;
     let prefix = query.prefix.as_deref().unwrap_or_default().trim();
@@ -185,11 +193,7 @@ pub async fn objects(
     let more = objects.len() > MOST_OBJECTS;
     objects.truncate(MOST_OBJECTS);
     let count = objects.len();
-    let last = store.sync_jobs(Some(SyncKind::Objects), Some(&workspace.url), 50).await.map_err(Problem::from)?;
-    let synced_at = last
-        .into_iter()
-        .find(|job| job.status == SyncStatus::Succeeded)
-        .and_then(|job| job.finished_at)
-        .map(|at| at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
+    let last = store.last_success(SyncKind::Objects, Some(&workspace.url)).await.map_err(Problem::from)?;
+    let synced_at = last.map(|at| at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
     Ok(Json(ObjectList { workspace_url: workspace.url.clone(), synced_at, count, more, objects }))
 }

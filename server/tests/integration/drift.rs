@@ -318,10 +318,19 @@ async fn adopting_the_workspace_records_it_as_the_pack(stack: Stack) {
         let (client, url) = (portal.client_as(TESTERS[0]), format!("{}/workflow/sharepacks/{pack_id}/adopt", portal.url));
         async move { client.post(url).json(&body).send().await.unwrap() }
     };
+    // Taking in what no pack manages is for those who see every business line.
+    let finance = make_token(&portal.store, "fin@example.com", &[Grant::new(Role::Requester, Some("Finance"))]).await;
+    let refused = crate::support::bearer_client(&finance)
+        .post(format!("{}/workflow/sharepacks/{pack_id}/adopt", portal.url))
+        .json(&json!({"Shares": ["drift_outside"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status().as_u16(), 403, "a business line's requester does not take in what no pack manages");
     let managed = adopt(json!({"Shares": ["drift_sales"]})).await;
     assert_eq!(managed.status().as_u16(), 409);
     let managed: Value = managed.json().await.unwrap();
-    assert_eq!(managed["Code"], "not_unmanaged", "{managed}");
+    assert_eq!((managed["Code"].as_str(), managed["Location"].as_str()), (Some("not_unmanaged"), Some("Shares[0]")), "{managed}");
     let calls_before = portal.workspaces.default_workspace().client.calls();
     let response = adopt(json!({"Shares": ["drift_outside"]})).await;
     let status = response.status().as_u16();

@@ -133,9 +133,10 @@ const TABLE: &[(&str, &str)] = &[
     ("GET /workflow/drift/unmanaged", "401 403 403 403 200 200"),
     ("GET /workflow/sync-jobs", "401 403 403 403 200 200"),
     ("GET /workflow/sync-jobs/{id}", "401 H H H H H"),
-    // Objects and directory syncs are administrators' to ask for; what they found, anyone's.
+    // Objects and directory syncs are administrators' to ask for; what they found spans every
+    // business line.
     ("POST /workflow/sync-jobs", "401 403 403 403 403 202"),
-    ("GET /workflow/objects", "401 200 200 200 200 200"),
+    ("GET /workflow/objects", "401 403 403 403 200 200"),
     // Notifications: each person's own log and choices.
     ("GET /workflow/notifications", "401 200 200 200 200 200"),
     ("GET /workflow/notifications/preferences", "401 200 200 200 200 200"),

@@ -285,7 +285,16 @@ async fn resolve(portal: &Portal, pack: &str, way: &str) -> Value {
 async fn adopting_the_workspace_records_it_as_the_pack(stack: Stack) {
     let Some(portal) = portal(stack).await else { return };
     apply(&portal, &pack("Acme")).await;
+    // Another pack, whose recipient a share made by hand is granted to.
+    let other = format!(
+        "metadata:\n  requestor: {}\n  business_line: Finance\n  project_name: Drift Other\n  strategy: NEW\nrecipient:\n  - name: other-corp\n    type: D2O\n    email: ops@other.example\nshare:\n  - name: other_share\n    data_objects:\n      - catalog.schema.expense_table\n    recipients:\n      - other-corp\n",
+        TESTERS[0]
+    );
+    apply(&portal, &other).await;
     use reqwest::Method;
+    by_hand(&portal, Method::POST, "/shares", Some(json!({"name": "drift_stolen"}))).await;
+    let to_other = json!({"changes": [{"principal": "other-corp", "add": ["SELECT"]}]});
+    by_hand(&portal, Method::PATCH, "/shares/drift_stolen/permissions", Some(to_other)).await;
     by_hand(&portal, Method::PATCH, "/recipients/drift-acme", Some(json!({"comment": "changed by hand"}))).await;
     by_hand(
         &portal,
@@ -327,6 +336,12 @@ async fn adopting_the_workspace_records_it_as_the_pack(stack: Stack) {
         .await
         .unwrap();
     assert_eq!(refused.status().as_u16(), 403, "a business line's requester does not take in what no pack manages");
+    // A share granted to another pack's recipient would take that recipient over: refused.
+    let taking = adopt(json!({"Shares": ["drift_stolen"]})).await;
+    assert_eq!(taking.status().as_u16(), 409);
+    let taking: Value = taking.json().await.unwrap();
+    assert_eq!((taking["Code"].as_str(), taking["Location"].as_str()), (Some("granted_to_managed"), Some("Shares[0]")), "{taking}");
+    assert!(taking["Message"].as_str().unwrap().contains("other-corp"), "{taking}");
     let managed = adopt(json!({"Shares": ["drift_sales"]})).await;
     assert_eq!(managed.status().as_u16(), 409);
     let managed: Value = managed.json().await.unwrap();

@@ -1008,6 +1008,84 @@ share:
   await requester.close();
 });
 
+test('a table dropped from a share by hand is found on the drift page, with who, and restoring the pack puts it back', async ({ browser }) => {
+  const tag = Math.random().toString(36).slice(2, 8);
+  const share = `e2e_drift_${tag}`;
+  const sandbox = `${base}/sandbox/api/2.1/unity-catalog`;
+  const headers = { Authorization: 'Bearer dapi-sandbox', 'Content-Type': 'application/json' };
+  const bytes = Buffer.from(`metadata:
+  requestor: e2e@example.com
+  project_name: E2E drift ${tag}
+  business_line: Examples
+recipient:
+  - name: e2e-drift-${tag}
+    type: D2O
+    email: partner@example.org
+share:
+  - name: ${share}
+    recipients: [e2e-drift-${tag}]
+    data_objects: [catalog.schema.revenue_table, catalog.schema.expense_table]
+`);
+  const requester = await signedIn(browser, 'e2e@example.com');
+  const page = await requester.newPage();
+  const second = await signedIn(browser, 'approver@example.com');
+  const approver = await second.newPage();
+  const approve = async () => {
+    await page.waitForSelector('#run[data-status="AWAITING_APPROVAL"]', { timeout: 20_000 });
+    const runUrl = page.url().replace(/\?.*$/, '');
+    await approver.goto(runUrl);
+    await approver.waitForSelector('#decide');
+    await Promise.all([approver.waitForURL(runUrl), approver.click('#decide button.approve')]);
+    await page.waitForSelector('#run[data-status="COMPLETED"]', { timeout: 30_000 });
+  };
+  await hydratedHome(page);
+  await dropBytes(page, `${share}.yaml`, bytes);
+  await waitForReport(page);
+  await page.waitForSelector('#submit button:not([disabled])', { timeout: 20_000 });
+  await Promise.all([page.waitForURL(/\/runs\//, { timeout: 20_000 }), page.click('#submit button')]);
+  await approve();
+  // Someone drops a table from the share in the workspace itself.
+  const dropped = await fetch(`${sandbox}/shares/${share}`, {
+    method: 'PATCH',
+    headers,
+    body: JSON.stringify({ updates: [{ action: 'REMOVE', data_object: { name: 'catalog.schema.expense_table' } }] }),
+  });
+  assert(dropped.ok, `the table is dropped by hand: ${dropped.status}`);
+  // The drift page checks the workspace on demand; the check runs on a worker and the page shows it.
+  const filtered = `${base}/drift?name=${share}`;
+  await page.goto(filtered);
+  await page.waitForSelector('.app[data-hydrated="true"]', { timeout: 20_000 });
+  await Promise.all([page.waitForURL(/\/drift/, { timeout: 20_000 }), page.click('#check-drift')]);
+  const row = 'tr[data-kind="REMOVED"]';
+  for (let tries = 0; tries < 100 && await page.locator(row).count() === 0; tries++) {
+    await page.goto(filtered);
+  }
+  const finding = await text(page, row);
+  assert(finding.includes('catalog.schema.expense_table') && finding.includes(share), `the dropped table is the finding: ${finding}`);
+  assert(finding.includes('sharepack-service-principal'), `the audit log names who dropped it: ${finding}`);
+  await page.screenshot({ path: join(results, 'drift.png'), fullPage: true });
+  // Restore: the pack's state again, previewed as an upload, approved and run.
+  await Promise.all([page.waitForURL(/\/uploads\//, { timeout: 20_000 }), page.click('.drift-group button.restore')]);
+  await page.waitForSelector('#upload-note');
+  assert((await text(page, '#upload-note')).includes('restoring version 1'), 'the preview says it restores');
+  assert((await text(page, '#plan')).includes('catalog.schema.expense_table'), 'the plan puts the table back');
+  await page.waitForSelector('#submit button:not([disabled])', { timeout: 20_000 });
+  await Promise.all([page.waitForURL(/\/runs\//, { timeout: 20_000 }), page.click('#submit button')]);
+  await approve();
+  const after = await (await fetch(`${sandbox}/shares/${share}?include_shared_data=true`, { headers })).json();
+  assert(after.objects.map((object) => object.name).sort().join() === 'catalog.schema.expense_table,catalog.schema.revenue_table', `restored: ${JSON.stringify(after.objects)}`);
+  // A second check finds nothing left.
+  await page.goto(filtered);
+  await page.waitForSelector('.app[data-hydrated="true"]', { timeout: 20_000 });
+  await Promise.all([page.waitForURL(/\/drift/, { timeout: 20_000 }), page.click('#check-drift')]);
+  for (let tries = 0; tries < 100 && await page.locator('#no-drift').count() === 0; tries++) {
+    await page.goto(filtered);
+  }
+  assert(await page.locator('#no-drift').count() === 1, 'nothing is left to find once restored');
+  await second.close();
+  await requester.close();
+});
+
 test('a requester of another business line sees none of it', async ({ browser }) => {
   assert(runs.ok, 'an earlier test submitted a run');
   const context = await signedIn(browser, 'legal@example.com');

@@ -172,7 +172,7 @@ fn DriftBody(overview: DriftOverview) -> impl IntoView {
                                         <td data-label="What">{resource_words(finding.difference.resource_type)} " " <code>{finding.difference.name.clone()}</code></td>
                                         <td data-label="Workspace" class="wrap"><code>{finding.workspace_url.clone()}</code></td>
                                         <td data-label="Last changed by">{finding.difference.changed_by.clone().unwrap_or_default()}</td>
-                                        <td data-label="First seen">{when(&finding.first_seen.to_rfc3339())}</td>
+                                        <td data-label="First seen">{when(&finding.first_seen.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))}</td>
                                         <td data-label="Adopt">{(may_check && !packs.is_empty()).then(|| view! {
                                             <form method="post" action=AdoptWorkspace::url() class="inline-form adopt-unmanaged">
                                                 <input type="hidden" name=field value=name.clone()/>
@@ -261,9 +261,9 @@ pub fn DriftTable(findings: Vec<DriftFinding>, may_resolve: bool) -> impl IntoVi
                                 view! { <div><span class="muted">{field.field.clone()} ": "</span>{show(&field.recorded)} " → " <strong>{show(&field.workspace)}</strong></div> }
                             }).collect_view();
                             let changed = match (difference.changed_by.clone(), difference.changed_at) {
-                                (Some(by), Some(at)) => format!("{by}, {}", when(&at.to_rfc3339())),
+                                (Some(by), Some(at)) => format!("{by}, {}", when(&at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))),
                                 (Some(by), None) => by,
-                                (None, Some(at)) => when(&at.to_rfc3339()),
+                                (None, Some(at)) => when(&at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
                                 (None, None) => "not said by the workspace".to_string(),
                             };
                             view! {
@@ -272,7 +272,7 @@ pub fn DriftTable(findings: Vec<DriftFinding>, may_resolve: bool) -> impl IntoVi
                                     <td data-label="What" class="wrap">{difference.summary.clone()}</td>
                                     <td data-label="Recorded → in the workspace" class="wrap">{fields}</td>
                                     <td data-label="Changed by" class="wrap">{changed}</td>
-                                    <td data-label="First seen">{when(&finding.first_seen.to_rfc3339())}</td>
+                                    <td data-label="First seen">{when(&finding.first_seen.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))}</td>
                                 </tr>
                             }
                         }).collect_view()}</tbody>
